@@ -1,0 +1,165 @@
+// The one definition of Nod's tables. `npm run db:generate` turns it into migrations/*.sql.
+// Times are ISO-8601 UTC strings (they sort as text); JSON columns hold validated zod output.
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  email: text("email").notNull().unique(),
+  displayName: text("display_name").notNull(),
+  role: text("role", { enum: ["owner", "member"] }).notNull(),
+  passwordHash: text("password_hash").notNull(),
+  preferences: text("preferences", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+  createdAt: text("created_at").notNull(),
+});
+
+// A session cookie carries a random token; only its SHA-256 is stored.
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: text("expires_at").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    label: text("label").notNull(),
+    keyPrefix: text("key_prefix").notNull(),
+    keyHash: text("key_hash").notNull().unique(),
+    // null: every agent of the user; otherwise only these agent ids.
+    agentIds: text("agent_ids", { mode: "json" }).$type<string[] | null>(),
+    lastUsedAt: text("last_used_at"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("api_keys_user_idx").on(t.userId, t.createdAt)],
+);
+
+// An agent is a channel: its id is the channelId of every message in it.
+export const agents = sqliteTable(
+  "agents",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description"),
+    avatarUrl: text("avatar_url"),
+    webhookUrl: text("webhook_url"),
+    webhookSecret: text("webhook_secret").notNull(),
+    status: text("status", { enum: ["active", "busy", "error", "offline"] }).notNull().default("offline"),
+    statusMessage: text("status_message"),
+    statusSince: text("status_since"),
+    lastActiveAt: text("last_active_at"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("agents_user_idx").on(t.userId, t.createdAt)],
+);
+
+export const messages = sqliteTable(
+  "messages",
+  {
+    id: text("id").primaryKey(),
+    channelId: text("channel_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    // Denormalised owner so the cross-agent inbox is one index scan.
+    userId: text("user_id").notNull(),
+    seq: integer("seq").notNull(),
+    senderType: text("sender_type", { enum: ["agent", "user"] }).notNull(),
+    senderId: text("sender_id").notNull(),
+    text: text("text"),
+    status: text("status", { enum: ["info", "success", "warning", "error"] }),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>(),
+    webhookUrl: text("webhook_url"),
+    deliveryStatus: text("delivery_status", {
+      enum: ["sent", "webhook_delivered", "webhook_failed", "agent_received"],
+    })
+      .notNull()
+      .default("sent"),
+    idempotencyKey: text("idempotency_key"),
+    // The review, when there is one: its searchable parts are columns of their own.
+    reviewType: text("review_type", { enum: ["approval", "selection", "form", "text-input", "freeform"] }),
+    reviewStatus: text("review_status", { enum: ["pending", "completed", "expired"] }),
+    reviewExpiresAt: text("review_expires_at"),
+    reviewCompletedAt: text("review_completed_at"),
+    reviewPayload: text("review_payload", { mode: "json" }).$type<Record<string, unknown>>(),
+    reviewResponse: text("review_response", { mode: "json" }).$type<Record<string, unknown>>(),
+    reviewCallback: text("review_callback", { mode: "json" }).$type<{
+      url: string;
+      method?: string;
+      headers?: Record<string, string>;
+    }>(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("messages_channel_seq_idx").on(t.channelId, t.seq),
+    uniqueIndex("messages_channel_idem_idx").on(t.channelId, t.idempotencyKey),
+    // Pending reviews of a channel, and the inbox across a user's channels, newest first.
+    index("messages_channel_review_idx").on(t.channelId, t.reviewStatus, t.seq),
+    index("messages_user_review_idx").on(t.userId, t.reviewStatus, t.id),
+    index("messages_review_expiry_idx").on(t.reviewStatus, t.reviewExpiresAt),
+  ],
+);
+
+export const attachments = sqliteTable(
+  "attachments",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    channelId: text("channel_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    messageId: text("message_id").references(() => messages.id, { onDelete: "cascade" }),
+    r2Key: text("r2_key").notNull(),
+    filename: text("filename").notNull(),
+    mimeType: text("mime_type").notNull(),
+    size: integer("size").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("attachments_message_idx").on(t.messageId), index("attachments_channel_idx").on(t.channelId)],
+);
+
+export const agentStatusHistory = sqliteTable(
+  "agent_status_history",
+  {
+    id: text("id").primaryKey(),
+    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    status: text("status", { enum: ["active", "busy", "error", "offline"] }).notNull(),
+    message: text("message"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("agent_status_history_agent_idx").on(t.agentId, t.createdAt)],
+);
+
+export const pushSubscriptions = sqliteTable(
+  "push_subscriptions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    endpoint: text("endpoint").notNull().unique(),
+    p256dh: text("p256dh").notNull(),
+    auth: text("auth").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("push_subscriptions_user_idx").on(t.userId)],
+);
+
+// How far a person has read each channel: unread = agent messages with a larger seq.
+export const channelReads = sqliteTable(
+  "channel_reads",
+  {
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    lastReadSeq: integer("last_read_seq").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.agentId] })],
+);
+
+// Server-side secrets generated on first use (ticket signing key, VAPID keys) when no secret is configured.
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});

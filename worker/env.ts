@@ -1,0 +1,28 @@
+import type { ChannelRoom } from "./room/ChannelRoom";
+import type { Gateway } from "./gateway/Gateway";
+
+/** The bindings of wrangler.toml, plus the optional secrets (`wrangler secret put`). */
+export interface Env {
+  DB: D1Database;
+  FILES: R2Bucket;
+  ASSETS: Fetcher;
+  CHANNEL_ROOM: DurableObjectNamespace<ChannelRoom>;
+  GATEWAY: DurableObjectNamespace<Gateway>;
+  MAX_UPLOAD_BYTES: string;
+  WEBHOOK_ALLOW_HOSTS: string;
+  ALLOW_LOOPBACK_WEBHOOKS: string;
+  /** Signs Socket.IO tickets; generated once and kept in D1 when unset. */
+  TICKET_SECRET?: string;
+}
+
+/** Who is calling: a person through the session cookie, or an agent through an API key. */
+export interface Principal {
+  userId: string;
+  role: "owner" | "member";
+  /** Set for API-key callers. */
+  keyId?: string;
+  /** null: every agent of the user; otherwise the agent ids the key is scoped to. */
+  agentIds: string[] | null;
+}
+
+export type AppEnv = { Bindings: Env; Variables: { principal: Principal } };

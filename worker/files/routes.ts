@@ -1,0 +1,155 @@
+// Files, shared by the agent API (/api/v1/files) and the user API (/api/files): bytes in R2,
+// records in D1. A stored file waits unattached until a message names it in `attachmentIds`.
+import { and, eq, inArray } from "drizzle-orm";
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { db, type Db } from "../db/client";
+import { attachments } from "../db/schema";
+import type { AppEnv, Principal } from "../env";
+import { ApiError, invalid, notFound } from "../lib/errors";
+import { newId, nowIso } from "../lib/ids";
+import { doc, parseWith } from "../lib/validate";
+import { roomOf, unwrap } from "../room";
+import { MESSAGE_STATUSES, messageText } from "../schemas/message";
+import { canUseAgent, resolveChannel } from "../services/agents";
+import { attachmentDto, type AttachmentRow } from "../services/messages";
+
+const MULTIPART_OVERHEAD = 64 * 1024;
+
+const storeForm = z.object({ file: z.any().describe("the file"), channelId: z.string().optional() });
+const uploadForm = z.object({
+  file: z.any().describe("one or more files (also accepted as `files`)"),
+  channelId: z.string().optional(),
+  text: messageText.optional(),
+  status: z.enum(MESSAGE_STATUSES).optional(),
+});
+
+const maxBytes = (c: Context<AppEnv>) => Number(c.env.MAX_UPLOAD_BYTES) || 25 * 1024 * 1024;
+
+function tooLarge(c: Context<AppEnv>) {
+  return new ApiError(413, `Files may be at most ${maxBytes(c)} bytes`);
+}
+
+/** The multipart fields of a request, after the size and content-type checks. */
+async function readForm(c: Context<AppEnv>) {
+  if (!/^multipart\/form-data/i.test(c.req.header("content-type") ?? "")) {
+    throw new ApiError(415, "Content-Type must be multipart/form-data");
+  }
+  const length = Number(c.req.header("content-length") ?? 0);
+  if (length > maxBytes(c) + MULTIPART_OVERHEAD) throw tooLarge(c);
+  try {
+    return await c.req.parseBody({ all: true });
+  } catch {
+    throw invalid([{ path: "(body)", message: "not a readable multipart form" }]);
+  }
+}
+
+function filesOf(form: Record<string, unknown>, names: string[]): File[] {
+  return names.flatMap((n) => [form[n]].flat()).filter((v): v is File => v instanceof File);
+}
+
+const field = (form: Record<string, unknown>, name: string) => {
+  const v = form[name];
+  return typeof v === "string" ? v : undefined;
+};
+
+function cleanFilename(name: string) {
+  const base = name.split(/[\\/]/).pop() ?? "";
+  const cleaned = base.replace(/[\u0000-\u001f\u007f"]/g, "").trim().slice(0, 255);
+  return cleaned || "file";
+}
+
+const cleanMime = (type: string) => (/^[\w.+-]+\/[\w.+-]+$/.test(type) ? type.toLowerCase() : "application/octet-stream");
+
+/** Puts the bytes in R2 and records the files, unattached. */
+async function storeFiles(c: Context<AppEnv>, d: Db, p: Principal, channelId: string, files: File[]): Promise<AttachmentRow[]> {
+  const limit = maxBytes(c);
+  if (files.some((f) => f.size > limit)) throw tooLarge(c);
+  const rows: AttachmentRow[] = [];
+  for (const file of files) {
+    const id = newId();
+    const row: AttachmentRow = {
+      id,
+      userId: p.userId,
+      channelId,
+      messageId: null,
+      r2Key: `${p.userId}/${channelId}/${id}`,
+      filename: cleanFilename(file.name),
+      mimeType: cleanMime(file.type),
+      size: file.size,
+      createdAt: nowIso(),
+    };
+    await c.env.FILES.put(row.r2Key, file.stream(), { httpMetadata: { contentType: row.mimeType } });
+    rows.push(row);
+  }
+  try {
+    if (rows.length) await d.insert(attachments).values(rows);
+  } catch (err) {
+    await c.env.FILES.delete(rows.map((r) => r.r2Key));
+    throw err;
+  }
+  return rows;
+}
+
+async function discard(c: Context<AppEnv>, d: Db, rows: AttachmentRow[]) {
+  await d.delete(attachments).where(inArray(attachments.id, rows.map((r) => r.id)));
+  await c.env.FILES.delete(rows.map((r) => r.r2Key));
+}
+
+export const fileRoutes = new Hono<AppEnv>()
+  .post("/store", doc("Store a file to attach to a later message", { responses: { 201: "The stored file" }, multipart: storeForm }), async (c) => {
+    const form = await readForm(c);
+    const p = c.get("principal");
+    const d = db(c.env.DB);
+    const files = filesOf(form, ["file"]);
+    if (files.length !== 1) throw invalid([{ path: "file", message: "exactly one file is required" }]);
+    const agent = await resolveChannel(d, p, field(form, "channelId"));
+    const [row] = await storeFiles(c, d, p, agent.id, files);
+    return c.json({ ...attachmentDto(row!), channelId: agent.id, createdAt: row!.createdAt }, 201);
+  })
+  .post("/upload", doc("Upload files as a message", { responses: { 201: "The message carrying the files" }, multipart: uploadForm }), async (c) => {
+    const form = await readForm(c);
+    const p = c.get("principal");
+    const d = db(c.env.DB);
+    const files = filesOf(form, ["file", "files"]);
+    if (files.length === 0) throw invalid([{ path: "file", message: "at least one file is required" }]);
+    const fields = parseWith(uploadForm.omit({ file: true }), { channelId: field(form, "channelId"), text: field(form, "text"), status: field(form, "status") });
+    const agent = await resolveChannel(d, p, fields.channelId);
+    const rows = await storeFiles(c, d, p, agent.id, files);
+    try {
+      const { message } = unwrap(
+        await roomOf(c.env, agent.id).post({
+          channelId: agent.id,
+          userId: p.userId,
+          senderType: p.keyId ? "agent" : "user",
+          senderId: p.keyId ? agent.id : p.userId,
+          text: fields.text ?? null,
+          status: fields.status ?? null,
+          attachmentIds: rows.map((r) => r.id),
+        }),
+      );
+      return c.json(message, 201);
+    } catch (err) {
+      await discard(c, d, rows);
+      throw err;
+    }
+  })
+  .get("/:id/download", doc("Download a file's bytes"), async (c) => {
+    const p = c.get("principal");
+    const row = await db(c.env.DB).query.attachments.findFirst({
+      where: and(eq(attachments.id, c.req.param("id")), eq(attachments.userId, p.userId)),
+    });
+    if (!row || !canUseAgent(p, row.channelId)) throw notFound("File");
+    const object = await c.env.FILES.get(row.r2Key);
+    if (!object) throw notFound("File");
+    return new Response(object.body, {
+      headers: {
+        "Content-Type": row.mimeType,
+        "Content-Length": String(row.size),
+        "Content-Disposition": `attachment; filename="${row.filename.replace(/[^\x20-\x7e]/g, "_")}"; filename*=UTF-8''${encodeURIComponent(row.filename)}`,
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox; default-src 'none'",
+        "Cache-Control": "private, max-age=3600",
+      },
+    });
+  });

@@ -1,0 +1,3 @@
+/** JSON values: what crosses Durable Object RPC and what the APIs send. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };

@@ -1,0 +1,89 @@
+// OpenAPI 3.1 built from the app's own routes: every route's validators carry their zod schemas
+// (validate.ts), and zod 4 turns each into JSON Schema. No second description of the API to drift.
+import type { Hono } from "hono";
+import { z } from "zod";
+import { DOC, type RouteDoc } from "./validate";
+
+type Operation = Record<string, unknown>;
+
+function toJsonSchema(schema: z.ZodType) {
+  return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+}
+
+function queryParameters(schema: z.ZodType) {
+  const json = toJsonSchema(schema) as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, prop]) => ({
+    name,
+    in: "query",
+    required: json.required?.includes(name) ?? false,
+    schema: prop,
+  }));
+}
+
+function security(path: string) {
+  if (path.startsWith("/api/v1/")) return [{ apiKey: [] }, { bearer: [] }];
+  if (path.startsWith("/api/auth/setup") || path.startsWith("/api/auth/login") || path.startsWith("/api/openapi")) return [];
+  return [{ session: [] }];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function buildOpenApi(app: Hono<any>) {
+  const paths: Record<string, Record<string, Operation>> = {};
+  for (const route of app.routes) {
+    const meta = (route.handler as { [DOC]?: RouteDoc })[DOC];
+    if (!meta || route.method === "ALL") continue;
+    const path = route.path.replace(/:(\w+)/g, "{$1}");
+    const method = route.method.toLowerCase();
+    const op = ((paths[path] ??= {})[method] ??= {
+      tags: [path.startsWith("/api/v1/") ? "Agent API" : "User API"],
+      security: security(route.path),
+      parameters: [...route.path.matchAll(/:(\w+)/g)].map((m) => ({
+        name: m[1],
+        in: "path",
+        required: true,
+        schema: { type: "string" },
+      })),
+      responses: {} as Record<string, unknown>,
+    });
+    if (meta.summary) op.summary = meta.summary;
+    if (meta.query) (op.parameters as unknown[]).push(...queryParameters(meta.query));
+    if (meta.body) {
+      op.requestBody = { required: true, content: { "application/json": { schema: toJsonSchema(meta.body) } } };
+    }
+    if (meta.multipart) {
+      op.requestBody = { required: true, content: { "multipart/form-data": { schema: toJsonSchema(meta.multipart) } } };
+    }
+    for (const [status, description] of Object.entries(meta.responses ?? {})) {
+      (op.responses as Record<string, unknown>)[status] = { description };
+    }
+  }
+  for (const ops of Object.values(paths)) {
+    for (const op of Object.values(ops)) {
+      const responses = op.responses as Record<string, unknown>;
+      if (Object.keys(responses).length === 0) responses["200"] = { description: "OK" };
+      responses["4XX"] = { description: "Error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
+    }
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title: "Nod API", version: "1.0.0", description: "Agents ask, people answer. See README.md." },
+    paths,
+    components: {
+      securitySchemes: {
+        apiKey: { type: "apiKey", in: "header", name: "x-api-key" },
+        bearer: { type: "http", scheme: "bearer" },
+        session: { type: "apiKey", in: "cookie", name: "nod_session" },
+      },
+      schemas: {
+        Error: {
+          type: "object",
+          properties: {
+            statusCode: { type: "integer" },
+            message: { type: "string" },
+            errors: { type: "array", items: { type: "object", properties: { path: { type: "string" }, message: { type: "string" } } } },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,59 @@
+// Request validation as Hono middleware. Each validator carries its zod schema (under DOC), so the
+// OpenAPI document is generated from the very schemas that check requests (see openapi.ts).
+import type { MiddlewareHandler } from "hono";
+import { validator } from "hono/validator";
+import { z } from "zod";
+import { ApiError, invalid, zodErrors } from "./errors";
+
+export const DOC = Symbol("openapi");
+
+export interface RouteDoc {
+  summary?: string;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  multipart?: z.ZodType;
+  responses?: Record<number, string>;
+}
+
+type Documented<T> = T & { [DOC]: RouteDoc };
+
+function documented<T extends object>(mw: T, doc: RouteDoc): Documented<T> {
+  return Object.assign(mw, { [DOC]: doc });
+}
+
+/** A no-op middleware that only documents the route. */
+export function doc(summary: string, more: Omit<RouteDoc, "summary"> = {}): MiddlewareHandler {
+  return documented<MiddlewareHandler>(async (_c, next) => next(), { summary, ...more });
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix?: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw invalid(zodErrors(result.error, prefix));
+  return result.data;
+}
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+
+/** A JSON body: 415 unless the content type is JSON, 400 for malformed JSON or any zod issue. */
+export function jsonBody<S extends z.ZodType>(schema: S) {
+  return documented(
+    validator("json", (value, c) => {
+      if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) {
+        throw new ApiError(415, "Content-Type must be application/json");
+      }
+      return parseWith(schema, value) as z.output<S>;
+    }),
+    { body: schema },
+  );
+}
+
+export function query<S extends z.ZodType>(schema: S) {
+  return documented(
+    validator("query", (value) => parseWith(schema, value, "query") as z.output<S>),
+    { query: schema },
+  );
+}
+
+/** Query integers arrive as strings. */
+export const queryInt = (min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max);

@@ -1,0 +1,44 @@
+// Built-in plugins: a message whose `metadata.plugin` names one is rendered by it in the web app.
+// The manifests' input schemas are zod, published as JSON Schema.
+import { z } from "zod";
+
+interface Plugin {
+  name: string;
+  displayName: string;
+  version: string;
+  description: string;
+  input: z.ZodType;
+}
+
+const PLUGINS: Plugin[] = [
+  {
+    name: "form-submit",
+    displayName: "Form submission",
+    version: "1.0.0",
+    description: "Shows the submitted fields of a form (every metadata key but `plugin`) as a labelled card.",
+    input: z.object({ plugin: z.literal("form-submit") }).catchall(z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  },
+  {
+    name: "diff",
+    displayName: "Code diff",
+    version: "1.0.0",
+    description: "Renders a unified diff with added and removed lines highlighted, for code review approvals.",
+    input: z.object({
+      plugin: z.literal("diff"),
+      diff: z.string().max(200_000).describe("A unified diff, as `git diff` prints it"),
+      filename: z.string().optional(),
+      language: z.string().optional(),
+    }),
+  },
+];
+
+export const pluginManifest = (p: Plugin) => ({
+  name: p.name,
+  displayName: p.displayName,
+  version: p.version,
+  description: p.description,
+  inputSchema: z.toJSONSchema(p.input, { unrepresentable: "any" }),
+});
+
+export const listPlugins = () => PLUGINS.map(pluginManifest);
+export const findPlugin = (name: string) => PLUGINS.find((p) => p.name === name);

@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { LIMITS } from "./limits";
+import { idSchema } from "./message";
+
+const email = z.email().max(254).transform((e) => e.toLowerCase());
+const password = z.string().min(8, "at least 8 characters").max(200);
+const displayName = z.string().trim().min(1).max(LIMITS.label);
+
+export const setupBody = z.strictObject({ email, password, displayName });
+export const loginBody = z.strictObject({ email, password: z.string().min(1).max(200) });
+export const changePasswordBody = z.strictObject({ currentPassword: z.string().min(1).max(200), newPassword: password });
+
+export const createUserBody = z.strictObject({ email, password, displayName, role: z.enum(["owner", "member"]).default("member") });
+export const updateUserBody = z
+  .strictObject({ displayName: displayName.optional(), role: z.enum(["owner", "member"]).optional(), password: password.optional() })
+  .refine((b) => Object.keys(b).length > 0, { message: "nothing to update" });
+
+export const createApiKeyBody = z.strictObject({
+  label: z.string().trim().min(1).max(LIMITS.label),
+  agentIds: z.array(idSchema).min(1).max(100).optional(),
+});
+
+export const preferencesSchema = z.strictObject({
+  theme: z.enum(["light", "dark", "system"]).default("system"),
+  inlineHtml: z.boolean().default(false),
+  push: z.boolean().default(false),
+});
+export const updatePreferencesBody = preferencesSchema.partial();
+
+export const pushSubscribeBody = z.strictObject({
+  endpoint: z.url({ protocol: /^https?$/ }).max(LIMITS.url),
+  keys: z.strictObject({ p256dh: z.string().min(1).max(200), auth: z.string().min(1).max(200) }),
+  expirationTime: z.number().nullable().optional(),
+});
+export const pushUnsubscribeBody = z.strictObject({ endpoint: z.string().min(1).max(LIMITS.url) });

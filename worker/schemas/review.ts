@@ -1,0 +1,257 @@
+// The five review types: what an agent may ask (payloads) and what a person may answer (responses).
+// A response is checked against the payload of its own review, so `responseSchema(review)` builds the
+// exact zod schema for one review. The web app's forms use the same functions.
+import { z } from "zod";
+import { LIMITS } from "./limits";
+
+const id = z.string().trim().min(1).max(LIMITS.id);
+const label = z.string().trim().min(1).max(LIMITS.label);
+const description = z.string().max(LIMITS.description);
+
+function uniqueBy<T>(key: (item: T) => string, what: string) {
+  return (items: T[], ctx: z.RefinementCtx) => {
+    const seen = new Set<string>();
+    items.forEach((item, i) => {
+      const k = key(item);
+      if (seen.has(k)) ctx.addIssue({ code: "custom", path: [i], message: `duplicate ${what} "${k}"` });
+      seen.add(k);
+    });
+  };
+}
+
+// ---- payloads -------------------------------------------------------------------------------
+
+export const approvalPayload = z.object({
+  options: z
+    .array(z.object({ id, label, style: z.enum(["primary", "danger", "secondary", "ghost"]).optional() }))
+    .min(1)
+    .max(LIMITS.options)
+    .superRefine(uniqueBy((o) => o.id, "option id")),
+  allowComment: z.boolean().optional(),
+});
+
+export const selectionPayload = z.object({
+  mode: z.enum(["single", "multi"]).default("single"),
+  items: z
+    .array(z.object({ id, label, description: description.optional() }))
+    .min(1)
+    .max(LIMITS.items)
+    .superRefine(uniqueBy((o) => o.id, "item id")),
+});
+
+export const FORM_FIELD_TYPES = [
+  "text", "number", "email", "url", "textarea", "select",
+  "checkbox", "date", "time", "datetime", "range", "password",
+] as const;
+export type FormFieldType = (typeof FORM_FIELD_TYPES)[number];
+
+const formField = z
+  .object({
+    name: z.string().min(1).max(LIMITS.id).regex(/^[A-Za-z_][\w.-]*$/, "letters, digits, _ . - and not starting with a digit"),
+    type: z.enum(FORM_FIELD_TYPES),
+    label,
+    required: z.boolean().optional(),
+    placeholder: z.string().max(LIMITS.label).optional(),
+    options: z.array(z.object({ value: z.string().max(LIMITS.label), label })).min(1).max(LIMITS.items).optional(),
+    min: z.union([z.number(), z.string().max(40)]).optional(),
+    max: z.union([z.number(), z.string().max(40)]).optional(),
+    step: z.number().positive().optional(),
+    default: z.unknown().optional(),
+    description: description.optional(),
+  })
+  .superRefine((f, ctx) => {
+    if (f.type === "select" && !f.options) ctx.addIssue({ code: "custom", path: ["options"], message: "a select field needs options" });
+    if (typeof f.min === "number" && typeof f.max === "number" && f.min > f.max) {
+      ctx.addIssue({ code: "custom", path: ["min"], message: "min is greater than max" });
+    }
+  });
+export type FormField = z.infer<typeof formField>;
+
+export const formPayload = z.object({
+  fields: z.array(formField).min(1).max(LIMITS.fields).superRefine(uniqueBy((f) => f.name, "field name")),
+  submitLabel: z.string().max(LIMITS.label).optional(),
+});
+
+export const textInputPayload = z
+  .object({
+    placeholder: z.string().max(LIMITS.label).optional(),
+    markdown: z.boolean().optional(),
+    minLength: z.number().int().min(0).max(LIMITS.text).optional(),
+    maxLength: z.number().int().min(1).max(LIMITS.text).optional(),
+    prefill: z.string().max(LIMITS.text).optional(),
+  })
+  .refine((p) => p.minLength === undefined || p.maxLength === undefined || p.minLength <= p.maxLength, {
+    path: ["minLength"],
+    message: "minLength is greater than maxLength",
+  });
+
+export const freeformPayload = z.record(z.string(), z.unknown());
+
+export const reviewPayloads = {
+  approval: approvalPayload,
+  selection: selectionPayload,
+  form: formPayload,
+  "text-input": textInputPayload,
+  freeform: freeformPayload,
+} as const;
+export type ReviewType = keyof typeof reviewPayloads;
+export const REVIEW_TYPES = Object.keys(reviewPayloads) as ReviewType[];
+
+// ---- the review an agent attaches to a message -----------------------------------------------
+
+const reviewOptions = {
+  expiresInSeconds: z.number().int().positive().optional(),
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+  callback: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/ }).max(LIMITS.url),
+      method: z.enum(["POST", "PUT", "PATCH"]).optional(),
+      headers: z.record(z.string().max(200), z.string().max(2000)).optional(),
+    })
+    .optional(),
+};
+
+export const reviewRequest = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("approval"), payload: approvalPayload, ...reviewOptions }),
+  z.strictObject({ type: z.literal("selection"), payload: selectionPayload, ...reviewOptions }),
+  z.strictObject({ type: z.literal("form"), payload: formPayload, ...reviewOptions }),
+  z.strictObject({ type: z.literal("text-input"), payload: textInputPayload, ...reviewOptions }),
+  z.strictObject({ type: z.literal("freeform"), payload: freeformPayload.default({}), ...reviewOptions }),
+]);
+export type ReviewRequest = z.infer<typeof reviewRequest>;
+
+export const DEFAULT_EXPIRY_SECONDS = 86_400;
+export const MAX_EXPIRY_SECONDS = 36 * 3600;
+
+/** When a review expires: `expiresInSeconds` wins over `expiresAt`; both are capped at 36 h. */
+export function reviewExpiry(review: Pick<ReviewRequest, "expiresInSeconds" | "expiresAt">, now = Date.now()): Date {
+  const cap = now + MAX_EXPIRY_SECONDS * 1000;
+  if (review.expiresInSeconds !== undefined) return new Date(Math.min(now + review.expiresInSeconds * 1000, cap));
+  if (review.expiresAt !== undefined) return new Date(Math.min(Date.parse(review.expiresAt), cap));
+  return new Date(now + DEFAULT_EXPIRY_SECONDS * 1000);
+}
+
+// ---- responses, built from a review's payload --------------------------------------------------
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const TIME = /^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+function validCalendar(value: string) {
+  return !Number.isNaN(Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value.length <= 12 ? `1970-01-01T${value}Z` : value));
+}
+
+/** Inclusive bounds on a string that sorts like the value it spells (dates and times). */
+function stringBounds(schema: z.ZodString, field: FormField) {
+  return schema.superRefine((v, ctx) => {
+    if (typeof field.min === "string" && v < field.min) ctx.addIssue({ code: "custom", message: `must be on or after ${field.min}` });
+    if (typeof field.max === "string" && v > field.max) ctx.addIssue({ code: "custom", message: `must be on or before ${field.max}` });
+  });
+}
+
+function lengthBounds(schema: z.ZodString, field: FormField, required: boolean) {
+  let s = schema.max(typeof field.max === "number" ? field.max : LIMITS.text);
+  if (typeof field.min === "number") s = s.min(field.min);
+  return required ? s.min(1, "required") : s;
+}
+
+/** The zod schema for one form field's value. */
+export function fieldSchema(field: FormField): z.ZodType {
+  const required = field.required === true;
+  let schema: z.ZodType;
+  switch (field.type) {
+    case "text":
+    case "textarea":
+    case "password":
+      schema = lengthBounds(z.string(), field, required);
+      break;
+    case "email":
+      schema = z.email().max(LIMITS.label);
+      break;
+    case "url":
+      schema = z.url({ protocol: /^https?$/ }).max(LIMITS.url);
+      break;
+    case "number":
+    case "range": {
+      let n = z.number();
+      if (typeof field.min === "number") n = n.min(field.min);
+      if (typeof field.max === "number") n = n.max(field.max);
+      const { step } = field;
+      const base = typeof field.min === "number" ? field.min : 0;
+      schema = step
+        ? n.refine((v) => Math.abs((v - base) / step - Math.round((v - base) / step)) < 1e-9, `must be a multiple of ${step}`)
+        : n;
+      break;
+    }
+    case "select": {
+      const values = (field.options ?? []).map((o) => o.value);
+      schema = z.string().refine((v) => values.includes(v), { message: `must be one of: ${values.join(", ")}` });
+      break;
+    }
+    case "checkbox":
+      schema = required ? z.literal(true, { message: "must be checked" }) : z.boolean();
+      break;
+    case "date":
+      schema = stringBounds(z.string().regex(DATE, "must be a date YYYY-MM-DD").refine(validCalendar, "not a real date"), field);
+      break;
+    case "time":
+      schema = stringBounds(z.string().regex(TIME, "must be a time HH:MM").refine(validCalendar, "not a real time"), field);
+      break;
+    case "datetime":
+      schema = stringBounds(z.string().regex(DATETIME, "must be a date and time YYYY-MM-DDTHH:MM").refine(validCalendar, "not a real date and time"), field);
+      break;
+  }
+  return required ? schema : schema.optional();
+}
+
+export interface StoredReview {
+  type: ReviewType;
+  payload: Record<string, unknown>;
+}
+
+/** The schema a person's response to this review must satisfy. */
+export function responseSchema(review: StoredReview): z.ZodType {
+  switch (review.type) {
+    case "approval": {
+      const p = approvalPayload.parse(review.payload);
+      const ids = p.options.map((o) => o.id);
+      return z.strictObject({
+        selectedOption: z.string().refine((v) => ids.includes(v), { message: `must be one of: ${ids.join(", ")}` }),
+        comment: p.allowComment ? z.string().max(LIMITS.text).optional() : z.undefined({ message: "comments are not allowed on this review" }),
+      });
+    }
+    case "selection": {
+      const p = selectionPayload.parse(review.payload);
+      const ids = p.items.map((i) => i.id);
+      const selected = z
+        .array(z.string().refine((v) => ids.includes(v), { message: `must be one of: ${ids.join(", ")}` }))
+        .max(ids.length)
+        .superRefine(uniqueBy((v) => v, "id"));
+      return z.strictObject({
+        selectedIds: p.mode === "single" ? selected.length(1, "select exactly one item") : selected.min(1, "select at least one item"),
+      });
+    }
+    case "form": {
+      const p = formPayload.parse(review.payload);
+      return z.strictObject(Object.fromEntries(p.fields.map((f) => [f.name, fieldSchema(f)])));
+    }
+    case "text-input": {
+      const p = textInputPayload.parse(review.payload);
+      return z.strictObject({
+        text: z
+          .string()
+          .min(p.minLength ?? 0)
+          .max(p.maxLength ?? LIMITS.text),
+      });
+    }
+    case "freeform":
+      return z.record(z.string(), z.unknown());
+  }
+}
+
+/** Names of the password fields of a form review (their values are never shown back to people). */
+export function passwordFields(review: StoredReview): string[] {
+  if (review.type !== "form") return [];
+  const fields = (review.payload as { fields?: FormField[] }).fields ?? [];
+  return fields.filter((f) => f.type === "password").map((f) => f.name);
+}

@@ -1,0 +1,93 @@
+// Agents (= channels) as the APIs show them, and the ownership checks every channel request makes.
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { agents } from "../db/schema";
+import type { Principal } from "../env";
+import { ApiError, notFound } from "../lib/errors";
+import { newId, nowIso } from "../lib/ids";
+
+export type AgentRow = typeof agents.$inferSelect;
+
+export function agentDto(a: AgentRow) {
+  return {
+    id: a.id,
+    name: a.name,
+    description: a.description,
+    avatarUrl: a.avatarUrl,
+    webhookUrl: a.webhookUrl,
+    status: a.status,
+    statusMessage: a.statusMessage,
+    statusSince: a.statusSince,
+    lastActiveAt: a.lastActiveAt,
+    createdAt: a.createdAt,
+  };
+}
+
+/** The owner's view also shows the webhook signing secret. */
+export const ownerAgentDto = (a: AgentRow) => ({ ...agentDto(a), webhookSecret: a.webhookSecret });
+
+export const canUseAgent = (p: Principal, agentId: string) => p.agentIds === null || p.agentIds.includes(agentId);
+
+/** The caller's agent, or 404 whether it is missing, someone else's, or outside the key's scope. */
+export async function ownAgent(d: Db, p: Principal, agentId: string): Promise<AgentRow> {
+  if (!canUseAgent(p, agentId)) throw notFound("Agent");
+  const agent = await d.query.agents.findFirst({ where: and(eq(agents.id, agentId), eq(agents.userId, p.userId)) });
+  if (!agent) throw notFound("Agent");
+  return agent;
+}
+
+/** The agents the caller may use (the whole list, narrowed by the key's scope). */
+export async function usableAgents(d: Db, p: Principal): Promise<AgentRow[]> {
+  const all = await d.select().from(agents).where(eq(agents.userId, p.userId)).orderBy(agents.createdAt);
+  return all.filter((a) => canUseAgent(p, a.id));
+}
+
+/**
+ * The channel of a request. Without an id it is the only agent the caller can use (API.md: channelId
+ * may be omitted when the key is scoped to one agent or the user has exactly one).
+ */
+export async function resolveChannel(d: Db, p: Principal, channelId: string | undefined): Promise<AgentRow> {
+  if (channelId) return ownAgent(d, p, channelId);
+  const usable = await usableAgents(d, p);
+  if (usable.length === 1) return usable[0]!;
+  throw new ApiError(400, usable.length === 0 ? "channelId is required: there is no agent yet" : "channelId is required: the key can reach more than one agent", [
+    { path: "channelId", message: "required" },
+  ]);
+}
+
+export const newWebhookSecret = () => {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return `whsec_${btoa(String.fromCharCode(...bytes))}`;
+};
+
+export interface AgentFields {
+  name?: string | undefined;
+  description?: string | null | undefined;
+  avatarUrl?: string | null | undefined;
+  webhookUrl?: string | null | undefined;
+}
+
+export async function createAgent(d: Db, userId: string, fields: AgentFields & { name: string }): Promise<AgentRow> {
+  const row: AgentRow = {
+    id: newId(),
+    userId,
+    name: fields.name,
+    description: fields.description ?? null,
+    avatarUrl: fields.avatarUrl ?? null,
+    webhookUrl: fields.webhookUrl ?? null,
+    webhookSecret: newWebhookSecret(),
+    status: "offline",
+    statusMessage: null,
+    statusSince: null,
+    lastActiveAt: null,
+    createdAt: nowIso(),
+  };
+  await d.insert(agents).values(row);
+  return row;
+}
+
+export async function updateAgent(d: Db, agent: AgentRow, fields: AgentFields): Promise<AgentRow> {
+  const changes = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<AgentRow>;
+  await d.update(agents).set(changes).where(eq(agents.id, agent.id));
+  return { ...agent, ...changes };
+}

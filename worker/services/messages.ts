@@ -1,0 +1,159 @@
+// Messages as the API shows them (API.md "Message"), and the reads both APIs share.
+import { and, asc, desc, eq, gt, inArray, isNotNull, lt, type SQL, sql } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { attachments, messages } from "../db/schema";
+import type { Principal } from "../env";
+import { invalid, notFound } from "../lib/errors";
+import type { JsonObject } from "../lib/json";
+import { canUseAgent } from "./agents";
+import { passwordFields, type ReviewType } from "../schemas/review";
+
+export type MessageRow = typeof messages.$inferSelect;
+export type AttachmentRow = typeof attachments.$inferSelect;
+
+export interface AttachmentDto {
+  id: string;
+  filename: string;
+  mimeType: string;
+  size: number;
+}
+
+export interface ReviewDto {
+  type: ReviewType;
+  payload: JsonObject;
+  status: "pending" | "completed" | "expired";
+  response: JsonObject | null;
+  expiresAt: string | null;
+  completedAt: string | null;
+  completed_at: string | null;
+}
+
+export interface MessageDto {
+  id: string;
+  channelId: string;
+  seq: number;
+  senderType: "agent" | "user";
+  senderId: string;
+  text: string | null;
+  status: string | null;
+  review: ReviewDto | null;
+  metadata: JsonObject | null;
+  deliveryStatus: string;
+  createdAt: string;
+  attachments: AttachmentDto[];
+}
+
+/** Who reads the message: the agent gets every answer; people never see password fields again. */
+export type Audience = "agent" | "person";
+
+export const attachmentDto = (a: AttachmentRow): AttachmentDto => ({
+  id: a.id,
+  filename: a.filename,
+  mimeType: a.mimeType,
+  size: a.size,
+});
+
+function reviewDto(row: MessageRow, audience: Audience): ReviewDto | null {
+  if (!row.reviewType || !row.reviewStatus) return null;
+  const review = { type: row.reviewType, payload: (row.reviewPayload ?? {}) as JsonObject };
+  let response = (row.reviewResponse ?? null) as JsonObject | null;
+  if (response && audience === "person") {
+    const hidden = passwordFields(review);
+    if (hidden.length) response = Object.fromEntries(Object.entries(response).map(([k, v]) => [k, hidden.includes(k) ? "••••••" : v]));
+  }
+  return {
+    ...review,
+    status: row.reviewStatus,
+    response,
+    expiresAt: row.reviewExpiresAt,
+    completedAt: row.reviewCompletedAt,
+    completed_at: row.reviewCompletedAt,
+  };
+}
+
+export function messageDto(row: MessageRow, files: AttachmentRow[], audience: Audience): MessageDto {
+  return {
+    id: row.id,
+    channelId: row.channelId,
+    seq: row.seq,
+    senderType: row.senderType,
+    senderId: row.senderId,
+    text: row.text,
+    status: row.status,
+    review: reviewDto(row, audience),
+    metadata: (row.metadata ?? null) as JsonObject | null,
+    deliveryStatus: row.deliveryStatus,
+    createdAt: row.createdAt,
+    attachments: files.map(attachmentDto),
+  };
+}
+
+/** Rows to DTOs, with all their attachments fetched in one query. */
+export async function withAttachments(d: Db, rows: MessageRow[], audience: Audience): Promise<MessageDto[]> {
+  if (rows.length === 0) return [];
+  const files = await d
+    .select()
+    .from(attachments)
+    .where(inArray(attachments.messageId, rows.map((r) => r.id)))
+    .orderBy(attachments.createdAt);
+  return rows.map((r) => messageDto(r, files.filter((f) => f.messageId === r.id), audience));
+}
+
+export async function findMessage(d: Db, channelId: string, messageId: string): Promise<MessageRow | undefined> {
+  return d.query.messages.findFirst({ where: and(eq(messages.id, messageId), eq(messages.channelId, channelId)) });
+}
+
+export async function loadMessage(d: Db, channelId: string, messageId: string, audience: Audience) {
+  const row = await findMessage(d, channelId, messageId);
+  return row ? (await withAttachments(d, [row], audience))[0] : undefined;
+}
+
+/** A message the caller may see, found by id alone or checked against `channel`; 404 otherwise. */
+export async function ownMessage(d: Db, p: Principal, messageId: string, channel?: string): Promise<MessageRow> {
+  const row = await d.query.messages.findFirst({ where: and(eq(messages.id, messageId), eq(messages.userId, p.userId)) });
+  if (!row || (channel !== undefined && row.channelId !== channel) || !canUseAgent(p, row.channelId)) throw notFound("Message");
+  return row;
+}
+
+export interface ListOptions {
+  userId: string;
+  /** One channel: ordered by seq. Several: ordered by id (roughly creation time). */
+  channelIds: string[];
+  reviewStatus?: "pending" | "completed" | "expired" | "any";
+  search?: string;
+  limit: number;
+  cursor?: string;
+  /** Oldest first, seq greater than this (one channel only). */
+  after?: number;
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+
+/** A page of messages, newest first (or oldest first after a seq), with the cursor of the next page. */
+export async function listMessages(d: Db, o: ListOptions, audience: Audience) {
+  if (o.channelIds.length === 0) return { data: [], nextCursor: null };
+  const single = o.channelIds.length === 1;
+  const conditions: SQL[] = [eq(messages.userId, o.userId), inArray(messages.channelId, o.channelIds)];
+  if (o.reviewStatus === "any") conditions.push(isNotNull(messages.reviewStatus));
+  else if (o.reviewStatus) conditions.push(eq(messages.reviewStatus, o.reviewStatus));
+  if (o.search) conditions.push(sql`${messages.text} LIKE ${`%${escapeLike(o.search)}%`} ESCAPE '\\'`);
+  let order: SQL;
+  if (single && o.after !== undefined) {
+    conditions.push(gt(messages.seq, o.after));
+    order = asc(messages.seq);
+  } else if (single) {
+    const cursor = o.cursor === undefined ? undefined : Number(o.cursor);
+    if (cursor !== undefined) {
+      if (!Number.isSafeInteger(cursor)) throw invalid([{ path: "query.cursor", message: "not a cursor from this list" }]);
+      conditions.push(lt(messages.seq, cursor));
+    }
+    order = desc(messages.seq);
+  } else {
+    if (o.cursor !== undefined) conditions.push(lt(messages.id, o.cursor));
+    order = desc(messages.id);
+  }
+  const rows = await d.select().from(messages).where(and(...conditions)).orderBy(order).limit(o.limit);
+  const last = rows[rows.length - 1];
+  const nextCursor = rows.length === o.limit && last && o.after === undefined ? (single ? String(last.seq) : last.id) : null;
+  return { data: await withAttachments(d, rows, audience), nextCursor };
+}

@@ -1,0 +1,55 @@
+// API keys: created and rotated here, shown once, stored only as SHA-256.
+import { and, eq, inArray } from "drizzle-orm";
+import { Hono } from "hono";
+import { db, type Db } from "../db/client";
+import { agents, apiKeys } from "../db/schema";
+import type { AppEnv } from "../env";
+import { invalid, notFound } from "../lib/errors";
+import { sha256Hex } from "../lib/crypto";
+import { newId, nowIso } from "../lib/ids";
+import { doc, jsonBody } from "../lib/validate";
+import { createApiKeyBody } from "../schemas/account";
+import { newApiKey } from "../auth/api-key";
+
+type KeyRow = typeof apiKeys.$inferSelect;
+
+const keyDto = (k: KeyRow) => ({ id: k.id, label: k.label, keyPrefix: k.keyPrefix, agentIds: k.agentIds, lastUsedAt: k.lastUsedAt, createdAt: k.createdAt });
+
+async function ownKey(d: Db, userId: string, id: string) {
+  const key = await d.query.apiKeys.findFirst({ where: and(eq(apiKeys.id, id), eq(apiKeys.userId, userId)) });
+  if (!key) throw notFound("API key");
+  return key;
+}
+
+export const apiKeyRoutes = new Hono<AppEnv>()
+  .get("/", doc("List API keys (never the keys themselves)"), async (c) => {
+    const list = await db(c.env.DB).select().from(apiKeys).where(eq(apiKeys.userId, c.get("principal").userId)).orderBy(apiKeys.createdAt);
+    return c.json({ data: list.map(keyDto) });
+  })
+  .post("/", doc("Create an API key, optionally scoped to agents; the key is shown once", { responses: { 201: "The key, shown once" } }), jsonBody(createApiKeyBody), async (c) => {
+    const body = c.req.valid("json");
+    const d = db(c.env.DB);
+    const userId = c.get("principal").userId;
+    if (body.agentIds) {
+      const found = await d.select({ id: agents.id }).from(agents).where(and(eq(agents.userId, userId), inArray(agents.id, body.agentIds)));
+      const missing = body.agentIds.map((id, i) => ({ id, i })).filter(({ id }) => !found.some((f) => f.id === id));
+      if (missing.length) throw invalid(missing.map(({ i }) => ({ path: `agentIds.${i}`, message: "no such agent" })));
+    }
+    const { key, keyPrefix } = newApiKey();
+    const row: KeyRow = { id: newId(), userId, label: body.label, keyPrefix, keyHash: await sha256Hex(key), agentIds: body.agentIds ?? null, lastUsedAt: null, createdAt: nowIso() };
+    await d.insert(apiKeys).values(row);
+    return c.json({ ...keyDto(row), key }, 201);
+  })
+  .delete("/:id", doc("Revoke an API key: it stops working at once"), async (c) => {
+    const d = db(c.env.DB);
+    const key = await ownKey(d, c.get("principal").userId, c.req.param("id"));
+    await d.delete(apiKeys).where(eq(apiKeys.id, key.id));
+    return c.json({ id: key.id, deleted: true });
+  })
+  .post("/:id/rotate", doc("Replace a key's secret: the old key stops at once, the new one is shown once"), async (c) => {
+    const d = db(c.env.DB);
+    const row = await ownKey(d, c.get("principal").userId, c.req.param("id"));
+    const { key, keyPrefix } = newApiKey();
+    await d.update(apiKeys).set({ keyPrefix, keyHash: await sha256Hex(key), lastUsedAt: null }).where(eq(apiKeys.id, row.id));
+    return c.json({ ...keyDto({ ...row, keyPrefix, lastUsedAt: null }), key });
+  });

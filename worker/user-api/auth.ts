@@ -1,0 +1,73 @@
+// First run, sign-in and the session: the routes a person uses before and around everything else.
+import { count, eq, ne, and } from "drizzle-orm";
+import { Hono } from "hono";
+import { db } from "../db/client";
+import { sessions, users } from "../db/schema";
+import type { AppEnv } from "../env";
+import { ApiError } from "../lib/errors";
+import { hashPassword, verifyPassword } from "../lib/crypto";
+import { newId, nowIso } from "../lib/ids";
+import { doc, jsonBody } from "../lib/validate";
+import { changePasswordBody, loginBody, setupBody } from "../schemas/account";
+import { endSession, sessionAuth, startSession } from "../auth/session";
+import { issueTicket } from "../auth/tickets";
+import { sha256Hex } from "../lib/crypto";
+import { getCookie } from "hono/cookie";
+import { SESSION_COOKIE } from "../auth/session";
+import { userDto } from "./users";
+
+// Compared against when the email is unknown, so a wrong email costs as long as a wrong password.
+const DUMMY_HASH = "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+export const authRoutes = new Hono<AppEnv>()
+  .get("/setup", doc("Whether the first-run owner setup is still needed"), async (c) => {
+    const [row] = await db(c.env.DB).select({ n: count() }).from(users);
+    return c.json({ needed: (row?.n ?? 0) === 0 });
+  })
+  .post("/setup", doc("Create the owner on first run (409 once anyone exists)", { responses: { 201: "The owner, signed in" } }), jsonBody(setupBody), async (c) => {
+    const body = c.req.valid("json");
+    const user = { id: newId(), email: body.email, displayName: body.displayName, role: "owner" as const, passwordHash: await hashPassword(body.password), preferences: {}, createdAt: nowIso() };
+    // One statement decides the race between two first-run setups: insert only while the table is empty.
+    const result = await c.env.DB.prepare(
+      "INSERT INTO users (id, email, display_name, role, password_hash, preferences, created_at) SELECT ?, ?, ?, ?, ?, '{}', ? WHERE NOT EXISTS (SELECT 1 FROM users)",
+    )
+      .bind(user.id, user.email, user.displayName, user.role, user.passwordHash, user.createdAt)
+      .run();
+    if (result.meta.changes === 0) throw new ApiError(409, "Setup is already done: sign in instead");
+    await startSession(c, user.id);
+    return c.json(userDto(user), 201);
+  })
+  .post("/login", doc("Sign in: sets the session cookie"), jsonBody(loginBody), async (c) => {
+    const { email, password } = c.req.valid("json");
+    const user = await db(c.env.DB).query.users.findFirst({ where: eq(users.email, email) });
+    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !ok) throw new ApiError(401, "Wrong email or password");
+    await startSession(c, user.id);
+    return c.json(userDto(user));
+  })
+  .post("/logout", doc("Sign out: ends this session"), async (c) => {
+    await endSession(c);
+    return c.json({ ok: true });
+  })
+  .get("/me", doc("The signed-in person"), sessionAuth, async (c) => {
+    const user = await db(c.env.DB).query.users.findFirst({ where: eq(users.id, c.get("principal").userId) });
+    return c.json(userDto(user!));
+  })
+  .post("/change-password", doc("Change the password; other sessions end"), sessionAuth, jsonBody(changePasswordBody), async (c) => {
+    const body = c.req.valid("json");
+    const d = db(c.env.DB);
+    const userId = c.get("principal").userId;
+    const user = await d.query.users.findFirst({ where: eq(users.id, userId) });
+    if (!user || !(await verifyPassword(body.currentPassword, user.passwordHash))) {
+      throw new ApiError(400, "The current password is wrong", [{ path: "currentPassword", message: "wrong password" }]);
+    }
+    const current = await sha256Hex(getCookie(c, SESSION_COOKIE) ?? "");
+    await d.batch([
+      d.update(users).set({ passwordHash: await hashPassword(body.newPassword) }).where(eq(users.id, userId)),
+      d.delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.tokenHash, current))),
+    ]);
+    return c.json({ ok: true });
+  })
+  .post("/ws-ticket", doc("A 60-second ticket for the Socket.IO CONNECT `{token}`"), sessionAuth, async (c) => {
+    return c.json({ ticket: await issueTicket(c.env, c.get("principal").userId) });
+  });

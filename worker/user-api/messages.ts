@@ -1,0 +1,53 @@
+// A person's side of the conversation: reading, writing to an agent, answering reviews, the inbox.
+import { Hono } from "hono";
+import { db } from "../db/client";
+import type { AppEnv } from "../env";
+import { doc, jsonBody, query } from "../lib/validate";
+import { roomOf, unwrap } from "../room";
+import { inboxQuery, listMessagesQuery, respondBody, userMessageBody } from "../schemas/message";
+import { ownAgent, resolveChannel, usableAgents } from "../services/agents";
+import { listMessages, ownMessage } from "../services/messages";
+import { idempotencyKey, pageOf } from "../agent-api/messages";
+
+export const userMessageRoutes = new Hono<AppEnv>()
+  .get("/", doc("A conversation, newest first"), query(listMessagesQuery), async (c) => {
+    const q = c.req.valid("query");
+    const p = c.get("principal");
+    const d = db(c.env.DB);
+    const agent = await resolveChannel(d, p, q.channel);
+    return c.json(await listMessages(d, { userId: p.userId, channelIds: [agent.id], ...pageOf(q) }, "person"));
+  })
+  .post("/", doc("Write to an agent", { responses: { 201: "The stored message" } }), jsonBody(userMessageBody), async (c) => {
+    const body = c.req.valid("json");
+    const p = c.get("principal");
+    const agent = await ownAgent(db(c.env.DB), p, body.channelId);
+    const key = idempotencyKey(c.req.header("idempotency-key"), body.clientId);
+    const { message, created } = unwrap(
+      await roomOf(c.env, agent.id).post({
+        channelId: agent.id,
+        userId: p.userId,
+        senderType: "user",
+        senderId: p.userId,
+        text: body.text ?? null,
+        attachmentIds: body.attachmentIds ?? [],
+        ...(key ? { idempotencyKey: key } : {}),
+      }),
+    );
+    return c.json(message, created ? 201 : 200);
+  })
+  .post("/:id/respond", doc("Answer a review (400 invalid, 409 already answered, 410 expired)"), jsonBody(respondBody), async (c) => {
+    const row = await ownMessage(db(c.env.DB), c.get("principal"), c.req.param("id"));
+    const message = unwrap(await roomOf(c.env, row.channelId).respond(row.channelId, row.id, c.req.valid("json").response));
+    return c.json(message);
+  });
+
+export const inboxRoutes = new Hono<AppEnv>()
+  .get("/", doc("The inbox: reviews across all agents, newest first"), query(inboxQuery), async (c) => {
+    const q = c.req.valid("query");
+    const p = c.get("principal");
+    const d = db(c.env.DB);
+    const channelIds = q.channel ? [(await ownAgent(d, p, q.channel)).id] : (await usableAgents(d, p)).map((a) => a.id);
+    const reviewStatus = q.status === "all" ? "any" : q.status;
+    // Across agents the list is ordered by id; within one agent by seq. Both are newest first.
+    return c.json(await listMessages(d, { userId: p.userId, channelIds, reviewStatus, ...pageOf(q) }, "person"));
+  });

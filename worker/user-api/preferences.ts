@@ -1,0 +1,24 @@
+import { eq } from "drizzle-orm";
+import { Hono } from "hono";
+import { db } from "../db/client";
+import { users } from "../db/schema";
+import type { AppEnv } from "../env";
+import { doc, jsonBody } from "../lib/validate";
+import { preferencesSchema, updatePreferencesBody } from "../schemas/account";
+
+/** Stored preferences, with defaults for anything never set. */
+const readPreferences = (stored: Record<string, unknown>) => preferencesSchema.parse({ ...preferencesSchema.parse({}), ...stored });
+
+export const preferenceRoutes = new Hono<AppEnv>()
+  .get("/", doc("The person's preferences: theme, inline HTML, push"), async (c) => {
+    const user = await db(c.env.DB).query.users.findFirst({ where: eq(users.id, c.get("principal").userId) });
+    return c.json(readPreferences(user?.preferences ?? {}));
+  })
+  .patch("/", doc("Change some preferences"), jsonBody(updatePreferencesBody), async (c) => {
+    const d = db(c.env.DB);
+    const userId = c.get("principal").userId;
+    const user = await d.query.users.findFirst({ where: eq(users.id, userId) });
+    const next = readPreferences({ ...(user?.preferences ?? {}), ...c.req.valid("json") });
+    await d.update(users).set({ preferences: next }).where(eq(users.id, userId));
+    return c.json(next);
+  });
