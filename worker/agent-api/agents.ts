@@ -16,12 +16,12 @@ export const agentRoutes = new Hono<AppEnv>()
   .post("/agents", doc("Create a channel", { responses: { 201: "The new agent" } }), jsonBody(createAgentBody), async (c) => {
     const p = c.get("principal");
     if (p.agentIds !== null) throw new ApiError(403, "This key is scoped to specific agents and cannot create new ones");
-    return c.json(agentDto(await createAgent(db(c.env.DB), p.userId, c.req.valid("json"))), 201);
+    return c.json(agentDto(await createAgent(db(c.env.DB), c.env, p.userId, c.req.valid("json"))), 201);
   })
   .patch("/agents/:id", doc("Change a channel's name, description, avatar or webhook"), jsonBody(updateAgentBody), async (c) => {
     const d = db(c.env.DB);
     const agent = await ownAgent(d, c.get("principal"), c.req.param("id"));
-    return c.json(agentDto(await updateAgent(d, agent, c.req.valid("json"))));
+    return c.json(agentDto(await updateAgent(d, c.env, agent, c.req.valid("json"))));
   })
   .delete("/agents/:id", doc("Delete a channel with all its messages and files"), async (c) => {
     const agent = await ownAgent(db(c.env.DB), c.get("principal"), c.req.param("id"));

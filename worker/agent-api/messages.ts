@@ -10,6 +10,7 @@ import { reviewExpiry } from "../schemas/review";
 import { resolveChannel, usableAgents } from "../services/agents";
 import { listMessages, loadMessage, ownMessage, withAttachments } from "../services/messages";
 import type { NewMessage } from "../room/types";
+import { assertWebhookUrls } from "../webhooks/ssrf";
 
 /** The idempotency key of a post: the `Idempotency-Key` header, else the body's `clientId`. */
 export function idempotencyKey(header: string | undefined, clientId: string | undefined) {
@@ -38,6 +39,7 @@ export const messageRoutes = new Hono<AppEnv>()
   .post("/messages", doc("Send a message, optionally asking for a review", { responses: { 201: "The stored message", 200: "An idempotent replay: the first message" } }), jsonBody(postMessageBody), async (c) => {
     const body = c.req.valid("json");
     const p = c.get("principal");
+    assertWebhookUrls(c.env, [["webhookUrl", body.webhookUrl], ["review.callback.url", body.review?.callback?.url]]);
     const agent = await resolveChannel(db(c.env.DB), p, body.channelId);
     const key = idempotencyKey(c.req.header("idempotency-key"), body.clientId);
     const { message, created } = unwrap(

@@ -163,3 +163,21 @@ export const settings = sqliteTable("settings", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
 });
+
+// One row per webhook attempt: what was sent where, and how it went.
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    messageId: text("message_id").notNull().references(() => messages.id, { onDelete: "cascade" }),
+    channelId: text("channel_id").notNull(),
+    event: text("event").notNull(),
+    url: text("url").notNull(),
+    attempt: integer("attempt").notNull(),
+    statusCode: integer("status_code"),
+    durationMs: integer("duration_ms").notNull(),
+    error: text("error"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("webhook_deliveries_message_idx").on(t.messageId, t.createdAt)],
+);

@@ -4,10 +4,13 @@
 // cannot: `seq` grows by exactly one per message, a review is answered at most once, and a parked
 // long-poll is released the instant its review is settled, without anyone polling the database.
 //
-// State: D1 holds the records. In memory the room keeps only what can be rebuilt or may be lost with
-// the instance: the last seq (re-read from D1 after a restart), the parked waits (their HTTP requests
-// end with the instance too, and the clients retry), and wake-up timers for reviews that expire while
-// someone waits.
+// State: D1 holds the records. The room's own SQLite storage holds its timers (review expiries and
+// webhook retries, multiplexed over one alarm: timers.ts). In memory it keeps only what can be
+// rebuilt or may be lost with the instance: the last seq (re-read from D1 after a restart) and the
+// parked waits (their HTTP requests end with the instance too, and the clients retry).
+//
+// Side effects of a settled write (events to subscribers, webhooks) run after the D1 write commits;
+// webhooks are first recorded as timers, so a delivery cut short by a restart is retried.
 import { DurableObject } from "cloudflare:workers";
 import { and, eq, inArray, max } from "drizzle-orm";
 import { db, type Db } from "../db/client";
@@ -19,10 +22,14 @@ import { newId, nowIso } from "../lib/ids";
 import { responseSchema } from "../schemas/review";
 import { findMessage, messageDto, type MessageDto, type MessageRow, withAttachments } from "../services/messages";
 import type { AgentRow } from "../services/agents";
-import type { NewMessage, RoomResult, StatusReport, WaitResult } from "./types";
+import type { NewMessage, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
+import { Deliveries } from "./deliveries";
+import { Timers, type Timer } from "./timers";
 
 const fail = (status: 400 | 404 | 409 | 410, message: string, errors?: FieldError[]) =>
   ({ ok: false, status, message, ...(errors ? { errors } : {}) }) as const;
+
+const RECENT_EVENTS = 100;
 
 export class ChannelRoom extends DurableObject<Env> {
   private readonly db: Db = db(this.env.DB);
@@ -32,8 +39,10 @@ export class ChannelRoom extends DurableObject<Env> {
   private tail: Promise<unknown> = Promise.resolve();
   /** Parked long-polls, by message id. */
   private readonly waiters = new Map<string, Set<(result: WaitResult) => void>>();
-  /** Wake-ups for reviews that expire while someone waits, by message id. */
-  private readonly expiryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly timers = new Timers(this.ctx.storage);
+  private readonly deliveries = new Deliveries(this.env, this.db, this.timers, (event) => this.emit(event));
+  /** The last events, newest last. */
+  private readonly recent: RoomEvent[] = [];
 
   /** Runs channel writes one at a time, in arrival order. */
   private serial<T>(write: () => Promise<T>): Promise<T> {
@@ -50,11 +59,27 @@ export class ChannelRoom extends DurableObject<Env> {
     return this.lastSeq + 1;
   }
 
+  // ---- events --------------------------------------------------------------------------------
+
+  /**
+   * Every event of the channel goes out through here: message:created, message:deleted,
+   * review:responded, review:expired, message:delivery, agent:status. The Socket.IO gateways will
+   * subscribe to it; until then the recent ones can be read with `recentEvents()`.
+   */
+  private emit(event: RoomEvent) {
+    this.recent.push(event);
+    if (this.recent.length > RECENT_EVENTS) this.recent.shift();
+  }
+
+  async recentEvents(): Promise<RoomEvent[]> {
+    return [...this.recent];
+  }
+
   // ---- messages ------------------------------------------------------------------------------
 
   /** Stores a message with the next seq and links its attachments, all in one D1 transaction. */
   async post(input: NewMessage): Promise<RoomResult<{ message: MessageDto; created: boolean }>> {
-    return this.serial(async () => {
+    const result = await this.serial(async () => {
       if (input.idempotencyKey) {
         const earlier = await this.db.query.messages.findFirst({
           where: and(eq(messages.channelId, input.channelId), eq(messages.idempotencyKey, input.idempotencyKey)),
@@ -117,18 +142,27 @@ export class ChannelRoom extends DurableObject<Env> {
         throw err;
       }
       this.lastSeq = seq;
-      const ordered = input.attachmentIds.map((id) => files.find((f) => f.id === id)!);
-      return { ok: true, value: { message: messageDto(row, ordered.map((f) => ({ ...f, messageId: row.id })), "agent"), created: true } } as const;
+      if (row.reviewExpiresAt) {
+        await this.timers.set({ key: `expire:${row.id}`, kind: "expire", channelId: row.channelId, dueAt: Date.parse(row.reviewExpiresAt), data: { messageId: row.id } });
+      }
+      const ordered = input.attachmentIds.map((id) => ({ ...files.find((f) => f.id === id)!, messageId: row.id }));
+      return { ok: true, value: { message: messageDto(row, ordered, "agent"), created: true } } as const;
     });
+    if (result.ok && result.value.created) {
+      const { message } = result.value;
+      this.emit({ channelId: message.channelId, name: "message:created", data: message });
+      if (message.senderType === "user") await this.deliveries.start(message.channelId, message.id, "message:created");
+    }
+    return result;
   }
 
   /** A person answers a review: the first valid answer wins, later ones get 409, late ones 410. */
   async respond(channelId: string, messageId: string, response: unknown): Promise<RoomResult<MessageDto>> {
-    return this.serial(async () => {
+    const result = await this.serial(async () => {
       const row = await findMessage(this.db, channelId, messageId);
       if (!row?.reviewType) return fail(404, "Review not found");
       if (row.reviewStatus === "completed") return fail(409, "This review has already been answered");
-      if (row.reviewStatus === "expired" || this.isDue(row)) {
+      if (row.reviewStatus === "expired" || isDue(row)) {
         await this.settleExpired(row);
         return fail(410, "This review has expired");
       }
@@ -137,23 +171,28 @@ export class ChannelRoom extends DurableObject<Env> {
 
       const completedAt = nowIso();
       const answer = parsed.data as Record<string, unknown>;
-      const result = await this.db
+      const update = await this.db
         .update(messages)
         .set({ reviewStatus: "completed", reviewResponse: answer, reviewCompletedAt: completedAt })
         .where(and(eq(messages.id, messageId), eq(messages.reviewStatus, "pending")));
-      if (result.meta.changes === 0) return fail(409, "This review has already been answered");
+      if (update.meta.changes === 0) return fail(409, "This review has already been answered");
+      this.timers.delete(`expire:${messageId}`);
 
       const updated: MessageRow = { ...row, reviewStatus: "completed", reviewResponse: answer, reviewCompletedAt: completedAt };
       const [forAgent] = await withAttachments(this.db, [updated], "agent");
-      this.release(messageId, { status: "completed", message: forAgent! });
       const [forPerson] = await withAttachments(this.db, [updated], "person");
+      // Release the parked waits first: that is the answer's fast path to the agent.
+      this.release(messageId, { status: "completed", message: forAgent! });
+      this.emit({ channelId, name: "review:responded", data: forAgent!, personData: forPerson! });
       return { ok: true, value: forPerson! } as const;
     });
+    if (result.ok) await this.deliveries.start(channelId, messageId, "review:responded");
+    return result;
   }
 
   /**
    * A long-poll: resolves at once when the review is settled, else parks until it is answered,
-   * expires, is retracted, or `timeoutMs` passes.
+   * expires (the expiry alarm releases it), is retracted, or `timeoutMs` passes.
    */
   async wait(channelId: string, messageId: string, timeoutMs: number): Promise<WaitResult> {
     // Park first, then read: an answer landing during the read still finds this waiter.
@@ -177,12 +216,11 @@ export class ChannelRoom extends DurableObject<Env> {
       const [message] = await withAttachments(this.db, [row], "agent");
       return { status: "completed", message: message! };
     }
-    if (row.reviewStatus === "expired" || this.isDue(row)) {
+    if (row.reviewStatus === "expired" || isDue(row)) {
       unpark();
-      return { status: "expired", message: await this.settleExpired(row) };
+      return { status: "expired", message: await this.serial(() => this.settleExpired(row)) };
     }
 
-    this.wakeAtExpiry(row);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<WaitResult>((resolve) => (timer = setTimeout(() => resolve({ status: "timeout" }), timeoutMs)));
     try {
@@ -194,29 +232,38 @@ export class ChannelRoom extends DurableObject<Env> {
   }
 
   /** The agent confirms it has the message; `agent_received` is final. */
-  async ack(channelId: string, messageId: string): Promise<RoomResult<MessageDto>> {
-    return this.serial(async () => {
-      const row = await findMessage(this.db, channelId, messageId);
-      if (!row) return fail(404, "Message not found");
-      if (row.deliveryStatus !== "agent_received") {
-        await this.db.update(messages).set({ deliveryStatus: "agent_received" }).where(eq(messages.id, messageId));
-      }
-      const [message] = await withAttachments(this.db, [{ ...row, deliveryStatus: "agent_received" }], "agent");
-      return { ok: true, value: message! } as const;
-    });
+  async ack(channelId: string, messageId: string): Promise<RoomResult<{ id: string }>> {
+    const row = await findMessage(this.db, channelId, messageId);
+    if (!row) return fail(404, "Message not found");
+    await this.deliveries.setStatus(channelId, messageId, "agent_received");
+    return { ok: true, value: { id: messageId } } as const;
+  }
+
+  /** The person asks for the message's webhook to be sent again, now. */
+  async retryWebhook(channelId: string, messageId: string): Promise<RoomResult<{ id: string }>> {
+    const row = await findMessage(this.db, channelId, messageId);
+    if (!row) return fail(404, "Message not found");
+    const event = row.senderType === "user" ? "message:created" : row.reviewStatus === "completed" ? "review:responded" : row.reviewStatus === "expired" ? "review:expired" : null;
+    const delivery = event ? await this.deliveries.start(channelId, messageId, event) : undefined;
+    if (!delivery) return fail(400, "This message has no webhook to send");
+    await delivery.firstAttempt;
+    return { ok: true, value: { id: messageId } } as const;
   }
 
   /** Retracts a message: its files go, a pending review stops and its waiters get 404. */
   async retract(channelId: string, messageId: string): Promise<RoomResult<{ id: string }>> {
-    return this.serial(async () => {
+    const result = await this.serial(async () => {
       const row = await findMessage(this.db, channelId, messageId);
       if (!row) return fail(404, "Message not found");
       const files = await this.db.select({ key: attachments.r2Key }).from(attachments).where(eq(attachments.messageId, messageId));
       await this.db.delete(messages).where(eq(messages.id, messageId)); // attachments cascade
       if (files.length) await this.env.FILES.delete(files.map((f) => f.key));
+      this.timers.delete(`expire:${messageId}`);
       this.release(messageId, { status: "gone" });
       return { ok: true, value: { id: messageId } } as const;
     });
+    if (result.ok) this.emit({ channelId, name: "message:deleted", data: { messageId } });
+    return result;
   }
 
   /** Deletes the channel itself with everything in it. */
@@ -226,71 +273,89 @@ export class ChannelRoom extends DurableObject<Env> {
       await this.db.delete(agents).where(eq(agents.id, channelId)); // messages, attachments, history cascade
       for (let i = 0; i < files.length; i += 1000) await this.env.FILES.delete(files.slice(i, i + 1000).map((f) => f.key));
       for (const id of [...this.waiters.keys()]) this.release(id, { status: "gone" });
+      await this.timers.clear();
       this.lastSeq = undefined;
     });
   }
 
   /** A heartbeat: a history row every time; `statusSince` moves only when the status changes. */
   async reportStatus(report: StatusReport): Promise<AgentRow | undefined> {
-    return this.serial(async () => {
-      const agent = await this.db.query.agents.findFirst({ where: eq(agents.id, report.agentId) });
-      if (!agent) return undefined;
+    const agent = await this.serial(async () => {
+      const current = await this.db.query.agents.findFirst({ where: eq(agents.id, report.agentId) });
+      if (!current) return undefined;
       const now = nowIso();
       const changes = {
         status: report.status,
         statusMessage: report.message ?? null,
-        statusSince: agent.status === report.status && agent.statusSince ? agent.statusSince : now,
+        statusSince: current.status === report.status && current.statusSince ? current.statusSince : now,
         lastActiveAt: now,
       };
       await this.db.batch([
-        this.db.update(agents).set(changes).where(eq(agents.id, agent.id)),
-        this.db.insert(agentStatusHistory).values({ id: newId(), agentId: agent.id, status: report.status, message: report.message ?? null, createdAt: now }),
+        this.db.update(agents).set(changes).where(eq(agents.id, current.id)),
+        this.db.insert(agentStatusHistory).values({ id: newId(), agentId: current.id, status: report.status, message: report.message ?? null, createdAt: now }),
       ]);
-      return { ...agent, ...changes };
+      return { ...current, ...changes };
+    });
+    if (agent) {
+      const { id: agentId, status, statusMessage, statusSince } = agent;
+      this.emit({ channelId: agentId, name: "agent:status", data: { agentId, status, statusMessage, statusSince } });
+    }
+    return agent;
+  }
+
+  // ---- timers --------------------------------------------------------------------------------
+
+  /** The one alarm: runs every due timer, then points the alarm at the next one. */
+  override async alarm(): Promise<void> {
+    for (const timer of this.timers.due(Date.now())) {
+      try {
+        if (timer.kind === "expire") await this.expireTimer(timer);
+        else await this.deliveries.attempt(timer);
+      } catch (err) {
+        console.error("timer failed; retrying in 5 s", timer.key, err);
+        await this.timers.set({ ...timer, dueAt: Date.now() + 5000 });
+      }
+    }
+    await this.timers.rearm();
+  }
+
+  /** An expiry timer: settles the review if it is still pending and really due. */
+  private async expireTimer(timer: Timer) {
+    await this.serial(async () => {
+      const row = await findMessage(this.db, timer.channelId, String(timer.data.messageId));
+      if (row && row.reviewStatus === "pending" && !isDue(row)) return; // early: the alarm is re-armed for it
+      if (row && row.reviewStatus === "pending") await this.settleExpired(row);
+      this.timers.delete(timer.key);
     });
   }
 
-  // ---- expiry --------------------------------------------------------------------------------
-
-  private isDue(row: MessageRow): boolean {
-    return row.reviewStatus === "pending" && row.reviewExpiresAt !== null && Date.parse(row.reviewExpiresAt) <= Date.now();
-  }
-
-  /** Marks a due review expired (once) and releases its waiters. Safe to call again. */
+  /** Marks a due review expired (once), releases its waiters and tells everyone. Runs in `serial`. */
   private async settleExpired(row: MessageRow): Promise<MessageDto> {
+    const expired: MessageRow = { ...row, reviewStatus: "expired" };
+    const [message] = await withAttachments(this.db, [expired], "agent");
     if (row.reviewStatus === "pending") {
-      await this.db
+      const update = await this.db
         .update(messages)
         .set({ reviewStatus: "expired" })
         .where(and(eq(messages.id, row.id), eq(messages.reviewStatus, "pending")));
+      this.timers.delete(`expire:${row.id}`);
+      if (update.meta.changes > 0) {
+        this.emit({ channelId: row.channelId, name: "review:expired", data: { messageId: row.id } });
+        void this.deliveries.start(row.channelId, row.id, "review:expired");
+      }
     }
-    const [message] = await withAttachments(this.db, [{ ...row, reviewStatus: "expired" }], "agent");
     this.release(row.id, { status: "expired", message: message! });
     return message!;
   }
 
-  /** While someone waits on a review, wake up when it expires. */
-  private wakeAtExpiry(row: MessageRow) {
-    if (!row.reviewExpiresAt || this.expiryTimers.has(row.id)) return;
-    const delay = Date.parse(row.reviewExpiresAt) - Date.now();
-    if (delay > 2 ** 31 - 1) return;
-    const timer = setTimeout(() => {
-      this.expiryTimers.delete(row.id);
-      void this.serial(async () => {
-        const current = await findMessage(this.db, row.channelId, row.id);
-        if (current && this.isDue(current)) await this.settleExpired(current);
-      });
-    }, Math.max(0, delay));
-    this.expiryTimers.set(row.id, timer);
-  }
-
   private release(messageId: string, result: WaitResult) {
-    const timer = this.expiryTimers.get(messageId);
-    if (timer) clearTimeout(timer);
-    this.expiryTimers.delete(messageId);
     const parked = this.waiters.get(messageId);
     if (!parked) return;
     this.waiters.delete(messageId);
     for (const resolve of parked) resolve(result);
   }
+}
+
+function isDue(row: MessageRow): boolean {
+  return row.reviewStatus === "pending" && row.reviewExpiresAt !== null && Date.parse(row.reviewExpiresAt) <= Date.now();
 }

@@ -39,3 +39,11 @@ export interface StatusReport {
   status: "active" | "busy" | "error" | "offline";
   message?: string | null;
 }
+
+/** An event of a channel, as subscribers receive it. `personData`, when set, is what people see instead. */
+export interface RoomEvent {
+  channelId: string;
+  name: "message:created" | "message:deleted" | "review:responded" | "review:expired" | "message:delivery" | "agent:status";
+  data: unknown;
+  personData?: unknown;
+}

@@ -2,7 +2,8 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { agents } from "../db/schema";
-import type { Principal } from "../env";
+import type { Env, Principal } from "../env";
+import { assertWebhookUrls } from "../webhooks/ssrf";
 import { ApiError, notFound } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
 
@@ -67,7 +68,8 @@ export interface AgentFields {
   webhookUrl?: string | null | undefined;
 }
 
-export async function createAgent(d: Db, userId: string, fields: AgentFields & { name: string }): Promise<AgentRow> {
+export async function createAgent(d: Db, env: Env, userId: string, fields: AgentFields & { name: string }): Promise<AgentRow> {
+  assertWebhookUrls(env, [["webhookUrl", fields.webhookUrl]]);
   const row: AgentRow = {
     id: newId(),
     userId,
@@ -86,7 +88,8 @@ export async function createAgent(d: Db, userId: string, fields: AgentFields & {
   return row;
 }
 
-export async function updateAgent(d: Db, agent: AgentRow, fields: AgentFields): Promise<AgentRow> {
+export async function updateAgent(d: Db, env: Env, agent: AgentRow, fields: AgentFields): Promise<AgentRow> {
+  assertWebhookUrls(env, [["webhookUrl", fields.webhookUrl]]);
   const changes = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<AgentRow>;
   await d.update(agents).set(changes).where(eq(agents.id, agent.id));
   return { ...agent, ...changes };

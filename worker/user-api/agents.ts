@@ -27,7 +27,7 @@ export const userAgentRoutes = new Hono<AppEnv>()
     return c.json({ data: list.map((a) => ({ ...ownerAgentDto(a), unreadCount: unread.find((u) => u.agentId === a.id)?.n ?? 0 })) });
   })
   .post("/", doc("Create an agent", { responses: { 201: "The new agent" } }), jsonBody(createAgentBody), async (c) => {
-    return c.json(ownerAgentDto(await createAgent(db(c.env.DB), c.get("principal").userId, c.req.valid("json"))), 201);
+    return c.json(ownerAgentDto(await createAgent(db(c.env.DB), c.env, c.get("principal").userId, c.req.valid("json"))), 201);
   })
   .get("/:id", doc("One agent, with its webhook secret"), async (c) => {
     return c.json(ownerAgentDto(await ownAgent(db(c.env.DB), c.get("principal"), c.req.param("id"))));
@@ -35,7 +35,7 @@ export const userAgentRoutes = new Hono<AppEnv>()
   .patch("/:id", doc("Change an agent"), jsonBody(updateAgentBody), async (c) => {
     const d = db(c.env.DB);
     const agent = await ownAgent(d, c.get("principal"), c.req.param("id"));
-    return c.json(ownerAgentDto(await updateAgent(d, agent, c.req.valid("json"))));
+    return c.json(ownerAgentDto(await updateAgent(d, c.env, agent, c.req.valid("json"))));
   })
   .delete("/:id", doc("Delete an agent with all its messages and files"), async (c) => {
     const agent = await ownAgent(db(c.env.DB), c.get("principal"), c.req.param("id"));

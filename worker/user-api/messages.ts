@@ -6,7 +6,7 @@ import { doc, jsonBody, query } from "../lib/validate";
 import { roomOf, unwrap } from "../room";
 import { inboxQuery, listMessagesQuery, respondBody, userMessageBody } from "../schemas/message";
 import { ownAgent, resolveChannel, usableAgents } from "../services/agents";
-import { listMessages, ownMessage } from "../services/messages";
+import { listMessages, ownMessage, withAttachments } from "../services/messages";
 import { idempotencyKey, pageOf } from "../agent-api/messages";
 
 export const userMessageRoutes = new Hono<AppEnv>()
@@ -39,6 +39,13 @@ export const userMessageRoutes = new Hono<AppEnv>()
     const row = await ownMessage(db(c.env.DB), c.get("principal"), c.req.param("id"));
     const message = unwrap(await roomOf(c.env, row.channelId).respond(row.channelId, row.id, c.req.valid("json").response));
     return c.json(message);
+  })
+  .post("/:id/retry-webhook", doc("Send the message's webhook again now (400 if it has none)"), async (c) => {
+    const d = db(c.env.DB);
+    const row = await ownMessage(d, c.get("principal"), c.req.param("id"));
+    unwrap(await roomOf(c.env, row.channelId).retryWebhook(row.channelId, row.id));
+    const [message] = await withAttachments(d, [(await ownMessage(d, c.get("principal"), row.id))], "person");
+    return c.json(message!);
   });
 
 export const inboxRoutes = new Hono<AppEnv>()

@@ -1,0 +1,88 @@
+// Webhooks: where an event goes (three tiers), what it says (API.md payloads), and one signed attempt.
+import type { AgentRow } from "../services/agents";
+import type { MessageDto, MessageRow } from "../services/messages";
+import { refuseWebhookUrl, type WebhookPolicy } from "./ssrf";
+import { signatureHeaders } from "./sign";
+
+export type WebhookEventName = "review:responded" | "review:expired" | "message:created";
+
+export interface WebhookTarget {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+}
+
+/** Seconds to wait before retry n (after attempt n failed); one entry per retry. */
+export const RETRY_BACKOFF_SECONDS = [10, 60, 300, 1800, 7200, 21600];
+export const MAX_ATTEMPTS = RETRY_BACKOFF_SECONDS.length + 1;
+const TIMEOUT_MS = 10_000;
+
+/**
+ * First match wins: the message's webhookUrl, the agent's, then the review's legacy callback.
+ * A person's message reaches only the agent's own webhook.
+ */
+export function webhookTarget(event: WebhookEventName, message: MessageRow, agent: AgentRow): WebhookTarget | null {
+  const post = (url: string) => ({ url, method: "POST", headers: {} });
+  if (event === "message:created") return agent.webhookUrl ? post(agent.webhookUrl) : null;
+  if (message.webhookUrl) return post(message.webhookUrl);
+  if (agent.webhookUrl) return post(agent.webhookUrl);
+  const callback = message.reviewCallback;
+  if (callback) return { url: callback.url, method: callback.method ?? "POST", headers: callback.headers ?? {} };
+  return null;
+}
+
+export function webhookPayload(event: WebhookEventName, message: MessageDto, at: string) {
+  switch (event) {
+    case "review:responded":
+      return {
+        event,
+        channelId: message.channelId,
+        message_id: message.id,
+        review_type: message.review?.type,
+        response: message.review?.response,
+        responded_at: at,
+        message,
+      };
+    case "review:expired":
+      return { event, channelId: message.channelId, message_id: message.id, review_type: message.review?.type, expired_at: at };
+    case "message:created":
+      return { event, channelId: message.channelId, message };
+  }
+}
+
+export interface Attempt {
+  ok: boolean;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  /** The receiver answered 410 Gone: it wants no more. */
+  gone: boolean;
+}
+
+/** One signed delivery: 10 s timeout, redirects not followed, the URL re-checked right before. */
+export async function sendWebhook(target: WebhookTarget, body: string, deliveryId: string, secret: string, policy: WebhookPolicy): Promise<Attempt> {
+  const refused = refuseWebhookUrl(target.url, policy);
+  if (refused) return { ok: false, statusCode: null, durationMs: 0, error: `refused: ${refused}`, gone: false };
+  const started = Date.now();
+  try {
+    const res = await fetch(target.url, {
+      method: target.method,
+      redirect: "manual",
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      headers: {
+        ...target.headers,
+        "content-type": "application/json",
+        "user-agent": "Nod-Webhooks/1.0",
+        ...(await signatureHeaders(secret, deliveryId, body)),
+      },
+      body,
+    });
+    await res.body?.cancel();
+    const ok = res.status >= 200 && res.status < 300;
+    const error = ok ? null : res.status >= 300 && res.status < 400 ? "redirects are not followed" : `HTTP ${res.status}`;
+    return { ok, statusCode: res.status, durationMs: Date.now() - started, error, gone: res.status === 410 };
+  } catch (err) {
+    const error = err instanceof Error && err.name === "TimeoutError" ? "timed out after 10 s" : String(err instanceof Error ? err.message : err);
+    return { ok: false, statusCode: null, durationMs: Date.now() - started, error, gone: false };
+  }
+}
