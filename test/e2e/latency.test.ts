@@ -6,13 +6,16 @@ import { asOwner, newAgent, nodUrl } from "./helpers";
 
 const REPS = 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Nearest-rank percentile of an ascending, non-empty list. */
 const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 
 describe("long-poll latency", () => {
   it("a parked wait returns the answer as soon as the person answers", async () => {
     const { channelId, apiKey } = await newAgent("Latency bot");
-    const latencies: number[] = [];
+    const latencies: number[] = []; // answer's HTTP response -> wait's response (clamped at 0)
+    const raw: number[] = []; // the same, signed: negative when the waiter was released first
+    const roundTrips: number[] = []; // answer sent -> wait's response
 
     for (let i = 0; i < REPS; i++) {
       const sent = await fetch(`${nodUrl()}/api/v1/messages`, {
@@ -43,6 +46,7 @@ describe("long-poll latency", () => {
       expect(waitDoneAt, "the wait returned before anyone answered").toBeUndefined();
 
       const response = { selectedOption: i % 2 ? "go" : "stop", comment: `probe ${i}` };
+      const answerSentAt = performance.now();
       const answer = await asOwner("POST", `/api/messages/${msg.id}/respond`, { response });
       const answeredAt = performance.now();
       expect(answer.status, JSON.stringify(answer.json)).toBe(200);
@@ -53,16 +57,21 @@ describe("long-poll latency", () => {
       expect(waited.json.message.id).toBe(msg.id);
       expect(waited.json.message.review.response).toEqual(response);
       // The server may release the waiter before it finishes answering the person: that counts as 0.
+      raw.push(waitDoneAt! - answeredAt);
       latencies.push(Math.max(0, waitDoneAt! - answeredAt));
+      roundTrips.push(waitDoneAt! - answerSentAt);
     }
 
-    const sorted = [...latencies].sort((a, b) => a - b);
-    const p50 = percentile(sorted, 50);
-    const p99 = percentile(sorted, 99);
-    const max = sorted[sorted.length - 1];
-    console.log(
-      `long-poll wake-up after answer over ${REPS} runs: p50=${p50.toFixed(1)} ms p99=${p99.toFixed(1)} ms max=${max.toFixed(1)} ms`,
-    );
-    expect(p50).toBeLessThan(1000);
+    const stats = (xs: number[]) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1]!, min: sorted[0]! };
+    };
+    const fmt = (s: ReturnType<typeof stats>) =>
+      `p50=${s.p50.toFixed(1)} ms p99=${s.p99.toFixed(1)} ms max=${s.max.toFixed(1)} ms`;
+    const after = stats(latencies);
+    console.log(`long-poll wake-up, answer response -> wait response, ${REPS} runs: ${fmt(after)}`);
+    console.log(`  signed (negative = wait returned before the answer's response): ${fmt(stats(raw))} min=${stats(raw).min.toFixed(1)} ms`);
+    console.log(`  answer request sent -> wait response: ${fmt(stats(roundTrips))}`);
+    expect(after.p50).toBeLessThan(1000);
   });
 });

@@ -27,16 +27,23 @@ export interface SeedRun {
   stderr: string;
 }
 
+export interface Running {
+  result: Promise<SeedRun>;
+  kill(): void;
+}
+
 export interface Workspace {
   dir: string;
   /** Writes a runnable copy of seeds/<name> with the literals replaced; returns its path. */
   prepare(name: string, subs: Record<string, string>): string;
-  run(command: string, args: string[], opts?: { env?: Record<string, string>; timeoutMs?: number }): Promise<SeedRun>;
+  /** Starts a script with this dir as cwd; `kill` ends it and anything it started (its process group). */
+  run(command: string, args: string[], opts?: { env?: Record<string, string>; timeoutMs?: number }): Running;
   cleanup(): void;
 }
 
 export function workspace(): Workspace {
   const dir = mkdtempSync(join(tmpdir(), "nod-seed-"));
+  const started: Running[] = [];
   return {
     dir,
     prepare(name, subs) {
@@ -47,7 +54,8 @@ export function workspace(): Workspace {
       return path;
     },
     run(command, args, opts = {}) {
-      return new Promise((resolve, reject) => {
+      let kill = () => {};
+      const result = new Promise<SeedRun>((resolve, reject) => {
         const child = spawn(command, args, {
           cwd: dir,
           env: {
@@ -60,27 +68,42 @@ export function workspace(): Workspace {
             ...opts.env,
           },
           stdio: ["ignore", "pipe", "pipe"],
+          detached: true, // its own process group, so a kill also reaches a curl the bash loop is running
         });
         let stdout = "";
         let stderr = "";
         let timedOut = false;
+        let closed = false;
+        kill = () => {
+          if (closed || child.pid === undefined) return;
+          try {
+            process.kill(-child.pid, "SIGKILL");
+          } catch {
+            // already gone
+          }
+        };
         child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
         child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
         const timer = setTimeout(() => {
           timedOut = true;
-          child.kill("SIGKILL");
-        }, opts.timeoutMs ?? 45_000);
+          kill();
+        }, opts.timeoutMs ?? 40_000);
         child.on("error", (err) => {
           clearTimeout(timer);
           reject(err);
         });
         child.on("close", (code, signal) => {
+          closed = true;
           clearTimeout(timer);
           resolve({ code, signal, timedOut, stdout, stderr });
         });
       });
+      const running = { result, kill: () => kill() };
+      started.push(running);
+      return running;
     },
     cleanup() {
+      for (const r of started) r.kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { answerWhenAsked, asOwner, newAgent, nodUrl } from "./helpers";
-import { describeRun, placeholders, workspace, type SeedRun, type Workspace } from "./seed-runner";
+import { describeRun, placeholders, workspace, type Running, type Workspace } from "./seed-runner";
 
 const PYTHON = "/usr/bin/python3"; // Debian's, which sees python3-requests
 const BASH = "/bin/bash";
@@ -16,21 +16,28 @@ afterEach(() => {
   ws = undefined;
 });
 
-/** Runs the script while the person answers; reports the script's output if either side fails. */
-async function runWhileAnswering(
-  script: Promise<SeedRun>,
-  answer: () => Promise<{ status: number; json: unknown }>,
-) {
-  const [run, answered] = await Promise.allSettled([script, answer()]);
-  if (run.status === "rejected") throw run.reason;
-  if (answered.status === "rejected") throw new Error(`${answered.reason}\n${describeRun(run.value)}`);
-  expect(answered.value.status, `answer: ${JSON.stringify(answered.value.json)}\n${describeRun(run.value)}`).toBe(200);
-  return run.value;
+/** Runs the script while the person answers. If the answer is not accepted the script would wait
+ *  forever, so it is stopped and the failure reports both sides. */
+async function runWhileAnswering(script: Running, answer: () => Promise<{ status: number; json: unknown }>) {
+  let answered: { status: number; json: unknown };
+  try {
+    answered = await answer();
+  } catch (err) {
+    script.kill();
+    throw new Error(`${err}\n${describeRun(await script.result)}`);
+  }
+  if (answered.status !== 200) script.kill();
+  const run = await script.result;
+  expect(answered.status, `the person's answer was refused: ${JSON.stringify(answered.json)}\n${describeRun(run)}`).toBe(200);
+  return run;
 }
 
 describe("seed examples run unchanged against Nod", () => {
   it("seed 004 (Python requests, Bearer auth): send, store report.pdf, attach + approve, download, status ping", async () => {
     const { channelId, apiKey } = await newAgent("Seed 004 python");
+    const statusOf = async () =>
+      (await asOwner("GET", "/api/agents")).json.data.find((a: { id: string }) => a.id === channelId)?.status;
+    expect(await statusOf(), "a new agent should not start active, or the ping check proves nothing").not.toBe("active");
     ws = workspace();
     // A small fake PDF, with bytes that are not valid UTF-8 so a lossy round trip would show.
     const pdf = Buffer.concat([
@@ -54,9 +61,7 @@ describe("seed examples run unchanged against Nod", () => {
     expect(existsSync(downloaded)).toBe(true);
     expect(Buffer.compare(readFileSync(downloaded), pdf), "downloaded.pdf differs from report.pdf").toBe(0);
 
-    const agents = await asOwner("GET", "/api/agents");
-    const agent = agents.json.data.find((a: { id: string }) => a.id === channelId);
-    expect(agent?.status).toBe("active");
+    expect(await statusOf(), "the status ping should have made the agent active").toBe("active");
   });
 
   it("seed 002 long-poll loop (curl + jq) prints the person's answer", async () => {

@@ -217,7 +217,7 @@ export function responseSchema(review: StoredReview): z.ZodType {
       const ids = p.options.map((o) => o.id);
       return z.strictObject({
         selectedOption: z.string().refine((v) => ids.includes(v), { message: `must be one of: ${ids.join(", ")}` }),
-        comment: p.allowComment ? z.string().max(LIMITS.text).optional() : z.undefined({ message: "comments are not allowed on this review" }),
+        comment: p.allowComment ? z.string().max(LIMITS.text).optional() : z.undefined({ message: "comments are not allowed on this review" }).optional(),
       });
     }
     case "selection": {
