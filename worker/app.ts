@@ -6,6 +6,7 @@ import { ApiError, handleError } from "./lib/errors";
 import { buildOpenApi } from "./lib/openapi";
 import { userApi } from "./user-api";
 import { docsPage } from "./lib/docs-page";
+import { shardFor } from "./gateway/shards";
 
 const api = new Hono<AppEnv>().route("/api/v1", agentApi).route("/api", userApi);
 
@@ -15,9 +16,12 @@ export const app = new Hono<AppEnv>()
   .route("/", api)
   .get("/api/openapi.json", (c) => c.json((openApi ??= buildOpenApi(api))))
   .get("/api/docs", (c) => c.html(docsPage))
+  // Socket.IO: every request of a session goes to the gateway shard its sid names.
   .all("/socket.io/*", (c) => {
-    const shard = c.env.GATEWAY.get(c.env.GATEWAY.idFromName("gw:0"));
-    return shard.fetch(c.req.raw);
+    const shard = shardFor(c.env, c.req.query("sid") ?? null);
+    const request = new Request(c.req.raw);
+    request.headers.set("x-nod-shard", shard);
+    return c.env.GATEWAY.get(c.env.GATEWAY.idFromName(shard)).fetch(request);
   })
   .all("/api/*", () => {
     throw new ApiError(404, "No such API route");

@@ -11,6 +11,8 @@ export interface Env {
   MAX_UPLOAD_BYTES: string;
   WEBHOOK_ALLOW_HOSTS: string;
   ALLOW_LOOPBACK_WEBHOOKS: string;
+  /** How many Gateway Durable Objects share the Socket.IO sessions. */
+  GATEWAY_SHARDS: string;
   /** Signs Socket.IO tickets; generated once and kept in D1 when unset. */
   TICKET_SECRET?: string;
 }

@@ -3,6 +3,7 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { roomOf } from "../../worker/room";
 import { Timers } from "../../worker/room/timers";
 import { refuseWebhookUrl } from "../../worker/webhooks/ssrf";
 import { agentWithKey, approval, setupOwner, type Person } from "./helpers";
@@ -48,11 +49,11 @@ describe("review expiry", () => {
     expect((await bot.v1("GET", `/reviews/${msg.id}/wait?channel=${bot.agent.id}&timeout=5000`)).json.status).toBe("expired");
     const late = await owner.as("POST", `/api/messages/${msg.id}/respond`, { response: { selectedOption: "approve" } });
     expect(late.status).toBe(410);
-    const events = await room(bot.agent.id).recentEvents();
+    const events = await roomOf(env, bot.agent.id).recentEvents();
     expect(events.filter((e) => e.name === "review:expired" && (e.data as { messageId: string }).messageId === msg.id)).toHaveLength(1);
     // Running the alarm again changes nothing and sends no second event.
     await runDurableObjectAlarm(room(bot.agent.id));
-    const again = await room(bot.agent.id).recentEvents();
+    const again = await roomOf(env, bot.agent.id).recentEvents();
     expect(again.filter((e) => e.name === "review:expired" && (e.data as { messageId: string }).messageId === msg.id)).toHaveLength(1);
   });
 
@@ -96,7 +97,7 @@ describe("events", () => {
     const info = await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "to delete" });
     await bot.v1("DELETE", `/messages/${info.json.id}`);
     await bot.v1("POST", `/messages/${msg.json.id}/ack`);
-    const events = await room(bot.agent.id).recentEvents();
+    const events = await roomOf(env, bot.agent.id).recentEvents();
     const names = events.map((e) => e.name);
     expect(names).toEqual(expect.arrayContaining(["message:created", "review:responded", "agent:status", "message:deleted", "message:delivery"]));
     const responded = events.find((e) => e.name === "review:responded" && (e.data as { id: string }).id === msg.json.id)!;

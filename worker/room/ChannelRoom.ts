@@ -25,6 +25,7 @@ import type { AgentRow } from "../services/agents";
 import type { NewMessage, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
 import { Deliveries } from "./deliveries";
 import { Timers, type Timer } from "./timers";
+import { gatewayOf } from "../gateway/shards";
 
 const fail = (status: 400 | 404 | 409 | 410, message: string, errors?: FieldError[]) =>
   ({ ok: false, status, message, ...(errors ? { errors } : {}) }) as const;
@@ -43,6 +44,12 @@ export class ChannelRoom extends DurableObject<Env> {
   private readonly deliveries = new Deliveries(this.env, this.db, this.timers, (event) => this.emit(event));
   /** The last events, newest last. */
   private readonly recent: RoomEvent[] = [];
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // The gateway shards with subscribers, kept in storage so a restarted room still knows them.
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS gateways (shard TEXT PRIMARY KEY, added_at INTEGER NOT NULL)");
+  }
 
   /** Runs channel writes one at a time, in arrival order. */
   private serial<T>(write: () => Promise<T>): Promise<T> {
@@ -63,12 +70,32 @@ export class ChannelRoom extends DurableObject<Env> {
 
   /**
    * Every event of the channel goes out through here: message:created, message:deleted,
-   * review:responded, review:expired, message:delivery, agent:status. The Socket.IO gateways will
-   * subscribe to it; until then the recent ones can be read with `recentEvents()`.
+   * review:responded, review:expired, message:delivery, agent:status. It goes once to each gateway
+   * shard that has subscribers (the shard fans it out to its sockets); the last ones are also kept
+   * in memory for `recentEvents()`.
    */
   private emit(event: RoomEvent) {
     this.recent.push(event);
     if (this.recent.length > RECENT_EVENTS) this.recent.shift();
+    const emittedAt = Date.now();
+    for (const { shard } of this.ctx.storage.sql.exec<{ shard: string }>("SELECT shard FROM gateways").toArray()) {
+      gatewayOf(this.env, shard)
+        .deliver(event)
+        .then((anyone) => {
+          // A shard with no subscriber left is forgotten, unless it registered after this event left.
+          if (!anyone) this.ctx.storage.sql.exec("DELETE FROM gateways WHERE shard = ? AND added_at < ?", shard, emittedAt);
+        })
+        .catch((err) => console.error("event delivery to gateway failed", shard, event.name, err));
+    }
+  }
+
+  /** A gateway shard now has a socket subscribed to this channel: send it every event. */
+  async addGateway(shard: string): Promise<void> {
+    this.ctx.storage.sql.exec(
+      "INSERT INTO gateways (shard, added_at) VALUES (?, ?) ON CONFLICT (shard) DO UPDATE SET added_at = excluded.added_at",
+      shard,
+      Date.now(),
+    );
   }
 
   async recentEvents(): Promise<RoomEvent[]> {

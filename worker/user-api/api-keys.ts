@@ -3,7 +3,8 @@ import { and, eq, inArray } from "drizzle-orm";
 import { Hono } from "hono";
 import { db, type Db } from "../db/client";
 import { agents, apiKeys } from "../db/schema";
-import type { AppEnv } from "../env";
+import type { AppEnv, Env } from "../env";
+import { allShards, gatewayOf } from "../gateway/shards";
 import { invalid, notFound } from "../lib/errors";
 import { sha256Hex } from "../lib/crypto";
 import { newId, nowIso } from "../lib/ids";
@@ -20,6 +21,9 @@ async function ownKey(d: Db, userId: string, id: string) {
   if (!key) throw notFound("API key");
   return key;
 }
+
+/** A revoked or rotated key's Socket.IO connections end at once, on every shard. */
+const dropSockets = (env: Env, keyId: string) => Promise.all(allShards(env).map((shard) => gatewayOf(env, shard).dropKey(keyId)));
 
 export const apiKeyRoutes = new Hono<AppEnv>()
   .get("/", doc("List API keys (never the keys themselves)"), async (c) => {
@@ -44,6 +48,7 @@ export const apiKeyRoutes = new Hono<AppEnv>()
     const d = db(c.env.DB);
     const key = await ownKey(d, c.get("principal").userId, c.req.param("id"));
     await d.delete(apiKeys).where(eq(apiKeys.id, key.id));
+    await dropSockets(c.env, key.id);
     return c.json({ id: key.id, deleted: true });
   })
   .post("/:id/rotate", doc("Replace a key's secret: the old key stops at once, the new one is shown once"), async (c) => {
@@ -51,5 +56,6 @@ export const apiKeyRoutes = new Hono<AppEnv>()
     const row = await ownKey(d, c.get("principal").userId, c.req.param("id"));
     const { key, keyPrefix } = newApiKey();
     await d.update(apiKeys).set({ keyPrefix, keyHash: await sha256Hex(key), lastUsedAt: null }).where(eq(apiKeys.id, row.id));
+    await dropSockets(c.env, row.id);
     return c.json({ ...keyDto({ ...row, keyPrefix, lastUsedAt: null }), key });
   });

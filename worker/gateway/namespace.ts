@@ -1,0 +1,124 @@
+// The /ws namespace: what a connected client may say (seed 001) and what it is answered.
+// Transport-free: the gateway hands in the session state and a `send`, and persists the state after.
+import { eq } from "drizzle-orm";
+import { principalForKey } from "../auth/api-key";
+import { verifyTicket } from "../auth/tickets";
+import { db } from "../db/client";
+import { users } from "../db/schema";
+import type { Env, Principal } from "../env";
+import { randomToken } from "../lib/crypto";
+import { roomOf } from "../room";
+import { ownAgent } from "../services/agents";
+import { listMessages } from "../services/messages";
+import { eventPacket, NAMESPACE, PacketType, socketPacket, type SocketPacket } from "./protocol";
+import type { SessionState } from "./session";
+
+type Send = (frame: string) => void;
+
+/** Replayed `message:created` events per subscribe, at most. */
+const REPLAY_LIMIT = 100;
+
+async function authenticate(env: Env, auth: unknown): Promise<Pick<SessionState, "principal" | "audience"> | undefined> {
+  const { apiKey, token } = (auth ?? {}) as { apiKey?: unknown; token?: unknown };
+  if (typeof apiKey === "string") {
+    const principal = await principalForKey(env, apiKey);
+    return principal && { principal, audience: "agent" };
+  }
+  if (typeof token === "string") {
+    const userId = await verifyTicket(env, token);
+    const user = userId ? await db(env.DB).query.users.findFirst({ where: eq(users.id, userId) }) : undefined;
+    return user && { principal: { userId: user.id, role: user.role, agentIds: null }, audience: "person" };
+  }
+  return undefined;
+}
+
+/** `subscribe:channel` takes a channel id, or `{channelId, after}` to replay what was missed. */
+function subscription(arg: unknown): { channelId: string; after?: number } | undefined {
+  if (typeof arg === "string" && arg) return { channelId: arg };
+  const { channelId, after } = (arg ?? {}) as { channelId?: unknown; after?: unknown };
+  if (typeof channelId !== "string" || !channelId) return undefined;
+  return { channelId, ...(typeof after === "number" && Number.isInteger(after) && after >= 0 ? { after } : {}) };
+}
+
+export interface NamespaceHooks {
+  /** The first socket of this shard on a channel: the room must start sending it events. */
+  joined(channelId: string): Promise<void>;
+}
+
+/** Handles one Socket.IO packet. Returns true when the session state changed. */
+export async function handlePacket(env: Env, state: SessionState, packet: SocketPacket, send: Send, hooks: NamespaceHooks): Promise<boolean> {
+  if (packet.type === PacketType.BINARY_EVENT || packet.type === PacketType.BINARY_ACK) {
+    throw new Error("binary packets are not supported");
+  }
+  if (packet.nsp !== NAMESPACE) {
+    if (packet.type === PacketType.CONNECT) send(socketPacket({ type: PacketType.CONNECT_ERROR, nsp: packet.nsp, data: { message: "Invalid namespace" } }));
+    return false;
+  }
+  switch (packet.type) {
+    case PacketType.CONNECT: {
+      const who = await authenticate(env, packet.data);
+      if (!who) {
+        send(socketPacket({ type: PacketType.CONNECT_ERROR, data: { message: "unauthorized" } }));
+        return false;
+      }
+      Object.assign(state, who, { socketId: randomToken(15), channels: [] });
+      send(socketPacket({ type: PacketType.CONNECT, data: { sid: state.socketId } }));
+      return true;
+    }
+    case PacketType.DISCONNECT:
+      delete state.socketId;
+      delete state.principal;
+      state.channels = [];
+      return true;
+    case PacketType.EVENT:
+      if (!state.socketId || !state.principal) return false;
+      return onEvent(env, state, state.principal, packet, send, hooks);
+    default:
+      return false;
+  }
+}
+
+async function onEvent(env: Env, state: SessionState, principal: Principal, packet: SocketPacket, send: Send, hooks: NamespaceHooks) {
+  const [name, arg] = (Array.isArray(packet.data) ? packet.data : []) as [unknown, unknown];
+  const ack = (value: unknown) => {
+    if (packet.id !== undefined) send(socketPacket({ type: PacketType.ACK, id: packet.id, data: [value] }));
+  };
+  switch (name) {
+    case "ping":
+      send(eventPacket("pong"));
+      ack({ ok: true });
+      return false;
+    case "subscribe:channel": {
+      const sub = subscription(arg);
+      const allowed = sub && (await ownAgent(db(env.DB), principal, sub.channelId).then(() => true, () => false));
+      if (!sub || !allowed) {
+        ack({ ok: false, error: "not found" }); // a foreign channel is refused without saying it exists
+        return false;
+      }
+      const added = !state.channels.includes(sub.channelId);
+      if (added) {
+        state.channels.push(sub.channelId);
+        await hooks.joined(sub.channelId);
+      }
+      ack({ ok: true, channelId: sub.channelId });
+      if (sub.after !== undefined) {
+        const missed = await listMessages(db(env.DB), { userId: principal.userId, channelIds: [sub.channelId], after: sub.after, limit: REPLAY_LIMIT }, state.audience ?? "agent");
+        for (const message of missed.data) send(eventPacket("message:created", message));
+      }
+      return added;
+    }
+    case "unsubscribe:channel": {
+      const channelId = subscription(arg)?.channelId;
+      const before = state.channels.length;
+      state.channels = state.channels.filter((c) => c !== channelId);
+      ack({ ok: true });
+      return state.channels.length !== before;
+    }
+    default:
+      ack({ ok: false, error: `unknown event ${String(name)}` });
+      return false;
+  }
+}
+
+/** Tells the channel's room that this shard has a subscriber. */
+export const registerWithRoom = (env: Env, channelId: string, shard: string) => roomOf(env, channelId).addGateway(shard);
