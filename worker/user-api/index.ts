@@ -1,5 +1,7 @@
 // The user API at /api: the web app and people, authenticated with the session cookie.
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ApiError } from "../lib/errors";
 import { csrf } from "hono/csrf";
 import { sessionAuth } from "../auth/session";
 import type { AppEnv } from "../env";
@@ -12,12 +14,23 @@ import { preferenceRoutes } from "./preferences";
 import { pushRoutes } from "./push";
 import { userRoutes } from "./users";
 
+/** Cookie-authenticated form-like posts (no JSON body) must come from our own origin. */
+const sameOrigin: MiddlewareHandler = async (c, next) => {
+  try {
+    await csrf()(c, next);
+  } catch (err) {
+    if (err instanceof HTTPException && err.status === 403) {
+      throw new ApiError(403, "Cross-site request refused: send a JSON body, or an Origin header of this site");
+    }
+    throw err;
+  }
+};
+
 /** Routes behind the session cookie. A fresh wrapper, so the shared file routes stay unchanged. */
 const signedIn = (routes: Hono<AppEnv>) => new Hono<AppEnv>().use(sessionAuth).route("/", routes);
 
 export const userApi = new Hono<AppEnv>()
-  // Cookie-authenticated form posts must come from our own origin.
-  .use(csrf())
+  .use(sameOrigin)
   .route("/auth", authRoutes)
   .route("/api-keys", signedIn(apiKeyRoutes))
   .route("/agents", signedIn(userAgentRoutes))
