@@ -112,13 +112,15 @@ export const attachments = sqliteTable(
     userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
     channelId: text("channel_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
     messageId: text("message_id").references(() => messages.id, { onDelete: "cascade" }),
+    /** Order within the message, as the poster listed the attachmentIds. */
+    position: integer("position").notNull().default(0),
     r2Key: text("r2_key").notNull(),
     filename: text("filename").notNull(),
     mimeType: text("mime_type").notNull(),
     size: integer("size").notNull(),
     createdAt: text("created_at").notNull(),
   },
-  (t) => [index("attachments_message_idx").on(t.messageId), index("attachments_channel_idx").on(t.channelId)],
+  (t) => [index("attachments_message_idx").on(t.messageId, t.position), index("attachments_channel_idx").on(t.channelId)],
 );
 
 export const agentStatusHistory = sqliteTable(
@@ -181,3 +183,10 @@ export const webhookDeliveries = sqliteTable(
   },
   (t) => [index("webhook_deliveries_message_idx").on(t.messageId, t.createdAt)],
 );
+
+// Fixed-window counters (login failures per account and per address); D1 keeps them across restarts.
+export const rateLimits = sqliteTable("rate_limits", {
+  key: text("key").primaryKey(),
+  windowStart: integer("window_start").notNull(),
+  count: integer("count").notNull(),
+});

@@ -73,6 +73,7 @@ async function storeFiles(c: Context<AppEnv>, d: Db, p: Principal, channelId: st
       userId: p.userId,
       channelId,
       messageId: null,
+      position: 0,
       r2Key: `${p.userId}/${channelId}/${id}`,
       filename: cleanFilename(file.name),
       mimeType: cleanMime(file.type),

@@ -34,13 +34,16 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 
-/** A JSON body: 415 unless the content type is JSON, 400 for malformed JSON or any zod issue. */
-export function jsonBody<S extends z.ZodType>(schema: S) {
+/**
+ * A JSON body: 415 unless the content type is JSON, 400 for malformed JSON or any zod issue.
+ * With `optional`, a request without a body (and without a content type) validates `{}`.
+ */
+export function jsonBody<S extends z.ZodType>(schema: S, { optional = false } = {}) {
   return documented(
     validator("json", (value, c) => {
-      if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) {
-        throw new ApiError(415, "Content-Type must be application/json");
-      }
+      const type = c.req.header("content-type");
+      if (optional && !type && !Number(c.req.header("content-length") ?? 0)) return parseWith(schema, {}) as z.output<S>;
+      if (!JSON_TYPE.test(type ?? "")) throw new ApiError(415, "Content-Type must be application/json");
       return parseWith(schema, value) as z.output<S>;
     }),
     { body: schema },

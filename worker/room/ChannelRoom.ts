@@ -161,7 +161,7 @@ export class ChannelRoom extends DurableObject<Env> {
       try {
         await this.db.batch([
           this.db.insert(messages).values(row),
-          ...(files.length ? [this.db.update(attachments).set({ messageId: row.id }).where(inArray(attachments.id, input.attachmentIds))] : []),
+          ...input.attachmentIds.map((id, position) => this.db.update(attachments).set({ messageId: row.id, position }).where(eq(attachments.id, id))),
           ...(input.senderType === "agent" ? [this.db.update(agents).set({ lastActiveAt: now }).where(eq(agents.id, input.channelId))] : []),
         ]);
       } catch (err) {
@@ -172,7 +172,7 @@ export class ChannelRoom extends DurableObject<Env> {
       if (row.reviewExpiresAt) {
         await this.timers.set({ key: `expire:${row.id}`, kind: "expire", channelId: row.channelId, dueAt: Date.parse(row.reviewExpiresAt), data: { messageId: row.id } });
       }
-      const ordered = input.attachmentIds.map((id) => ({ ...files.find((f) => f.id === id)!, messageId: row.id }));
+      const ordered = input.attachmentIds.map((id, position) => ({ ...files.find((f) => f.id === id)!, messageId: row.id, position }));
       return { ok: true, value: { message: messageDto(row, ordered, "agent"), created: true } } as const;
     });
     if (result.ok && result.value.created) {

@@ -20,12 +20,19 @@ export const createApiKeyBody = z.strictObject({
   agentIds: z.array(idSchema).min(1).max(100).optional(),
 });
 
-export const preferencesSchema = z.strictObject({
-  theme: z.enum(["light", "dark", "system"]).default("system"),
-  inlineHtml: z.boolean().default(false),
-  push: z.boolean().default(false),
+const preferenceFields = {
+  theme: z.enum(["light", "dark", "system"]),
+  inlineHtml: z.boolean(),
+  push: z.boolean(),
+};
+/** Stored preferences, with the defaults of anything never set. */
+export const preferencesSchema = z.object({
+  theme: preferenceFields.theme.default("system"),
+  inlineHtml: preferenceFields.inlineHtml.default(false),
+  push: preferenceFields.push.default(false),
 });
-export const updatePreferencesBody = preferencesSchema.partial();
+/** A change: only the fields sent (no defaults, or they would overwrite what is stored). */
+export const updatePreferencesBody = z.strictObject(preferenceFields).partial();
 
 export const pushSubscribeBody = z.strictObject({
   endpoint: z.url({ protocol: /^https?$/ }).max(LIMITS.url),

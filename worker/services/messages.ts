@@ -95,7 +95,7 @@ export async function withAttachments(d: Db, rows: MessageRow[], audience: Audie
     .select()
     .from(attachments)
     .where(inArray(attachments.messageId, rows.map((r) => r.id)))
-    .orderBy(attachments.createdAt);
+    .orderBy(attachments.position);
   return rows.map((r) => messageDto(r, files.filter((f) => f.messageId === r.id), audience));
 }
 

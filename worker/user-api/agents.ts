@@ -78,7 +78,7 @@ export const userAgentRoutes = new Hono<AppEnv>()
       .limit(c.req.valid("query").limit);
     return c.json({ data: rows });
   })
-  .post("/:id/read", doc("Mark the conversation read up to a seq (default: all of it)"), jsonBody(markReadBody), async (c) => {
+  .post("/:id/read", doc("Mark the conversation read up to a seq (default: all of it)"), jsonBody(markReadBody, { optional: true }), async (c) => {
     const d = db(c.env.DB);
     const userId = c.get("principal").userId;
     const agent = await ownAgent(d, c.get("principal"), c.req.param("id"));

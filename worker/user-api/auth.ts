@@ -15,6 +15,7 @@ import { sha256Hex } from "../lib/crypto";
 import { getCookie } from "hono/cookie";
 import { SESSION_COOKIE } from "../auth/session";
 import { userDto } from "./users";
+import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "../auth/login-limit";
 
 // Compared against when the email is unknown, so a wrong email costs as long as a wrong password.
 const DUMMY_HASH = "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
@@ -39,9 +40,14 @@ export const authRoutes = new Hono<AppEnv>()
   })
   .post("/login", doc("Sign in: sets the session cookie"), jsonBody(loginBody), async (c) => {
     const { email, password } = c.req.valid("json");
+    await assertLoginAllowed(c, email);
     const user = await db(c.env.DB).query.users.findFirst({ where: eq(users.email, email) });
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok) throw new ApiError(401, "Wrong email or password");
+    if (!user || !ok) {
+      await recordLoginFailure(c, email);
+      throw new ApiError(401, "Wrong email or password");
+    }
+    await clearLoginFailures(c, email);
     await startSession(c, user.id);
     return c.json(userDto(user));
   })

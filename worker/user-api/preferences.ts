@@ -6,8 +6,7 @@ import type { AppEnv } from "../env";
 import { doc, jsonBody } from "../lib/validate";
 import { preferencesSchema, updatePreferencesBody } from "../schemas/account";
 
-/** Stored preferences, with defaults for anything never set. */
-const readPreferences = (stored: Record<string, unknown>) => preferencesSchema.parse({ ...preferencesSchema.parse({}), ...stored });
+const readPreferences = (stored: Record<string, unknown>) => preferencesSchema.parse(stored);
 
 export const preferenceRoutes = new Hono<AppEnv>()
   .get("/", doc("The person's preferences: theme, inline HTML, push"), async (c) => {
