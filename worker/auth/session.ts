@@ -1,6 +1,6 @@
 // People authenticate with an HttpOnly session cookie. The cookie holds a random token; D1 keeps its
 // SHA-256, so logout and password changes end sessions at once.
-import { and, eq, gt } from "drizzle-orm";
+import { and, eq, gt, ne } from "drizzle-orm";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
@@ -34,6 +34,12 @@ export async function endSession(c: Context<AppEnv>) {
   const token = getCookie(c, SESSION_COOKIE);
   if (token) await db(c.env.DB).delete(sessions).where(eq(sessions.tokenHash, await sha256Hex(token)));
   deleteCookie(c, SESSION_COOKIE, { path: "/" });
+}
+
+/** Every session of the user but this request's (after a password change). */
+export async function endOtherSessions(c: Context<AppEnv>, userId: string) {
+  const current = await sha256Hex(getCookie(c, SESSION_COOKIE) ?? "");
+  await db(c.env.DB).delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.tokenHash, current)));
 }
 
 export const sessionAuth = createMiddleware<AppEnv>(async (c, next) => {

@@ -13,6 +13,7 @@ import { roomOf, unwrap } from "../room";
 import { MESSAGE_STATUSES, messageText } from "../schemas/message";
 import { canUseAgent, resolveChannel } from "../services/agents";
 import { attachmentDto, type AttachmentRow } from "../services/messages";
+import { deleteObjects } from "./r2";
 
 const MULTIPART_OVERHEAD = 64 * 1024;
 
@@ -86,7 +87,7 @@ async function storeFiles(c: Context<AppEnv>, d: Db, p: Principal, channelId: st
   try {
     if (rows.length) await d.insert(attachments).values(rows);
   } catch (err) {
-    await c.env.FILES.delete(rows.map((r) => r.r2Key));
+    await deleteObjects(c.env.FILES, rows.map((r) => r.r2Key));
     throw err;
   }
   return rows;
@@ -94,7 +95,7 @@ async function storeFiles(c: Context<AppEnv>, d: Db, p: Principal, channelId: st
 
 async function discard(c: Context<AppEnv>, d: Db, rows: AttachmentRow[]) {
   await d.delete(attachments).where(inArray(attachments.id, rows.map((r) => r.id)));
-  await c.env.FILES.delete(rows.map((r) => r.r2Key));
+  await deleteObjects(c.env.FILES, rows.map((r) => r.r2Key));
 }
 
 export const fileRoutes = new Hono<AppEnv>()

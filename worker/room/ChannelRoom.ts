@@ -26,6 +26,7 @@ import type { NewMessage, RoomEvent, RoomResult, StatusReport, WaitResult } from
 import { Deliveries } from "./deliveries";
 import { Timers, type Timer } from "./timers";
 import { gatewayOf } from "../gateway/shards";
+import { deleteObjects } from "../files/r2";
 
 const fail = (status: 400 | 404 | 409 | 410, message: string, errors?: FieldError[]) =>
   ({ ok: false, status, message, ...(errors ? { errors } : {}) }) as const;
@@ -284,7 +285,7 @@ export class ChannelRoom extends DurableObject<Env> {
       if (!row) return fail(404, "Message not found");
       const files = await this.db.select({ key: attachments.r2Key }).from(attachments).where(eq(attachments.messageId, messageId));
       await this.db.delete(messages).where(eq(messages.id, messageId)); // attachments cascade
-      if (files.length) await this.env.FILES.delete(files.map((f) => f.key));
+      await deleteObjects(this.env.FILES, files.map((f) => f.key));
       this.timers.delete(`expire:${messageId}`);
       this.release(messageId, { status: "gone" });
       return { ok: true, value: { id: messageId } } as const;
@@ -298,7 +299,7 @@ export class ChannelRoom extends DurableObject<Env> {
     return this.serial(async () => {
       const files = await this.db.select({ key: attachments.r2Key }).from(attachments).where(eq(attachments.channelId, channelId));
       await this.db.delete(agents).where(eq(agents.id, channelId)); // messages, attachments, history cascade
-      for (let i = 0; i < files.length; i += 1000) await this.env.FILES.delete(files.slice(i, i + 1000).map((f) => f.key));
+      await deleteObjects(this.env.FILES, files.map((f) => f.key));
       for (const id of [...this.waiters.keys()]) this.release(id, { status: "gone" });
       await this.timers.clear();
       this.lastSeq = undefined;

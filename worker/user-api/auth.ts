@@ -1,21 +1,18 @@
 // First run, sign-in and the session: the routes a person uses before and around everything else.
-import { count, eq, ne, and } from "drizzle-orm";
+import { count, eq } from "drizzle-orm";
 import { Hono } from "hono";
+import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "../auth/login-limit";
+import { endOtherSessions, endSession, sessionAuth, startSession } from "../auth/session";
+import { issueTicket } from "../auth/tickets";
 import { db } from "../db/client";
-import { sessions, users } from "../db/schema";
+import { users } from "../db/schema";
 import type { AppEnv } from "../env";
-import { ApiError } from "../lib/errors";
 import { hashPassword, verifyPassword } from "../lib/crypto";
+import { ApiError } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
 import { doc, jsonBody } from "../lib/validate";
 import { changePasswordBody, loginBody, setupBody } from "../schemas/account";
-import { endSession, sessionAuth, startSession } from "../auth/session";
-import { issueTicket } from "../auth/tickets";
-import { sha256Hex } from "../lib/crypto";
-import { getCookie } from "hono/cookie";
-import { SESSION_COOKIE } from "../auth/session";
 import { userDto } from "./users";
-import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "../auth/login-limit";
 
 // Compared against when the email is unknown, so a wrong email costs as long as a wrong password.
 const DUMMY_HASH = "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
@@ -67,11 +64,8 @@ export const authRoutes = new Hono<AppEnv>()
     if (!user || !(await verifyPassword(body.currentPassword, user.passwordHash))) {
       throw new ApiError(400, "The current password is wrong", [{ path: "currentPassword", message: "wrong password" }]);
     }
-    const current = await sha256Hex(getCookie(c, SESSION_COOKIE) ?? "");
-    await d.batch([
-      d.update(users).set({ passwordHash: await hashPassword(body.newPassword) }).where(eq(users.id, userId)),
-      d.delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.tokenHash, current))),
-    ]);
+    await d.update(users).set({ passwordHash: await hashPassword(body.newPassword) }).where(eq(users.id, userId));
+    await endOtherSessions(c, userId);
     return c.json({ ok: true });
   })
   .post("/ws-ticket", doc("A 60-second ticket for the Socket.IO CONNECT `{token}`"), sessionAuth, async (c) => {

@@ -1,8 +1,8 @@
 // Owner-only user management.
-import { and, count, eq } from "drizzle-orm";
+import { count, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { db } from "../db/client";
-import { sessions, users } from "../db/schema";
+import { attachments, sessions, users } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../lib/errors";
 import { hashPassword } from "../lib/crypto";
@@ -10,6 +10,7 @@ import { newId, nowIso } from "../lib/ids";
 import { doc, jsonBody } from "../lib/validate";
 import { createUserBody, updateUserBody } from "../schemas/account";
 import { ownerOnly } from "../auth/session";
+import { deleteObjects } from "../files/r2";
 
 type UserRow = typeof users.$inferSelect;
 
@@ -36,7 +37,7 @@ export const userRoutes = new Hono<AppEnv>()
     const d = db(c.env.DB);
     const user = await d.query.users.findFirst({ where: eq(users.id, c.req.param("id")) });
     if (!user) throw notFound("User");
-    if (body.role === "member" && user.role === "owner") await keepAnOwner(d, user.id);
+    if (body.role === "member" && user.role === "owner") await keepAnOwner(d);
     const changes: Partial<UserRow> = {
       ...(body.displayName ? { displayName: body.displayName } : {}),
       ...(body.role ? { role: body.role } : {}),
@@ -51,12 +52,16 @@ export const userRoutes = new Hono<AppEnv>()
     const user = await d.query.users.findFirst({ where: eq(users.id, c.req.param("id")) });
     if (!user) throw notFound("User");
     if (user.id === c.get("principal").userId) throw new ApiError(400, "You cannot delete yourself");
-    if (user.role === "owner") await keepAnOwner(d, user.id);
+    if (user.role === "owner") await keepAnOwner(d);
+    // Their agents, messages and records cascade in D1; the file bytes in R2 go too.
+    const files = await d.select({ key: attachments.r2Key }).from(attachments).where(eq(attachments.userId, user.id));
     await d.delete(users).where(eq(users.id, user.id));
+    await deleteObjects(c.env.FILES, files.map((f) => f.key));
     return c.json({ id: user.id, deleted: true });
   });
 
-async function keepAnOwner(d: ReturnType<typeof db>, leaving: string) {
-  const [row] = await d.select({ n: count() }).from(users).where(and(eq(users.role, "owner")));
-  if ((row?.n ?? 0) <= 1) throw new ApiError(400, `The last owner cannot stop being one (${leaving})`);
+/** Nod always keeps at least one owner. */
+async function keepAnOwner(d: ReturnType<typeof db>) {
+  const [row] = await d.select({ n: count() }).from(users).where(eq(users.role, "owner"));
+  if ((row?.n ?? 0) <= 1) throw new ApiError(400, "The last owner cannot be removed or made a member");
 }
