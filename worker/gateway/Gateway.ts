@@ -34,8 +34,11 @@ interface PollingSession {
   queue: string[];
   /** The parked GET, answered when packets are queued. */
   flush?: (body: string) => void;
-  /** Set once the client has probed a WebSocket for this session. */
-  upgrading?: WebSocket;
+  /**
+   * Set once a WebSocket probe succeeded: the client is pausing polling, so its GETs are answered at
+   * once with a noop and new packets wait in the queue for the upgrade.
+   */
+  probed?: boolean;
 }
 
 /** Attachment of a WebSocket still probing its upgrade from polling. */
@@ -81,6 +84,7 @@ export class Gateway extends DurableObject<Env> {
       this.closePolling(session);
       return engineError(3, "Overlapping GET requests");
     }
+    if (session.probed) return text(pollingPayload([engine("noop")]));
     if (session.queue.length) return text(pollingPayload(session.queue.splice(0)));
     return new Promise((resolve) => {
       session.flush = (body) => {
@@ -105,7 +109,7 @@ export class Gateway extends DurableObject<Env> {
 
   private queue(session: PollingSession, frame: string) {
     session.queue.push(frame);
-    if (session.flush) session.flush(pollingPayload(session.queue.splice(0)));
+    if (session.flush && !session.probed) session.flush(pollingPayload(session.queue.splice(0)));
   }
 
   private closePolling(session: PollingSession) {
@@ -130,7 +134,6 @@ export class Gateway extends DurableObject<Env> {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment({ probing: sid } satisfies ProbeAttachment);
-    session.upgrading = server;
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -158,6 +161,9 @@ export class Gateway extends DurableObject<Env> {
     const packet = decodeEngine(frame);
     if (packet.type === "ping" && packet.data === "probe") {
       ws.send(engine("pong", "probe"));
+      // Engine.IO: the client now pauses polling and waits for its parked GET; end it with a noop.
+      session.probed = true;
+      session.flush?.(pollingPayload([engine("noop")]));
     } else if (packet.type === "upgrade") {
       // The session now lives on the socket: its state becomes the attachment, queued packets follow.
       this.polling.delete(sid);
