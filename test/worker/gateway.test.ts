@@ -80,6 +80,32 @@ describe("Socket.IO gateway", () => {
     ws.close();
   });
 
+  it("a person connects with a ws-ticket and sees password answers masked; the agent sees them", async () => {
+    const ticket = await owner.as("POST", "/api/auth/ws-ticket", {});
+    expect(ticket.status).toBe(200);
+    const person = await connectSocket();
+    person.ws.send(`40/ws,${JSON.stringify({ token: ticket.json.ticket })}`);
+    expect(await person.next((f) => f.startsWith("40/ws"))).toMatch(/^40\/ws,\{"sid"/);
+    const agent = await connectSocket();
+    agent.ws.send(`40/ws,${JSON.stringify({ apiKey: bot.apiKey })}`);
+    await agent.next((f) => f.startsWith("40/ws"));
+    for (const s of [person, agent]) {
+      s.ws.send(`42/ws,1${JSON.stringify(["subscribe:channel", bot.agent.id])}`);
+      await s.next((f) => f.startsWith("43/ws,1"));
+    }
+    const form = { type: "form", payload: { fields: [{ name: "user", type: "text", label: "User" }, { name: "secret", type: "password", label: "Secret" }] } };
+    const posted = await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "Credentials?", review: form });
+    await owner.as("POST", `/api/messages/${posted.json.id}/respond`, { response: { user: "ada", secret: "hunter2" } });
+    const responded = async (s: Awaited<ReturnType<typeof connectSocket>>) =>
+      JSON.parse((await s.next((f) => f.includes("review:responded"))).slice("42/ws,".length))[1].review.response;
+    expect(await responded(agent)).toEqual({ user: "ada", secret: "hunter2" });
+    expect(await responded(person)).toEqual({ user: "ada", secret: "••••••" });
+    const expired = await connectSocket();
+    expired.ws.send(`40/ws,${JSON.stringify({ token: "not-a-ticket" })}`);
+    expect(await expired.next((f) => f.startsWith("44/ws"))).toBe('44/ws,{"message":"unauthorized"}');
+    for (const s of [person, agent, expired]) s.ws.close();
+  });
+
   it("a channel outside the key's scope is refused (ack ok:false) and sends nothing", async () => {
     const { ws, next, frames } = await connectSocket();
     const scoped = await owner.as("POST", "/api/api-keys", { label: "scoped", agentIds: [bot.agent.id] });
