@@ -3,24 +3,26 @@ import { defineConfig } from "vitest/config";
 
 // Two projects: `worker` runs inside workerd (the real runtime, real D1/R2/Durable Objects from
 // miniflare); `e2e` runs in Node against a real `wrangler dev` server with stock clients.
+/** A project of tests inside workerd, with the Worker's real bindings (plus `miniflare` overrides). */
+function workerd(name: string, include: string[], miniflare: Record<string, unknown> = {}) {
+  return {
+    plugins: [
+      cloudflareTest(async () => ({
+        main: "./worker/index.ts",
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations("./migrations") }, ...miniflare },
+      })),
+    ],
+    test: { name, include, setupFiles: ["./test/worker/setup.ts"], testTimeout: 20_000 },
+  };
+}
+
 export default defineConfig({
   test: {
     projects: [
-      {
-        plugins: [
-          cloudflareTest(async () => ({
-            main: "./worker/index.ts",
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations("./migrations") } },
-          })),
-        ],
-        test: {
-          name: "worker",
-          include: ["test/worker/**/*.test.ts"],
-          setupFiles: ["./test/worker/setup.ts"],
-          testTimeout: 20_000,
-        },
-      },
+      workerd("worker", ["test/worker/**/*.test.ts"]),
+      // The same Worker with a rate limit small enough to reach in a test.
+      workerd("limits", ["test/limits/**/*.test.ts"], { ratelimits: { API_RATE_LIMIT: { simple: { limit: 20, period: 60 } } } }),
       {
         test: {
           name: "e2e",

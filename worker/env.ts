@@ -6,6 +6,8 @@ export interface Env {
   DB: D1Database;
   FILES: R2Bucket;
   ASSETS: Fetcher;
+  /** Agent API requests per API key (wrangler.toml [[ratelimits]]). */
+  API_RATE_LIMIT: RateLimit;
   CHANNEL_ROOM: DurableObjectNamespace<ChannelRoom>;
   GATEWAY: DurableObjectNamespace<Gateway>;
   MAX_UPLOAD_BYTES: string;

@@ -10,6 +10,8 @@ import { randomToken, sha256Hex } from "../lib/crypto";
 import { nowIso } from "../lib/ids";
 
 export const KEY_PREFIX = "hp_";
+/** The rate limiter's period (wrangler.toml): waiting this long always frees the key again. */
+const RATE_PERIOD_SECONDS = 60;
 
 export function newApiKey() {
   const key = `${KEY_PREFIX}${randomToken(32)}`;
@@ -46,6 +48,8 @@ export const apiKeyAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (!key) throw new ApiError(401, "Missing API key: send x-api-key or Authorization: Bearer");
   const principal = await principalForKey(c.env, key, c.executionCtx);
   if (!principal) throw new ApiError(401, "Invalid API key");
+  const { success } = await c.env.API_RATE_LIMIT.limit({ key: principal.keyId! });
+  if (!success) throw new ApiError(429, "Too many requests for this API key: slow down", [], { "Retry-After": String(RATE_PERIOD_SECONDS) });
   c.set("principal", principal);
   await next();
 });
