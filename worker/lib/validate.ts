@@ -33,6 +33,22 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix
 }
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+/** Deeper JSON than this is refused: nothing Nod accepts needs it, and it would cost stack later. */
+export const MAX_JSON_DEPTH = 32;
+
+/** How deeply a parsed JSON value nests (iteratively, so a hostile value cannot overflow the stack). */
+export function jsonDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_JSON_DEPTH) return deepest;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
 
 /**
  * A JSON body: 415 unless the content type is JSON, 400 for malformed JSON or any zod issue.
@@ -44,6 +60,7 @@ export function jsonBody<S extends z.ZodType>(schema: S, { optional = false } = 
       const type = c.req.header("content-type");
       if (optional && !type && !Number(c.req.header("content-length") ?? 0)) return parseWith(schema, {}) as z.output<S>;
       if (!JSON_TYPE.test(type ?? "")) throw new ApiError(415, "Content-Type must be application/json");
+      if (jsonDepth(value) > MAX_JSON_DEPTH) throw invalid([{ path: "(root)", message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` }]);
       return parseWith(schema, value) as z.output<S>;
     }),
     { body: schema },
