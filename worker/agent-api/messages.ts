@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { db } from "../db/client";
 import type { AppEnv } from "../env";
-import { invalid, notFound } from "../lib/errors";
+import { ApiError, invalid, notFound } from "../lib/errors";
 import { doc, jsonBody, query } from "../lib/validate";
 import { roomOf, unwrap } from "../room";
 import { channelQuery, listMessagesQuery, postMessageBody, waitQuery, type PostMessageBody } from "../schemas/message";
@@ -99,7 +99,13 @@ export const messageRoutes = new Hono<AppEnv>()
     const q = c.req.valid("query");
     const row = await ownMessage(db(c.env.DB), c.get("principal"), c.req.param("id"), q.channel);
     if (!row.reviewType) throw notFound("Review");
-    const result = await roomOf(c.env, row.channelId).wait(row.channelId, row.id, q.timeout);
+    const result = await roomOf(c.env, row.channelId)
+      .wait(row.channelId, row.id, q.timeout)
+      .catch((err: unknown) => {
+        // The room restarted (deploy, eviction) while the wait was parked: nothing is lost, wait again.
+        console.error("wait interrupted", row.id, err);
+        throw new ApiError(503, "The wait was interrupted: call it again", [], { "Retry-After": "0" });
+      });
     if (result.status === "gone") throw notFound("Review");
     return c.json(result);
   });
