@@ -13,6 +13,7 @@
 // webhooks are first recorded as timers, so a delivery cut short by a restart is retried.
 import { DurableObject } from "cloudflare:workers";
 import { and, eq, inArray, max } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { db, type Db } from "../db/client";
 import { agents, agentStatusHistory, attachments, messages } from "../db/schema";
 import type { Env } from "../env";
@@ -20,7 +21,7 @@ import type { FieldError } from "../lib/errors";
 import { zodErrors } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
 import { responseSchema } from "../schemas/review";
-import { findMessage, messageDto, type MessageDto, type MessageRow, withAttachments } from "../services/messages";
+import { findMessage, messageDto, withAttachments, type AttachmentRow, type Audience, type MessageDto, type MessageRow } from "../services/messages";
 import type { AgentRow } from "../services/agents";
 import type { NewMessage, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
 import { Deliveries } from "./deliveries";
@@ -32,6 +33,35 @@ const fail = (status: 400 | 404 | 409 | 410, message: string, errors?: FieldErro
   ({ ok: false, status, message, ...(errors ? { errors } : {}) }) as const;
 
 const RECENT_EVENTS = 100;
+/** The most posts committed in one D1 transaction. */
+const MAX_GROUP_COMMIT = 100;
+
+type PostResult = RoomResult<{ message: MessageDto; created: boolean }>;
+
+function newMessageRow(input: NewMessage, seq: number, now: string): MessageRow {
+  return {
+    id: newId(),
+    channelId: input.channelId,
+    userId: input.userId,
+    seq,
+    senderType: input.senderType,
+    senderId: input.senderId,
+    text: input.text ?? null,
+    status: input.status ?? null,
+    metadata: input.metadata ?? null,
+    webhookUrl: input.webhookUrl ?? null,
+    deliveryStatus: "sent",
+    idempotencyKey: input.idempotencyKey ?? null,
+    reviewType: input.review?.type ?? null,
+    reviewStatus: input.review ? "pending" : null,
+    reviewExpiresAt: input.review?.expiresAt ?? null,
+    reviewCompletedAt: null,
+    reviewPayload: input.review?.payload ?? null,
+    reviewResponse: null,
+    reviewCallback: input.review?.callback ?? null,
+    createdAt: now,
+  };
+}
 
 export class ChannelRoom extends DurableObject<Env> {
   private readonly db: Db = db(this.env.DB);
@@ -43,6 +73,8 @@ export class ChannelRoom extends DurableObject<Env> {
   private readonly waiters = new Map<string, Set<(result: WaitResult) => void>>();
   private readonly timers = new Timers(this.ctx.storage);
   private readonly deliveries = new Deliveries(this.env, this.db, this.timers, (event) => this.emit(event));
+  /** Posts waiting for the next group commit. */
+  private readonly queuedPosts: { input: NewMessage; resolve: (r: PostResult) => void; reject: (err: unknown) => void }[] = [];
   /** The last events, newest last. */
   private readonly recent: RoomEvent[] = [];
 
@@ -105,76 +137,15 @@ export class ChannelRoom extends DurableObject<Env> {
 
   // ---- messages ------------------------------------------------------------------------------
 
-  /** Stores a message with the next seq and links its attachments, all in one D1 transaction. */
-  async post(input: NewMessage): Promise<RoomResult<{ message: MessageDto; created: boolean }>> {
-    const result = await this.serial(async () => {
-      if (input.idempotencyKey) {
-        const earlier = await this.db.query.messages.findFirst({
-          where: and(eq(messages.channelId, input.channelId), eq(messages.idempotencyKey, input.idempotencyKey)),
-        });
-        if (earlier) {
-          const [message] = await withAttachments(this.db, [earlier], input.senderType === "agent" ? "agent" : "person");
-          return { ok: true, value: { message: message!, created: false } } as const;
-        }
-      }
-
-      const files = input.attachmentIds.length
-        ? await this.db.select().from(attachments).where(and(inArray(attachments.id, input.attachmentIds), eq(attachments.channelId, input.channelId)))
-        : [];
-      const unusable = input.attachmentIds
-        .map((id, i) => ({ id, i, file: files.find((f) => f.id === id) }))
-        .filter(({ file }) => !file || file.messageId !== null);
-      if (unusable.length) {
-        return fail(
-          400,
-          "Some attachments cannot be used",
-          unusable.map(({ i, file }) => ({
-            path: `attachmentIds.${i}`,
-            message: file ? "already attached to another message" : "no such file in this channel",
-          })),
-        );
-      }
-
-      const seq = await this.nextSeq(input.channelId);
-      const now = nowIso();
-      const row: MessageRow = {
-        id: newId(),
-        channelId: input.channelId,
-        userId: input.userId,
-        seq,
-        senderType: input.senderType,
-        senderId: input.senderId,
-        text: input.text ?? null,
-        status: input.status ?? null,
-        metadata: input.metadata ?? null,
-        webhookUrl: input.webhookUrl ?? null,
-        deliveryStatus: "sent",
-        idempotencyKey: input.idempotencyKey ?? null,
-        reviewType: input.review?.type ?? null,
-        reviewStatus: input.review ? "pending" : null,
-        reviewExpiresAt: input.review?.expiresAt ?? null,
-        reviewCompletedAt: null,
-        reviewPayload: input.review?.payload ?? null,
-        reviewResponse: null,
-        reviewCallback: input.review?.callback ?? null,
-        createdAt: now,
-      };
-      try {
-        await this.db.batch([
-          this.db.insert(messages).values(row),
-          ...input.attachmentIds.map((id, position) => this.db.update(attachments).set({ messageId: row.id, position }).where(eq(attachments.id, id))),
-          ...(input.senderType === "agent" ? [this.db.update(agents).set({ lastActiveAt: now }).where(eq(agents.id, input.channelId))] : []),
-        ]);
-      } catch (err) {
-        this.lastSeq = undefined; // the write may or may not have landed: re-read before the next one
-        throw err;
-      }
-      this.lastSeq = seq;
-      if (row.reviewExpiresAt) {
-        await this.timers.set({ key: `expire:${row.id}`, kind: "expire", channelId: row.channelId, dueAt: Date.parse(row.reviewExpiresAt), data: { messageId: row.id } });
-      }
-      const ordered = input.attachmentIds.map((id, position) => ({ ...files.find((f) => f.id === id)!, messageId: row.id, position }));
-      return { ok: true, value: { message: messageDto(row, ordered, "agent"), created: true } } as const;
+  /**
+   * Stores a message with the next seq and links its attachments. Posts that arrive while a write is
+   * in flight are committed together (group commit): one D1 transaction for the whole group, so a
+   * busy channel is not limited to one D1 round trip per message.
+   */
+  async post(input: NewMessage): Promise<PostResult> {
+    const result = await new Promise<PostResult>((resolve, reject) => {
+      this.queuedPosts.push({ input, resolve, reject });
+      if (this.queuedPosts.length === 1) void this.serial(() => this.commitQueuedPosts());
     });
     if (result.ok && result.value.created) {
       const { message } = result.value;
@@ -182,6 +153,87 @@ export class ChannelRoom extends DurableObject<Env> {
       if (message.senderType === "user") await this.deliveries.start(message.channelId, message.id, "message:created");
     }
     return result;
+  }
+
+  private async commitQueuedPosts(): Promise<void> {
+    const group = this.queuedPosts.splice(0, MAX_GROUP_COMMIT);
+    if (this.queuedPosts.length) void this.serial(() => this.commitQueuedPosts());
+    try {
+      const results = await this.storePosts(group.map((g) => g.input));
+      group.forEach((g, i) => g.resolve(results[i]!));
+    } catch (err) {
+      group.forEach((g) => g.reject(err));
+    }
+  }
+
+  /** One D1 transaction for a group of posts to this channel, in arrival order. Runs in `serial`. */
+  private async storePosts(inputs: NewMessage[]): Promise<PostResult[]> {
+    const channelId = inputs[0]!.channelId;
+    const keys = inputs.flatMap((i) => (i.idempotencyKey ? [i.idempotencyKey] : []));
+    const fileIds = inputs.flatMap((i) => i.attachmentIds);
+    const [earlier, files] = await Promise.all([
+      keys.length ? this.db.select().from(messages).where(and(eq(messages.channelId, channelId), inArray(messages.idempotencyKey, keys))) : [],
+      fileIds.length ? this.db.select().from(attachments).where(and(inArray(attachments.id, fileIds), eq(attachments.channelId, channelId))) : [],
+    ]);
+    const byKey = new Map<string, { row: MessageRow; stored: boolean }>(earlier.map((row) => [row.idempotencyKey!, { row, stored: true }]));
+    const claimed = new Set<string>();
+    const now = nowIso();
+    let seq = (await this.nextSeq(channelId)) - 1;
+    const results: (PostResult | { replay: MessageRow; audience: Audience })[] = [];
+    const statements: BatchItem<"sqlite">[] = [];
+    const created: { index: number; row: MessageRow; files: AttachmentRow[] }[] = [];
+
+    for (const [index, input] of inputs.entries()) {
+      const replay = input.idempotencyKey ? byKey.get(input.idempotencyKey) : undefined;
+      if (replay) {
+        results[index] = { replay: replay.row, audience: input.senderType === "agent" ? "agent" : "person" };
+        continue;
+      }
+      const unusable = input.attachmentIds
+        .map((id, i) => ({ i, file: files.find((f) => f.id === id), taken: claimed.has(id) }))
+        .filter(({ file, taken }) => !file || file.messageId !== null || taken);
+      if (unusable.length) {
+        results[index] = fail(
+          400,
+          "Some attachments cannot be used",
+          unusable.map(({ i, file }) => ({ path: `attachmentIds.${i}`, message: file ? "already attached to another message" : "no such file in this channel" })),
+        );
+        continue;
+      }
+      const row = newMessageRow(input, ++seq, now);
+      const linked = input.attachmentIds.map((id, position) => ({ ...files.find((f) => f.id === id)!, messageId: row.id, position }));
+      statements.push(
+        this.db.insert(messages).values(row),
+        ...linked.map((f) => this.db.update(attachments).set({ messageId: row.id, position: f.position }).where(eq(attachments.id, f.id))),
+      );
+      input.attachmentIds.forEach((id) => claimed.add(id));
+      if (input.idempotencyKey) byKey.set(input.idempotencyKey, { row, stored: false });
+      created.push({ index, row, files: linked });
+    }
+
+    if (created.length) {
+      if (inputs.some((i) => i.senderType === "agent")) statements.push(this.db.update(agents).set({ lastActiveAt: now }).where(eq(agents.id, channelId)));
+      try {
+        await this.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+      } catch (err) {
+        this.lastSeq = undefined; // the write may or may not have landed: re-read before the next one
+        throw err;
+      }
+      this.lastSeq = seq;
+    }
+    for (const { index, row, files: linked } of created) {
+      if (row.reviewExpiresAt) {
+        await this.timers.set({ key: `expire:${row.id}`, kind: "expire", channelId, dueAt: Date.parse(row.reviewExpiresAt), data: { messageId: row.id } });
+      }
+      results[index] = { ok: true, value: { message: messageDto(row, linked, "agent"), created: true } };
+    }
+    return Promise.all(
+      results.map(async (r) => {
+        if (!("replay" in r)) return r;
+        const [message] = await withAttachments(this.db, [r.replay], r.audience);
+        return { ok: true, value: { message: message!, created: false } } as const;
+      }),
+    );
   }
 
   /** A person answers a review: the first valid answer wins, later ones get 409, late ones 410. */
