@@ -7,6 +7,7 @@ import { buildOpenApi } from "./lib/openapi";
 import { userApi } from "./user-api";
 import { docsPage } from "./lib/docs-page";
 import { shardFor } from "./gateway/shards";
+import { mcpRoute } from "./mcp";
 
 const api = new Hono<AppEnv>().route("/api/v1", agentApi).route("/api", userApi);
 
@@ -23,6 +24,7 @@ export const app = new Hono<AppEnv>()
     request.headers.set("x-nod-shard", shard);
     return c.env.GATEWAY.get(c.env.GATEWAY.idFromName(shard)).fetch(request);
   })
+  .all("/mcp", mcpRoute) // the MCP server (Streamable HTTP), authenticated with an API key
   .all("/api/*", () => {
     throw new ApiError(404, "No such API route");
   })

@@ -1,0 +1,387 @@
+// Nod's typed client for agents: ask a person and get the typed answer back, send messages, upload files,
+// report status, and follow a channel live over Socket.IO. It needs nothing but `fetch` at run time: the
+// request types come from the server's own zod schemas through type-only imports, which compile away.
+import type { z } from "zod";
+import type { AGENT_STATUSES, statusPingBody } from "../../worker/schemas/agent";
+import type { DELIVERY_STATUSES, MESSAGE_STATUSES, postMessageBody } from "../../worker/schemas/message";
+import type { FORM_FIELD_TYPES, reviewRequest } from "../../worker/schemas/review";
+
+// ---- request types (from the server's zod schemas) ---------------------------------------------
+
+/** Everything readonly, so `as const` literals (and `const` inference) are accepted. */
+type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/** A review to ask for: `{type, payload, expiresInSeconds?, expiresAt?, callback?}`, one of the five types. */
+export type ReviewRequest = DeepReadonly<z.input<typeof reviewRequest>>;
+export type ReviewType = ReviewRequest["type"];
+export type FormFieldType = (typeof FORM_FIELD_TYPES)[number];
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+type MessageBody = DeepReadonly<Omit<z.input<typeof postMessageBody>, "review">>;
+/** `POST /api/v1/messages`: text, status, metadata, attachmentIds, webhookUrl, clientId, and maybe a review. */
+export type SendMessage = MessageBody & { review?: ReviewRequest };
+/** A message that asks for a review. */
+export type AskRequest<R extends ReviewRequest = ReviewRequest> = MessageBody & { review: R };
+export type StatusPing = z.input<typeof statusPingBody>;
+
+// ---- answers, typed by the review that was asked -------------------------------------------------
+
+export interface ApprovalAnswer<Id extends string = string> {
+  selectedOption: Id;
+  comment?: string;
+}
+export interface SelectionAnswer<Id extends string = string> {
+  selectedIds: Id[];
+}
+export interface TextAnswer {
+  text: string;
+}
+export type FreeformAnswer = Record<string, unknown>;
+
+type IdsOf<T> = T extends readonly { id: infer I extends string }[] ? I : string;
+type FieldName<F> = F extends { name: infer N extends string } ? N : never;
+type FieldValue<F> = F extends { type: "number" | "range" }
+  ? number
+  : F extends { type: "checkbox" }
+    ? boolean
+    : F extends { type: "select"; options: readonly { value: infer V extends string }[] }
+      ? V
+      : string;
+/** A form's answer: required fields present, the others optional; numbers, booleans, select values typed. */
+export type FormAnswer<Fields extends readonly unknown[] = readonly unknown[]> = {
+  [F in Fields[number] as F extends { required: true } ? FieldName<F> : never]: FieldValue<F>;
+} & {
+  [F in Fields[number] as F extends { required: true } ? never : FieldName<F>]?: FieldValue<F>;
+};
+
+/** The answer a review gets: `ask({review: {type: "approval", payload: {options: [{id: "go"}, …]}}})` gives `{selectedOption: "go" | …}`. */
+export type AnswerOf<R> = R extends { type: "approval"; payload: { options: infer O } }
+  ? ApprovalAnswer<IdsOf<O>>
+  : R extends { type: "selection"; payload: { items: infer I } }
+    ? SelectionAnswer<IdsOf<I>>
+    : R extends { type: "form"; payload: { fields: infer F extends readonly unknown[] } }
+      ? FormAnswer<F>
+      : R extends { type: "text-input" }
+        ? TextAnswer
+        : FreeformAnswer;
+
+// ---- what the server answers (API.md "Message"; checked against the server's DTOs by a test) --------
+
+export interface Attachment {
+  id: string;
+  filename: string;
+  mimeType: string;
+  size: number;
+}
+export interface StoredFile extends Attachment {
+  channelId: string;
+  createdAt: string;
+}
+export interface Review<Answer = Record<string, unknown>> {
+  type: ReviewType;
+  payload: Record<string, unknown>;
+  status: "pending" | "completed" | "expired";
+  response: Answer | null;
+  expiresAt: string | null;
+  completedAt: string | null;
+  completed_at: string | null;
+}
+export interface Message<Answer = Record<string, unknown>> {
+  id: string;
+  channelId: string;
+  seq: number;
+  senderType: "agent" | "user";
+  senderId: string;
+  text: string | null;
+  status: string | null;
+  review: Review<Answer> | null;
+  metadata: Record<string, unknown> | null;
+  deliveryStatus: string;
+  createdAt: string;
+  attachments: Attachment[];
+}
+export interface Agent {
+  id: string;
+  name: string;
+  description: string | null;
+  avatarUrl: string | null;
+  webhookUrl: string | null;
+  status: string;
+  statusMessage: string | null;
+  statusSince: string | null;
+  lastActiveAt: string | null;
+  createdAt: string;
+}
+
+// ---- errors -------------------------------------------------------------------------------------
+
+/** The server refused a request: its status, message and each field problem (API.md's error shape). */
+export class NodError extends Error {
+  override readonly name = "NodError";
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errors: { path: string; message: string }[] = [],
+    /** Seconds to wait before retrying, from `Retry-After` (429). */
+    readonly retryAfter?: number,
+  ) {
+    super(`${message} (HTTP ${status})`);
+  }
+}
+
+/** The review expired before anyone answered it; no answer will come. */
+export class ReviewExpiredError extends Error {
+  override readonly name = "ReviewExpiredError";
+  readonly messageId: string;
+  constructor(readonly expired: Message) {
+    super(`Review ${expired.id} expired at ${expired.review?.expiresAt ?? "its expiry time"} without an answer`);
+    this.messageId = expired.id;
+  }
+}
+
+// ---- live events ----------------------------------------------------------------------------------
+
+export interface NodEvents {
+  "message:created": (message: Message) => void;
+  "message:deleted": (event: { messageId: string }) => void;
+  "review:responded": (message: Message) => void;
+  "review:expired": (event: { messageId: string }) => void;
+  "message:delivery": (event: { messageId: string; deliveryStatus: DeliveryStatus }) => void;
+  "agent:status": (event: { agentId: string; status: AgentStatus; statusMessage: string | null; statusSince: string | null }) => void;
+}
+
+/** The part of a socket.io-client Socket the helper uses. */
+export interface SocketLike {
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  emit(event: string, ...args: any[]): unknown;
+  disconnect(): unknown;
+}
+/** socket.io-client's `io`, passed in by the caller so this client does not depend on it. */
+export type IoFunction = (url: string, options: { auth: { apiKey: string }; transports?: string[] }) => SocketLike;
+
+export interface Subscription {
+  socket: SocketLike;
+  /** Resolves once every channel is subscribed (the first time); rejects if one is refused. */
+  ready: Promise<void>;
+  close(): void;
+}
+
+// ---- the client -----------------------------------------------------------------------------------
+
+export type FetchFunction = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface NodClientOptions {
+  /** The server, e.g. `https://nod.example.com`. */
+  url: string;
+  /** An API key (`hp_…`). */
+  apiKey: string;
+  /** The default channel (agent id); may be left out when the key is scoped to one agent. */
+  channelId?: string;
+  /** Another fetch (a proxy, a test harness); the global one by default. */
+  fetch?: FetchFunction;
+  /** How long each long-poll lasts, in ms (the server caps it at 30 000). */
+  pollTimeoutMs?: number;
+  /** How many failed requests in a row (network, 429, 5xx) ask/wait retry before giving up. */
+  retries?: number;
+}
+
+interface RequestOptions {
+  json?: unknown;
+  form?: FormData;
+  query?: Record<string, string | number | undefined>;
+  signal?: AbortSignal;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", abort);
+      resolve();
+    }, ms);
+    const abort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", abort, { once: true });
+  });
+
+/** Worth another try: the network failed, or the server is busy or briefly broken. */
+const retryable = (err: unknown) => (err instanceof NodError ? err.status === 429 || err.status >= 500 : err instanceof TypeError);
+
+export class NodClient {
+  readonly url: string;
+  readonly channelId: string | undefined;
+  private readonly apiKey: string;
+  private readonly fetchFn: FetchFunction;
+  private readonly pollTimeoutMs: number;
+  private readonly retries: number;
+
+  constructor(options: NodClientOptions) {
+    if (!options.url) throw new TypeError("NodClient needs a url");
+    if (!options.apiKey) throw new TypeError("NodClient needs an apiKey");
+    this.url = options.url.replace(/\/+$/, "");
+    this.apiKey = options.apiKey;
+    this.channelId = options.channelId;
+    this.fetchFn = options.fetch ?? ((url, init) => fetch(url, init));
+    this.pollTimeoutMs = options.pollTimeoutMs ?? 30_000;
+    this.retries = options.retries ?? 5;
+  }
+
+  /** One call to the agent API; a non-2xx answer throws a NodError. */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const url = new URL(`${this.url}${path}`);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { "x-api-key": this.apiKey, accept: "application/json" };
+    let body: BodyInit | undefined;
+    if (options.json !== undefined) {
+      headers["content-type"] = "application/json";
+      body = JSON.stringify(options.json);
+    } else if (options.form) {
+      body = options.form;
+    }
+    const res = await this.fetchFn(url.toString(), { method, headers, body, ...(options.signal ? { signal: options.signal } : {}) });
+    const text = await res.text();
+    let data: any;
+    try {
+      data = text ? JSON.parse(text) : undefined;
+    } catch {
+      data = undefined;
+    }
+    if (!res.ok) {
+      const retryAfter = Number(res.headers.get("retry-after"));
+      throw new NodError(res.status, data?.message ?? (text.slice(0, 200) || res.statusText), data?.errors ?? [], retryAfter > 0 ? retryAfter : undefined);
+    }
+    return data as T;
+  }
+
+  /** Runs `attempt` again after network errors, 429 (honouring Retry-After) and 5xx, with backoff. */
+  private async retrying<T>(attempt: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    for (let failures = 0; ; failures++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (signal?.aborted || !retryable(err) || failures >= this.retries) throw err;
+        const wait = err instanceof NodError && err.retryAfter ? err.retryAfter * 1000 : Math.min(500 * 2 ** failures, 15_000);
+        await sleep(wait, signal);
+      }
+    }
+  }
+
+  private channel(channelId: string | undefined) {
+    return channelId ?? this.channelId;
+  }
+
+  /** Posts a message (with or without a review) and returns it as stored. */
+  send(message: SendMessage, options: { signal?: AbortSignal } = {}): Promise<Message> {
+    const body = { ...message, channelId: this.channel(message.channelId) };
+    const post = () => this.request<Message>("POST", "/api/v1/messages", { json: body, ...options });
+    // With a clientId a retried post cannot create a second message, so it is safe to retry.
+    return body.clientId ? this.retrying(post, options.signal) : post();
+  }
+
+  /**
+   * Asks the person and resolves with their answer, typed by the review: sends the message, then long-polls
+   * until it is answered. Rejects with ReviewExpiredError if it expires first, or when `signal` aborts.
+   */
+  async ask<const R extends ReviewRequest>(request: AskRequest<R>, options: { signal?: AbortSignal } = {}): Promise<AnswerOf<R>> {
+    const message = await this.send({ ...request, clientId: request.clientId ?? crypto.randomUUID() }, options);
+    const { response } = await this.wait<AnswerOf<R>>(message.id, { channelId: message.channelId, ...options });
+    return response;
+  }
+
+  /** Waits for the answer to a review already sent, however long it takes (each poll lasts up to 30 s). */
+  async wait<Answer = Record<string, unknown>>(
+    messageId: string,
+    options: { channelId?: string; signal?: AbortSignal } = {},
+  ): Promise<{ response: Answer; message: Message<Answer> }> {
+    const path = `/api/v1/reviews/${encodeURIComponent(messageId)}/wait`;
+    const query = { channel: this.channel(options.channelId), timeout: this.pollTimeoutMs };
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const result = await this.retrying(
+        () => this.request<{ status: "completed" | "expired" | "timeout"; message?: Message<Answer> }>("GET", path, { query, ...(options.signal ? { signal: options.signal } : {}) }),
+        options.signal,
+      );
+      if (result.status === "completed") return { response: result.message!.review!.response as Answer, message: result.message! };
+      if (result.status === "expired") throw new ReviewExpiredError(result.message as Message);
+      // "timeout" (or "pending", as some servers say): nobody answered yet, poll again.
+    }
+  }
+
+  /** Stores a file in the channel; attach it with `send({attachmentIds: [file.id]})` or `ask`. */
+  upload(file: Blob | ArrayBuffer | Uint8Array | string, options: { filename: string; mimeType?: string; channelId?: string; signal?: AbortSignal }): Promise<StoredFile> {
+    const type = options.mimeType ?? (file instanceof Blob && file.type ? file.type : "application/octet-stream");
+    const blob = file instanceof Blob && !options.mimeType ? file : new Blob([file as ArrayBuffer], { type }) /* any of the four is a valid blob part */;
+    const form = new FormData();
+    form.append("file", blob, options.filename);
+    const channelId = this.channel(options.channelId);
+    if (channelId) form.append("channelId", channelId);
+    return this.request<StoredFile>("POST", "/api/v1/files/store", { form, ...(options.signal ? { signal: options.signal } : {}) });
+  }
+
+  /** Reports the agent's status (the heartbeat); returns the agent. */
+  ping(status: AgentStatus, options: { message?: string | null; agentId?: string } = {}): Promise<Agent> {
+    const body: StatusPing = { status, agentId: options.agentId ?? this.channelId, message: options.message };
+    return this.request<Agent>("POST", "/api/v1/status/ping", { json: body });
+  }
+
+  /** The channels (agents) this key can use. */
+  async channels(): Promise<Agent[]> {
+    return (await this.request<{ data: Agent[] }>("GET", "/api/v1/agents")).data;
+  }
+
+  /** Reviews still waiting for an answer, newest first (this channel, or every channel of the key). */
+  async pending(channelId?: string): Promise<Message[]> {
+    return (await this.request<{ data: Message[] }>("GET", "/api/v1/reviews/pending", { query: { channel: this.channel(channelId) } })).data;
+  }
+
+  /**
+   * Follows channels live over Socket.IO. Pass socket.io-client's `io`. Subscriptions are renewed after a
+   * reconnect, asking the server to replay the messages created meanwhile.
+   */
+  subscribe(
+    io: IoFunction,
+    options: { channels?: string[]; on: Partial<NodEvents>; onError?: (error: Error) => void; transports?: string[] },
+  ): Subscription {
+    const channels = options.channels ?? (this.channelId ? [this.channelId] : []);
+    if (channels.length === 0) throw new TypeError("subscribe needs channels, or a channelId in the client's options");
+    const socket = io(`${this.url}/ws`, { auth: { apiKey: this.apiKey }, ...(options.transports ? { transports: options.transports } : {}) });
+    const lastSeq = new Map<string, number>();
+    const onError = options.onError ?? (() => {});
+    let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
+    const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    ready.catch(() => {}); // a caller that never awaits it still gets onError
+
+    socket.on("connect", () => {
+      let left = channels.length;
+      for (const channelId of channels) {
+        const after = lastSeq.get(channelId);
+        socket.emit("subscribe:channel", after === undefined ? channelId : { channelId, after }, (ack: { ok?: boolean } | undefined) => {
+          if (!ack?.ok) {
+            const err = new Error(`Channel ${channelId} was refused: it does not exist or the key may not use it`);
+            settle?.reject(err);
+            onError(err);
+          } else if (--left === 0) {
+            settle?.resolve();
+          }
+        });
+      }
+    });
+    socket.on("connect_error", (err: Error) => {
+      settle?.reject(err);
+      onError(err);
+    });
+    socket.on("message:created", (message: Message) => {
+      lastSeq.set(message.channelId, Math.max(message.seq, lastSeq.get(message.channelId) ?? 0));
+      options.on["message:created"]?.(message);
+    });
+    for (const name of ["message:deleted", "review:responded", "review:expired", "message:delivery", "agent:status"] as const) {
+      const handler = options.on[name] as ((arg: unknown) => void) | undefined;
+      if (handler) socket.on(name, handler);
+    }
+    return { socket, ready, close: () => socket.disconnect() };
+  }
+}

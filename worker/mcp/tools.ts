@@ -1,0 +1,265 @@
+// The MCP tools. Inputs are built from the API's own zod schemas (worker/schemas); each tool is one or two
+// calls to the agent API, which validates again and does the work, so MCP adds no second implementation.
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import type { MessageDto } from "../services/messages";
+import { statusPingBody } from "../schemas/agent";
+import { idSchema, listMessagesQuery, messageText, postMessageBody } from "../schemas/message";
+import { reviewRequest, type ReviewType } from "../schemas/review";
+import type { CallApi } from "./server";
+
+/** The longest single wait: MCP clients give up on tool calls that take much longer. */
+export const MAX_WAIT_SECONDS = 25;
+
+const message = postMessageBody.shape;
+const [approvalReview, selectionReview, formReview, textReview, freeformReview] = reviewRequest.options;
+
+const channelId = message.channelId.describe(
+  "The channel (= agent) id, from list_channels. May be left out when the key is scoped to one agent or the user has exactly one.",
+);
+const common = {
+  status: message.status.describe("Colour of the message: info, success, warning or error"),
+  metadata: message.metadata.describe("Any JSON object kept with the message"),
+  attachmentIds: message.attachmentIds.describe("Ids of files stored with upload_file, shown with the message"),
+  clientId: message.clientId.describe("Idempotency key: a retry with the same clientId returns the first message instead of a second one"),
+};
+
+// ---- results ----------------------------------------------------------------------------------
+
+type Json = Record<string, unknown>;
+
+function ok(value: Json): CallToolResult {
+  return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value };
+}
+
+/** An API error as the tool's error, with every field problem the API listed. */
+function failed(status: number, body: unknown): CallToolResult {
+  const b = (body ?? {}) as { message?: string; errors?: { path: string; message: string }[] };
+  const lines = [`Nod refused the request (${status}): ${b.message ?? JSON.stringify(body)}`];
+  for (const e of b.errors ?? []) lines.push(`- ${e.path}: ${e.message}`);
+  return { isError: true, content: [{ type: "text", text: lines.join("\n") }] };
+}
+
+async function api<T>(call: CallApi, method: string, path: string, init: Parameters<CallApi>[2], shape: (body: T) => Json) {
+  const res = await call(method, path, init);
+  return res.status >= 400 ? failed(res.status, res.body) : ok(shape(res.body as T));
+}
+
+function query(params: Record<string, string | number | undefined>) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+const summary = (m: MessageDto) => ({
+  messageId: m.id,
+  channelId: m.channelId,
+  seq: m.seq,
+  text: m.text,
+  createdAt: m.createdAt,
+  ...(m.attachments.length ? { attachments: m.attachments } : {}),
+});
+
+const reviewSummary = (m: MessageDto) => ({
+  ...summary(m),
+  reviewType: m.review?.type,
+  reviewStatus: m.review?.status,
+  payload: m.review?.payload,
+  expiresAt: m.review?.expiresAt,
+});
+
+function decodeBase64(text: string): Uint8Array | undefined {
+  try {
+    const binary = atob(text.replace(/\s+/g, ""));
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- tools ------------------------------------------------------------------------------------
+
+export function registerTools(server: McpServer, call: CallApi) {
+  server.registerTool(
+    "send_message",
+    {
+      title: "Send a message",
+      description: "Post a message (markdown) to the person's inbox. It needs no answer; use an ask_* tool to ask for one.",
+      inputSchema: z.strictObject({
+        channelId,
+        text: message.text.describe("The message, in markdown"),
+        ...common,
+      }),
+    },
+    (args) => api<MessageDto>(call, "POST", "/api/v1/messages", { json: args }, summary),
+  );
+
+  /** One ask_* tool: posts a message carrying a review of `type`; the answer comes from wait_for_review. */
+  function ask(name: string, title: string, type: ReviewType, payload: z.ZodType, description: string) {
+    server.registerTool(
+      name,
+      {
+        title,
+        description: `${description}\nReturns a messageId at once: then call wait_for_review with it to get the answer.`,
+        inputSchema: z.strictObject({
+          channelId,
+          text: messageText.describe("The question, in markdown: what the person is deciding and why"),
+          payload,
+          expiresInSeconds: approvalReview.shape.expiresInSeconds.describe("Expire after this many seconds (default 86400, at most 36 h)"),
+          expiresAt: approvalReview.shape.expiresAt.describe("Expire at this ISO time (at most 36 h ahead); expiresInSeconds wins"),
+          ...common,
+        }),
+      },
+      ({ payload, expiresInSeconds, expiresAt, ...rest }) =>
+        api<MessageDto>(
+          call,
+          "POST",
+          "/api/v1/messages",
+          { json: { ...rest, review: { type, payload, expiresInSeconds, expiresAt } } },
+          (m) => ({ ...reviewSummary(m), next: "Call wait_for_review with this messageId to get the answer." }),
+        ),
+    );
+  }
+
+  ask(
+    "ask_approval",
+    "Ask for an approval",
+    "approval",
+    approvalReview.shape.payload,
+    'Ask the person to choose one of a few buttons, e.g. payload {"options":[{"id":"approve","label":"Approve","style":"primary"},{"id":"reject","label":"Reject","style":"danger"}],"allowComment":true}. The answer is {selectedOption, comment?}.',
+  );
+  ask(
+    "ask_selection",
+    "Ask for a selection",
+    "selection",
+    selectionReview.shape.payload,
+    'Ask the person to pick items from a list, e.g. payload {"mode":"multi","items":[{"id":"a","label":"Option A","description":"…"}]}. The answer is {selectedIds: [...]} (exactly one id in single mode).',
+  );
+  ask(
+    "ask_form",
+    "Ask to fill a form",
+    "form",
+    formReview.shape.payload,
+    'Ask the person to fill a form, e.g. payload {"fields":[{"name":"env","type":"select","label":"Environment","required":true,"options":[{"value":"staging","label":"Staging"}]},{"name":"instances","type":"number","label":"Instances","min":1,"max":10}],"submitLabel":"Deploy"}. Field types: text number email url textarea select checkbox date time datetime range password. The answer is an object keyed by field name.',
+  );
+  ask(
+    "ask_text",
+    "Ask for a written answer",
+    "text-input",
+    textReview.shape.payload,
+    'Ask the person to write text, e.g. payload {"placeholder":"Describe the issue…","markdown":true,"minLength":10,"maxLength":2000}. The answer is {text}.',
+  );
+  ask(
+    "ask_freeform",
+    "Ask for any JSON answer",
+    "freeform",
+    freeformReview.shape.payload,
+    "Ask for an answer of any shape (payload is any JSON object, e.g. one naming a plugin). The answer is a JSON object.",
+  );
+
+  server.registerTool(
+    "wait_for_review",
+    {
+      title: "Wait for the answer",
+      description: `Wait up to ${MAX_WAIT_SECONDS} s for the person's answer to a review. Returns {status:"completed", response} the moment they answer, {status:"expired"} if it expired unanswered, or {status:"timeout"} when nobody answered yet: then call wait_for_review again with the same messageId.`,
+      inputSchema: z.strictObject({
+        messageId: idSchema.describe("The messageId an ask_* tool returned"),
+        channelId,
+        timeoutSeconds: z.number().int().min(0).max(MAX_WAIT_SECONDS).default(MAX_WAIT_SECONDS).describe("How long to wait; 0 only looks"),
+      }),
+      annotations: { readOnlyHint: true },
+    },
+    ({ messageId, channelId, timeoutSeconds }) =>
+      api<{ status: "completed" | "expired" | "timeout"; message?: MessageDto }>(
+        call,
+        "GET",
+        `/api/v1/reviews/${encodeURIComponent(messageId)}/wait${query({ channel: channelId, timeout: timeoutSeconds * 1000 })}`,
+        undefined,
+        ({ status, message: m }) => {
+          if (status === "completed") return { status, messageId, reviewType: m?.review?.type, response: m?.review?.response, completedAt: m?.review?.completedAt };
+          if (status === "expired") return { status, messageId, reviewType: m?.review?.type, expiresAt: m?.review?.expiresAt };
+          return { status, messageId, next: "No answer yet: call wait_for_review again with the same messageId." };
+        },
+      ),
+  );
+
+  server.registerTool(
+    "list_pending_reviews",
+    {
+      title: "List unanswered reviews",
+      description: "The reviews still waiting for the person, newest first, in one channel or in every channel of the key.",
+      inputSchema: z.strictObject({
+        channelId: message.channelId.describe("Only this channel (default: every channel the key can use)"),
+        limit: listMessagesQuery.shape.limit,
+        cursor: listMessagesQuery.shape.cursor.describe("nextCursor of the previous page"),
+      }),
+      annotations: { readOnlyHint: true },
+    },
+    ({ channelId, limit, cursor }) =>
+      api<{ data: MessageDto[]; nextCursor: string | null }>(
+        call,
+        "GET",
+        `/api/v1/reviews/pending${query({ channel: channelId, limit, cursor })}`,
+        undefined,
+        (page) => ({ reviews: page.data.map(reviewSummary), nextCursor: page.nextCursor }),
+      ),
+  );
+
+  server.registerTool(
+    "list_channels",
+    {
+      title: "List channels",
+      description: "The channels (agents) this key may post to, with their status. A channel's id is the channelId of the other tools.",
+      inputSchema: z.strictObject({}),
+      annotations: { readOnlyHint: true },
+    },
+    () => api<{ data: Json[] }>(call, "GET", "/api/v1/agents", undefined, (list) => ({ channels: list.data })),
+  );
+
+  server.registerTool(
+    "report_status",
+    {
+      title: "Report your status",
+      description: "Tell the person how you are doing: active, busy, error or offline, with an optional short message. Shown next to the channel.",
+      inputSchema: statusPingBody,
+    },
+    (args) => api<Json>(call, "POST", "/api/v1/status/ping", { json: args }, (agent) => ({ agent })),
+  );
+
+  server.registerTool(
+    "upload_file",
+    {
+      title: "Upload a file",
+      description:
+        "Store a file (base64) in the channel. Without text it is kept for later: pass its id in attachmentIds of send_message or an ask_* tool. With text (or status) it is posted at once as a message carrying the file.",
+      inputSchema: z.strictObject({
+        channelId,
+        filename: z.string().min(1).max(255).describe("e.g. report.pdf"),
+        mimeType: z.string().max(200).optional().describe("e.g. application/pdf (default application/octet-stream)"),
+        contentBase64: z.string().min(1).describe("The file's bytes, base64-encoded"),
+        text: messageText.optional().describe("Post a message with this text carrying the file"),
+        status: common.status,
+      }),
+    },
+    async ({ channelId, filename, mimeType, contentBase64, text, status }) => {
+      const bytes = decodeBase64(contentBase64);
+      if (!bytes) return failed(400, { message: "contentBase64 is not valid base64" });
+      const form = new FormData();
+      form.append("file", new File([bytes], filename, { type: mimeType ?? "application/octet-stream" }));
+      if (channelId) form.append("channelId", channelId);
+      if (text !== undefined) form.append("text", text);
+      if (status) form.append("status", status);
+      if (text === undefined && !status) {
+        return api<Json>(call, "POST", "/api/v1/files/store", { form }, (file) => ({
+          file,
+          next: "Pass file.id in attachmentIds of send_message or an ask_* tool to show it.",
+        }));
+      }
+      return api<MessageDto>(call, "POST", "/api/v1/files/upload", { form }, summary);
+    },
+  );
+}
