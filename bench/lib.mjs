@@ -1,0 +1,449 @@
+// Helpers for `npm run bench`: statistics, HTTP calls to the app, webhook receivers, the reference
+// Socket.IO server, socket.io-client sockets, and workerd's memory from /proc.
+import { createHmac, randomUUID } from "node:crypto";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { createServer } from "node:http";
+import { Server as SocketIOServer } from "socket.io";
+import { io } from "socket.io-client";
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Monotonic milliseconds, for durations. */
+export const now = () => performance.now();
+/** Wall-clock milliseconds with sub-millisecond precision, for comparing with the server's timestamps. */
+export const epochNow = () => performance.timeOrigin + performance.now();
+
+// ---- statistics ---------------------------------------------------------------------------------
+
+/** Nearest-rank percentile of an ascending, non-empty list. */
+export const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+
+export function stats(xs) {
+  if (!xs.length) return { n: 0, p50: NaN, p99: NaN, max: NaN, min: NaN, mean: NaN };
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
+  return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1), min: sorted[0], mean };
+}
+
+/** Rounds every number of a stats object for the report. */
+export const round = (s, digits = 2) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === "number" ? Number(v.toFixed(digits)) : v]));
+
+// ---- the app's HTTP API -------------------------------------------------------------------------
+
+export class Nod {
+  constructor(url, cookie) {
+    this.url = url;
+    this.cookie = cookie;
+  }
+
+  /** Requests that wrangler's dev proxy answered "Your worker restarted mid-request" and were sent again. */
+  proxyRetries = 0;
+
+  async #call(headers, method, path, body) {
+    const send = () =>
+      fetch(`${this.url}${path}`, {
+        method,
+        headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    let res = await send();
+    let text = await res.text();
+    // wrangler's dev proxy (not part of the app, not in production) answers this 503 when its
+    // connection to the runtime broke before the request got through; it asks for a resend, and
+    // retries GETs itself. Posts carry an Idempotency-Key, so a resend cannot create a duplicate.
+    if (res.status === 503 && text.startsWith("Your worker restarted mid-request")) {
+      this.proxyRetries++;
+      res = await send();
+      text = await res.text();
+    }
+    let json;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = text;
+    }
+    return { status: res.status, json, headers: res.headers };
+  }
+
+  /** As the person (the owner's session cookie). */
+  owner(method, path, body) {
+    return this.#call({ cookie: this.cookie }, method, path, body);
+  }
+
+  /** As an agent (its API key). */
+  agent(apiKey, method, path, body) {
+    return this.#call({ "x-api-key": apiKey }, method, path, body);
+  }
+
+  /** A new agent (channel) of the owner and an API key scoped to it; with its webhook if given. */
+  async newAgent(name, webhookUrl) {
+    const agent = await this.owner("POST", "/api/agents", { name });
+    const key = await this.owner("POST", "/api/api-keys", { label: name, agentIds: [agent.json?.id] });
+    if (agent.status !== 201 || key.status !== 201) throw new Error(`agent setup failed: ${JSON.stringify([agent.json, key.json])}`);
+    const out = { channelId: agent.json.id, apiKey: key.json.key };
+    if (webhookUrl) {
+      const patched = await this.owner("PATCH", `/api/agents/${out.channelId}`, { webhookUrl });
+      if (patched.status !== 200) throw new Error(`webhook setup failed: ${JSON.stringify(patched.json)}`);
+      const settings = await this.owner("GET", `/api/agents/${out.channelId}`);
+      out.secret = settings.json.webhookSecret;
+    }
+    return out;
+  }
+
+  /** Another API key, scoped to the given channels. */
+  async newKey(channelIds, label) {
+    const key = await this.owner("POST", "/api/api-keys", { label, agentIds: channelIds });
+    if (key.status !== 201) throw new Error(`key setup failed: ${JSON.stringify(key.json)}`);
+    return key.json.key;
+  }
+
+  /** The agent posts a message (201 expected) and gets it back. */
+  async post(agent, body) {
+    const res = await this.agent(agent.apiKey, "POST", "/api/v1/messages", { channelId: agent.channelId, clientId: randomUUID(), ...body });
+    if (res.status !== 201) throw new Error(`POST /api/v1/messages: ${res.status} ${JSON.stringify(res.json)}`);
+    return res.json;
+  }
+
+  /** The person answers; returns the response and when it had fully arrived (performance.now()). */
+  async answer(messageId, response = { selectedOption: "approve" }) {
+    const sentAt = now();
+    const res = await this.owner("POST", `/api/messages/${messageId}/respond`, { response });
+    const doneAt = now();
+    if (res.status !== 200) throw new Error(`respond: ${res.status} ${JSON.stringify(res.json)}`);
+    return { sentAt, doneAt, message: res.json };
+  }
+
+  /** A long-poll on the review; resolves with its outcome and when its response had arrived. */
+  wait(agent, messageId, timeoutMs = 30_000) {
+    return fetch(`${this.url}/api/v1/reviews/${messageId}/wait?channel=${agent.channelId}&timeout=${timeoutMs}`, {
+      headers: { "x-api-key": agent.apiKey },
+    }).then(async (res) => {
+      const json = await res.json();
+      return { status: res.status, json, at: now(), epochAt: epochNow() };
+    });
+  }
+}
+
+export const approval = {
+  type: "approval",
+  payload: { options: [{ id: "approve", label: "Approve", style: "primary" }, { id: "reject", label: "Reject", style: "danger" }], allowComment: true },
+};
+
+// ---- webhook receivers ----------------------------------------------------------------------------
+
+/** A node:http receiver on 127.0.0.1 that records each request (with performance.now() at its end). */
+export async function receiver() {
+  const hits = [];
+  const waiters = new Set();
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      hits.push({ at: now(), method: req.method, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end("ok");
+      for (const w of waiters) w();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    hits,
+    /** Resolves with the first hit whose parsed body matches. */
+    waitFor(match, ms = 10_000) {
+      const find = () => hits.find((h) => match(JSON.parse(h.body)));
+      const found = find();
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = find();
+          if (!hit) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve(hit);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no matching webhook within ${ms} ms (${hits.length} received)`));
+        }, ms);
+        waiters.add(check);
+      });
+    },
+    close: () => closeServer(server),
+  };
+}
+
+/** Standard Webhooks: v1,base64(HMAC-SHA256(base64decode(secret minus whsec_), "id.timestamp.body")). */
+export function signatureValid(hit, secret) {
+  const id = hit.headers["webhook-id"];
+  const timestamp = hit.headers["webhook-timestamp"];
+  const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
+  const expected = "v1," + createHmac("sha256", key).update(`${id}.${timestamp}.${hit.body}`).digest("base64");
+  return String(hit.headers["webhook-signature"] ?? "").split(" ").includes(expected);
+}
+
+export function closeServer(server) {
+  return new Promise((resolve) => {
+    server.closeAllConnections?.();
+    server.close(() => resolve());
+  });
+}
+
+// ---- Socket.IO: clients, and the reference server ---------------------------------------------------
+
+/**
+ * A socket.io-client socket on `${base}/ws`; every event it receives is recorded with its arrival
+ * time, and `waitFor` resolves when a matching one has arrived.
+ */
+export function connect(base, auth, transports) {
+  const socket = io(`${base}/ws`, { auth, forceNew: true, transports, reconnection: false, timeout: 60_000 });
+  const seen = [];
+  const waiters = new Set();
+  socket.onAny((name, ...args) => {
+    seen.push({ name, data: args[0], at: now(), epochAt: epochNow() });
+    for (const w of waiters) w();
+  });
+  function waitFor(name, match = () => true, ms = 10_000) {
+    const find = () => seen.find((e) => e.name === name && match(e.data));
+    const found = find();
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const hit = find();
+        if (!hit) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve(hit);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`no ${name} within ${ms} ms`));
+      }, ms);
+      waiters.add(check);
+    });
+  }
+  const connected = (ms = 30_000) =>
+    socket.connected
+      ? Promise.resolve()
+      : new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`not connected within ${ms} ms`)), ms);
+          socket.once("connect", () => (clearTimeout(timer), resolve()));
+          socket.once("connect_error", (err) => (clearTimeout(timer), reject(new Error(`connect_error: ${err.message}`))));
+        });
+  const subscribe = async (channelId, ms = 30_000) => {
+    const ack = await socket.timeout(ms).emitWithAck("subscribe:channel", channelId);
+    if (ack?.ok !== true) throw new Error(`subscribe refused: ${JSON.stringify(ack)}`);
+  };
+  return { socket, seen, waitFor, connected, subscribe, close: () => socket.disconnect() };
+}
+
+/**
+ * The reference: the official `socket.io` server on node:http in this process, namespace /ws, a
+ * `subscribe:channel` that joins a room, and an HTTP handler (GET /emit?room=…&event=…) that emits
+ * the stored payload (with the request's id) to the room and answers 200: a Socket.IO push with nothing else in the way.
+ */
+export async function referenceServer() {
+  let payload = { hello: "world" };
+  const http = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (url.pathname === "/emit") {
+      ioServer.of("/ws").to(url.searchParams.get("room") ?? "").emit(url.searchParams.get("event") ?? "review:responded", { ...payload, id: url.searchParams.get("id") });
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"ok":true}');
+      return;
+    }
+    if (url.pathname === "/floor") {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end("ok");
+      return;
+    }
+    res.writeHead(404);
+    res.end();
+  });
+  const ioServer = new SocketIOServer(http, { serveClient: false, cors: { origin: "*" } });
+  ioServer.of("/ws").on("connection", (socket) => {
+    socket.on("subscribe:channel", (room, ack) => {
+      socket.join(String(room));
+      if (typeof ack === "function") ack({ ok: true });
+    });
+  });
+  await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const { port } = http.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    setPayload: (p) => (payload = p),
+    close: () =>
+      new Promise((resolve) => {
+        ioServer.close(() => resolve());
+        http.closeAllConnections?.();
+      }),
+  };
+}
+
+// ---- workerd's memory -------------------------------------------------------------------------------
+
+function procStat(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 2 (comm) may contain spaces: everything after the last ')' is fields 3 onwards.
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { ppid: Number(rest[1]), cpuTicks: Number(rest[11]) + Number(rest[12]), startTicks: Number(rest[19]) };
+  } catch {
+    return undefined;
+  }
+}
+
+const cmdline = (pid) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+  } catch {
+    return "";
+  }
+};
+
+/** The clock tick of this process's own start, to compare other processes' start times with. */
+export const ownStartTicks = () => procStat(process.pid)?.startTicks ?? 0;
+
+/**
+ * The workerd processes this bench started: descendants of this process whose command line names
+ * workerd (falling back to any workerd that started after this process did).
+ */
+export function findWorkerd(sinceTicks) {
+  const pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number);
+  const workerd = pids.filter((pid) => pid !== process.pid && /workerd/.test(cmdline(pid)));
+  const descends = (pid) => {
+    for (let p = pid, hops = 0; p > 1 && hops < 50; hops++) {
+      const st = procStat(p);
+      if (!st) return false;
+      if (st.ppid === process.pid) return true;
+      p = st.ppid;
+    }
+    return false;
+  };
+  const mine = workerd.filter(descends);
+  if (mine.length) return mine;
+  return workerd.filter((pid) => (procStat(pid)?.startTicks ?? 0) >= sinceTicks);
+}
+
+/** VmRSS in bytes, summed over the given processes; throws if one of them is gone (restarted). */
+export function rssBytes(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    let status;
+    try {
+      status = readFileSync(`/proc/${pid}/status`, "utf8");
+    } catch {
+      throw new Error(`workerd (pid ${pid}) is gone: the runtime restarted during the bench`);
+    }
+    const m = status.match(/^VmRSS:\s+(\d+)\s+kB/m);
+    if (m) total += Number(m[1]) * 1024;
+  }
+  return total;
+}
+
+/** CPU time the whole machine has spent busy (every core, every process), in seconds, from /proc/stat. */
+export function machineBusySeconds() {
+  const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = ticks;
+  return (user + nice + system + irq + softirq + (steal ?? 0)) / 100;
+}
+
+/** CPU time (user + system) in seconds, summed over the given processes; clock ticks are 1/100 s on Linux. */
+export function cpuSeconds(pids) {
+  return pids.reduce((sum, pid) => sum + (procStat(pid)?.cpuTicks ?? 0) / 100, 0);
+}
+
+/** The pid (among `pids`) that listens on 127.0.0.1:`port`, from /proc/net/tcp and each process's fds. */
+export function listenerPid(port, pids) {
+  const inodes = new Set();
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || f[3] !== "0A") continue; // LISTEN
+      if (parseInt(f[1].split(":")[1], 16) === port) inodes.add(f[9]);
+    }
+  }
+  for (const pid of pids) {
+    let fds = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const m = readlinkSync(`/proc/${pid}/fd/${fd}`).match(/^socket:\[(\d+)\]$/);
+        if (m && inodes.has(m[1])) return pid;
+      } catch {}
+    }
+  }
+  return undefined;
+}
+
+// ---- the memory floor of a WebSocket in workerd ------------------------------------------------------
+
+/**
+ * The runtime's own cost of idle WebSockets: a bare Worker in its own workerd (Miniflare, no wrangler
+ * dev proxy, no static-asset router) that hands each WebSocket to one of 4 Durable Objects, which
+ * accept it with the hibernation API, keep a small attachment and send one frame, as Nod's Gateway
+ * does. Returns the RSS growth of that workerd for `n` sockets opened in batches of 100 and left idle.
+ */
+export async function bareWebSocketMemory(n, settleMs, sinceTicks) {
+  const { Miniflare } = await import("miniflare");
+  const { default: WebSocket } = await import("ws");
+  const before = new Set(findWorkerd(sinceTicks));
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    modules: true,
+    compatibilityDate: "2026-04-26",
+    durableObjects: { ROOM: { className: "Room", useSQLite: true } },
+    script: `
+      import { DurableObject } from "cloudflare:workers";
+      export class Room extends DurableObject {
+        async fetch() {
+          const [client, server] = Object.values(new WebSocketPair());
+          this.ctx.acceptWebSocket(server);
+          server.serializeAttachment({ sid: crypto.randomUUID(), channels: [] });
+          server.send('0{"sid":"x"}');
+          return new Response(null, { status: 101, webSocket: client });
+        }
+        async webSocketMessage() {}
+      }
+      export default {
+        fetch(request, env) {
+          return env.ROOM.get(env.ROOM.idFromName("gw:" + Math.floor(Math.random() * 4))).fetch(request);
+        },
+      };`,
+  });
+  const sockets = [];
+  try {
+    const url = (await mf.ready).toString().replace(/^http/, "ws");
+    const pid = findWorkerd(sinceTicks).find((p) => !before.has(p));
+    if (!pid) throw new Error("the bare workerd process was not found");
+    const open = () =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(url);
+        sockets.push(ws);
+        ws.once("message", () => resolve());
+        ws.once("error", reject);
+      });
+    // Warm: the objects exist and the code is compiled before the first reading.
+    for (let i = 0; i < 20; i++) await open();
+    await sleep(settleMs);
+    const rssBefore = rssBytes([pid]);
+    for (let i = 0; i < n; i += 100) await Promise.all(Array.from({ length: Math.min(100, n - i) }, open));
+    await sleep(settleMs);
+    const rssAfter = rssBytes([pid]);
+    return { pid, rssBefore, rssAfter };
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    await mf.dispose();
+  }
+}
