@@ -106,6 +106,19 @@ describe("Socket.IO gateway", () => {
     for (const s of [person, agent, expired]) s.ws.close();
   });
 
+  it("back-to-back subscribes on one socket all take effect", async () => {
+    const channels: string[] = [];
+    for (let i = 0; i < 8; i++) channels.push((await owner.as("POST", "/api/agents", { name: `Burst ${i}` })).json.id);
+    const { ws, next } = await connectSocket();
+    ws.send(`40/ws,${JSON.stringify({ apiKey: bot.apiKey })}`);
+    await next((f) => f.startsWith("40/ws"));
+    channels.forEach((id, i) => ws.send(`42/ws,${i + 1}${JSON.stringify(["subscribe:channel", id])}`));
+    for (let i = 0; i < channels.length; i++) await next((f) => f.startsWith(`43/ws,${i + 1}[`));
+    for (const id of channels) await owner.as("POST", "/api/messages", { channelId: id, text: `to ${id}` });
+    for (const id of channels) expect(await next((f) => f.includes("message:created") && f.includes(`"to ${id}"`))).toBeTruthy();
+    ws.close();
+  });
+
   it("a channel outside the key's scope is refused (ack ok:false) and sends nothing", async () => {
     const { ws, next, frames } = await connectSocket();
     const scoped = await owner.as("POST", "/api/api-keys", { label: "scoped", agentIds: [bot.agent.id] });

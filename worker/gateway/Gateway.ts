@@ -50,6 +50,8 @@ const engineError = (code: number, message: string) => Response.json({ code, mes
 
 export class Gateway extends DurableObject<Env> {
   private readonly polling = new Map<string, PollingSession>();
+  /** The frame each socket is handling now; the next one waits for it. */
+  private readonly socketTurns = new WeakMap<WebSocket, Promise<unknown>>();
 
   // ---- HTTP: handshake, polling, upgrade ------------------------------------------------------
 
@@ -140,6 +142,15 @@ export class Gateway extends DurableObject<Env> {
   // ---- WebSocket (hibernation hooks) ---------------------------------------------------------
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // One socket's frames are handled one after another: each reads the attachment, may await D1,
+    // and writes it back, so two at once would lose one's change (e.g. back-to-back subscribes).
+    const previous = this.socketTurns.get(ws) ?? Promise.resolve();
+    const turn = previous.then(() => this.onSocketFrame(ws, message));
+    this.socketTurns.set(ws, turn.catch(() => undefined));
+    return turn;
+  }
+
+  private async onSocketFrame(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     if (typeof message !== "string") {
       ws.close(1003, "binary frames are not supported");
       return;
