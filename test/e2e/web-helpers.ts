@@ -1,0 +1,132 @@
+// Helpers for the browser tests: Debian's Chromium driven by playwright-core, a fresh server for the
+// first run, agents that speak the agent API with their own key, and a watch on page errors and
+// Content-Security-Policy violations.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { unstable_startWorker } from "wrangler";
+
+export const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+
+export const launchBrowser = () => chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
+
+export const OWNER = { email: "owner@example.com", password: "correct horse battery" };
+
+/** A second app server with its own empty database, started as global-setup.ts starts the shared one. */
+export async function startFreshServer() {
+  process.env.WRANGLER_SEND_METRICS = "false";
+  const persist = mkdtempSync(join(tmpdir(), "nod-web-"));
+  execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { stdio: "pipe", env: { ...process.env, CI: "true" } });
+  const worker = await unstable_startWorker({
+    config: "wrangler.toml",
+    bindings: { ALLOW_LOOPBACK_WEBHOOKS: { type: "plain_text", value: "true" } },
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, logLevel: "warn" },
+  });
+  await worker.ready;
+  const url = (await worker.url).toString().replace(/\/$/, "");
+  return {
+    url,
+    dispose: async () => {
+      await worker.dispose();
+      rmSync(persist, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Opened {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught page errors and CSP violations seen so far. */
+  problems: string[];
+}
+
+/** A browser context on the app, signed in with `cookie` when given. */
+export async function openApp(browser: Browser, baseUrl: string, opts: { cookie?: string; colorScheme?: "light" | "dark"; viewport?: { width: number; height: number } } = {}): Promise<Opened> {
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 820 }, colorScheme: opts.colorScheme ?? "light", baseURL: baseUrl });
+  if (opts.cookie) {
+    const [name, value] = opts.cookie.split("=") as [string, string];
+    await context.addCookies([{ name, value, url: baseUrl }]);
+  }
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`csp: ${m.text()}`);
+  });
+  return { context, page, problems };
+}
+
+export async function http(baseUrl: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : undefined, headers: res.headers };
+}
+
+/** Signs in through the API and returns the session cookie (`nod_session=…`). */
+export async function login(baseUrl: string, email: string, password: string) {
+  const res = await fetch(`${baseUrl}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password }) });
+  const cookie = res.headers.get("set-cookie")?.match(/nod_session=[^;]+/)?.[0];
+  if (res.status !== 200 || !cookie) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  return cookie;
+}
+
+export interface TestAgent {
+  id: string;
+  key: string;
+  /** POST /api/v1/messages as this agent; returns the stored message. */
+  post(body: Record<string, unknown>): Promise<{ id: string; seq: number }>;
+  /** The long-poll, as an agent runs it (one call, up to `timeout` ms). */
+  wait(messageId: string, timeout?: number): Promise<{ status: string; message?: { review: { status: string; response: Record<string, unknown> | null } } }>;
+  ping(status: "active" | "busy" | "error" | "offline", message?: string): Promise<unknown>;
+  upload(filename: string, type: string, content: string | Uint8Array<ArrayBuffer>, text?: string): Promise<{ id: string }>;
+}
+
+/** A new agent of the person with `cookie`, with an API key scoped to it. */
+export async function createAgent(baseUrl: string, cookie: string, name: string, extra: Record<string, unknown> = {}): Promise<TestAgent> {
+  const agent = await http(baseUrl, "POST", "/api/agents", { name, ...extra }, { cookie });
+  if (agent.status !== 201) throw new Error(`agent: ${agent.status} ${JSON.stringify(agent.json)}`);
+  const key = await http(baseUrl, "POST", "/api/api-keys", { label: name, agentIds: [agent.json.id] }, { cookie });
+  if (key.status !== 201) throw new Error(`key: ${key.status} ${JSON.stringify(key.json)}`);
+  const id = agent.json.id as string;
+  const apiKey = key.json.key as string;
+  const asAgent = { "x-api-key": apiKey };
+  return {
+    id,
+    key: apiKey,
+    async post(body) {
+      const res = await http(baseUrl, "POST", "/api/v1/messages", { channelId: id, ...body }, asAgent);
+      if (res.status !== 201) throw new Error(`post: ${res.status} ${JSON.stringify(res.json)}`);
+      return res.json;
+    },
+    async wait(messageId, timeout = 30_000) {
+      const res = await http(baseUrl, "GET", `/api/v1/reviews/${messageId}/wait?channel=${id}&timeout=${timeout}`, undefined, asAgent);
+      return res.json;
+    },
+    async ping(status, message) {
+      const res = await http(baseUrl, "POST", "/api/v1/status/ping", { agentId: id, status, ...(message ? { message } : {}) }, asAgent);
+      if (res.status !== 200) throw new Error(`ping: ${res.status} ${JSON.stringify(res.json)}`);
+      return res.json;
+    },
+    async upload(filename, type, content, text) {
+      const form = new FormData();
+      form.set("channelId", id);
+      if (text) form.set("text", text);
+      form.set("file", new Blob([content], { type }), filename);
+      const res = await fetch(`${baseUrl}/api/v1/files/upload`, { method: "POST", headers: asAgent, body: form });
+      if (res.status !== 201) throw new Error(`upload: ${res.status} ${await res.text()}`);
+      return (await res.json()) as { id: string };
+    },
+  };
+}
+
+export const SCREENSHOTS = join(process.cwd(), "docs", "screenshots");
+export function screenshotDir() {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return SCREENSHOTS;
+}

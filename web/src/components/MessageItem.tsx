@@ -1,0 +1,65 @@
+// One message of a conversation: author, status colour, sanitized markdown, plugin, files, the
+// review widget (loaded on demand with zod) and delivery ticks.
+import { lazy, Show, Suspense } from "solid-js";
+import { clock, fullDate } from "../lib/time";
+import type { Agent, Message } from "../lib/types";
+import { Attachments } from "./Attachments";
+import { Avatar } from "./Avatar";
+import { DeliveryTicks } from "./DeliveryTicks";
+import { Markdown } from "./Markdown";
+import { pluginOf, PluginView } from "./PluginView";
+
+const ReviewCard = lazy(() => import("../reviews/ReviewCard"));
+
+export const STATUS_TEXT = { info: "Info", success: "Success", warning: "Warning", error: "Error" } as const;
+
+export function MessageItem(props: { message: Message; agent: Agent | undefined; onUpdate: (m: Message) => void; onSent?: (m: Message) => void; highlight?: boolean }) {
+  const m = () => props.message;
+  const mine = () => m().senderType === "user";
+  const showTicks = () => mine() || m().review?.status === "completed" || m().deliveryStatus !== "sent";
+  const authorId = `a-${m().id}`;
+  return (
+    <article
+      id={`m-${m().id}`}
+      class="msg"
+      classList={{ "msg-mine": mine(), "msg-agent": !mine(), [`msg-status-${m().status}`]: !!m().status, "msg-highlight": !!props.highlight }}
+      aria-labelledby={authorId}
+      data-seq={m().seq}
+      data-message-id={m().id}
+    >
+      <Show when={!mine()}>
+        <Avatar name={props.agent?.name ?? "Agent"} id={m().channelId} url={props.agent?.avatarUrl} size="sm" />
+      </Show>
+      <div class="msg-bubble">
+        <header class="msg-head">
+          <span class="msg-author" id={authorId}>
+            {mine() ? "You" : (props.agent?.name ?? "Agent")}
+          </span>
+          <Show when={m().status}>
+            <span class={`status-tag status-tag-${m().status}`}>{STATUS_TEXT[m().status!]}</span>
+          </Show>
+          <time class="msg-time" datetime={m().createdAt} title={fullDate(m().createdAt)}>
+            {clock(m().createdAt)}
+          </time>
+        </header>
+        <Show when={m().text}>
+          <Markdown text={m().text!} class="msg-text" />
+        </Show>
+        <Show when={pluginOf(m())}>
+          <PluginView message={m()} onUpdate={props.onUpdate} />
+        </Show>
+        <Attachments message={m()} onSent={props.onSent} />
+        <Show when={m().review}>
+          <Suspense fallback={<div class="review-card review-loading" aria-busy="true" />}>
+            <ReviewCard message={m()} onAnswered={props.onUpdate} />
+          </Suspense>
+        </Show>
+        <Show when={showTicks()}>
+          <footer class="msg-foot">
+            <DeliveryTicks message={m()} onUpdate={props.onUpdate} />
+          </footer>
+        </Show>
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,73 @@
+// The user API client: JSON in and out, the session cookie, and API.md's error shape.
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+  }
+}
+
+let onUnauthorized: (() => void) | undefined;
+/** Called when a request finds the session gone (401), so the app can show the sign-in page. */
+export const setUnauthorizedHandler = (fn: () => void) => (onUnauthorized = fn);
+
+export async function request<T>(method: string, path: string, body?: unknown, init: { quiet401?: boolean } = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  let payload: BodyInit | undefined;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) {
+    headers["content-type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: payload ?? null, credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, "The server cannot be reached. Check your connection and try again.");
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const err = (json ?? {}) as { message?: string; errors?: FieldError[] };
+    if (res.status === 401 && !init.quiet401) onUnauthorized?.();
+    throw new ApiError(res.status, err.message ?? `${res.status} ${res.statusText}`, err.errors ?? []);
+  }
+  return json as T;
+}
+
+export const api = {
+  get: <T>(path: string, init?: { quiet401?: boolean }) => request<T>("GET", path, undefined, init),
+  post: <T>(path: string, body?: unknown, init?: { quiet401?: boolean }) => request<T>("POST", path, body, init),
+  patch: <T>(path: string, body: unknown) => request<T>("PATCH", path, body),
+  del: <T>(path: string, body?: unknown) => request<T>("DELETE", path, body),
+};
+
+/** A query string from the defined values only. */
+export function qs(params: Record<string, string | number | undefined | null>) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+export const downloadUrl = (fileId: string) => `/api/files/${encodeURIComponent(fileId)}/download`;
+
+/** Stores a file for a later message (`attachmentIds`). */
+export function storeFile(channelId: string, file: Blob, filename: string) {
+  const form = new FormData();
+  form.set("channelId", channelId);
+  form.set("file", file, filename);
+  return request<{ id: string; filename: string; mimeType: string; size: number }>("POST", "/api/files/store", form);
+}

@@ -1,0 +1,103 @@
+// Live updates over Socket.IO. socket.io-client loads after sign-in (its own chunk); each (re)connect
+// gets a fresh 60-second ticket, subscribes to every agent, and asks for what it missed by seq.
+import type { Socket } from "socket.io-client";
+import { api } from "./api";
+import { emit } from "./bus";
+import { agents, lastSeq, sawMessage } from "./state";
+import type { Message } from "./types";
+
+import { setLiveState } from "./live-state";
+
+let socket: Socket | undefined;
+let starting: Promise<void> | undefined;
+const subscribed = new Set<string>();
+let connectedOnce = false;
+
+/**
+ * Subscriptions go one at a time, each waiting for its ack: the gateway handles the events of one
+ * socket concurrently, and subscriptions sent back to back can overwrite each other's session state.
+ */
+let queue: Promise<unknown> = Promise.resolve();
+function subscribe(channelId: string) {
+  subscribed.add(channelId);
+  queue = queue.then(
+    () =>
+      new Promise<void>((resolve) => {
+        if (!socket?.connected || !subscribed.has(channelId)) return resolve();
+        const after = lastSeq.get(channelId);
+        socket.timeout(10_000).emit("subscribe:channel", after === undefined ? channelId : { channelId, after }, () => resolve());
+      }),
+  );
+}
+
+/** Keeps the subscriptions in step with the agent list (new agents, deleted ones). */
+export function syncSubscriptions() {
+  if (!socket?.connected) return;
+  const ids = new Set(agents.map((a) => a.id));
+  for (const id of ids) if (!subscribed.has(id)) subscribe(id);
+  for (const id of [...subscribed]) {
+    if (!ids.has(id)) {
+      subscribed.delete(id);
+      const s = socket;
+      queue = queue.then(() => new Promise<void>((resolve) => s.timeout(10_000).emit("unsubscribe:channel", id, () => resolve())));
+    }
+  }
+}
+
+export function startLive(): Promise<void> {
+  if (starting) return starting;
+  setLiveState("connecting");
+  starting = import("socket.io-client").then(({ io }) => {
+    socket = io("/ws", {
+      path: "/socket.io/",
+      // A function, so every reconnection asks for a fresh ticket.
+      auth: (cb) => {
+        api
+          .post<{ ticket: string }>("/api/auth/ws-ticket", {}, { quiet401: true })
+          .then(({ ticket }) => cb({ token: ticket }))
+          .catch(() => cb({}));
+      },
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 5000,
+    });
+    socket.on("connect", () => {
+      const s = socket!;
+      subscribed.clear();
+      queue = Promise.resolve();
+      for (const a of agents) subscribe(a.id);
+      // "live" once every subscription is acknowledged: from then on, events arrive.
+      void queue.then(() => {
+        if (!s.connected) return;
+        setLiveState("live");
+        if (connectedOnce) emit("resync", undefined);
+        connectedOnce = true;
+      });
+    });
+    socket.on("disconnect", () => setLiveState("reconnecting"));
+    socket.on("connect_error", () => {
+      setLiveState("reconnecting");
+      // A refused CONNECT (e.g. the ticket could not be fetched) is not retried by the client itself.
+      const s = socket;
+      if (s && !s.active) setTimeout(() => socket === s && !s.connected && s.connect(), 3000);
+    });
+    socket.on("message:created", (m: Message) => {
+      sawMessage(m);
+      emit("message:created", m);
+    });
+    socket.on("review:responded", (m: Message) => emit("review:responded", m));
+    socket.on("message:deleted", (d) => emit("message:deleted", d));
+    socket.on("review:expired", (d) => emit("review:expired", d));
+    socket.on("message:delivery", (d) => emit("message:delivery", d));
+    socket.on("agent:status", (d) => emit("agent:status", d));
+  });
+  return starting;
+}
+
+export function stopLive() {
+  socket?.disconnect();
+  socket = undefined;
+  starting = undefined;
+  connectedOnce = false;
+  subscribed.clear();
+  setLiveState("off");
+}

@@ -1,0 +1,238 @@
+// A conversation with one agent: older messages load as you scroll up, new ones arrive live.
+import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
+import { createStore, produce } from "solid-js/store";
+import { Avatar } from "../components/Avatar";
+import { Composer } from "../components/Composer";
+import { MessageItem } from "../components/MessageItem";
+import { StatusDot, STATUS_LABEL } from "../components/StatusDot";
+import { api, qs } from "../lib/api";
+import { on as onLive } from "../lib/bus";
+import { query } from "../lib/router";
+import { agentById, agentsLoaded, errorText, sawMessage, setOpenChannel, setUnread, toast } from "../lib/state";
+import { ago, day, now } from "../lib/time";
+import type { Message, Page } from "../lib/types";
+
+const PAGE = 30;
+
+export default function Chat(props: { params: Record<string, string> }) {
+  return (
+    <Show when={props.params.id} keyed>
+      {(id) => <Conversation id={id} />}
+    </Show>
+  );
+}
+
+function Conversation(props: { id: string }) {
+  const agent = () => agentById(props.id);
+  const [messages, setMessages] = createStore<Message[]>([]);
+  const [cursor, setCursor] = createSignal<string | null>(null);
+  const [loaded, setLoaded] = createSignal(false);
+  const [loadingOlder, setLoadingOlder] = createSignal(false);
+  const [error, setError] = createSignal("");
+  const [highlight, setHighlight] = createSignal<string | undefined>();
+  let scroller!: HTMLDivElement;
+  let sentinel!: HTMLDivElement;
+  let messagesEl!: HTMLDivElement;
+
+  setOpenChannel(props.id);
+  onCleanup(() => setOpenChannel(undefined));
+
+  const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 120;
+  /** Whether the view follows the newest message (until the person scrolls up). */
+  let stick = true;
+  const toBottom = () => {
+    stick = true;
+    requestAnimationFrame(() => (scroller.scrollTop = scroller.scrollHeight));
+  };
+
+  const upsert = (m: Message) => {
+    if (m.channelId !== props.id) return;
+    sawMessage(m);
+    const i = messages.findIndex((x) => x.id === m.id);
+    if (i !== -1) {
+      setMessages(i, m);
+      return;
+    }
+    let at = messages.length;
+    while (at > 0 && messages[at - 1]!.seq > m.seq) at--;
+    setMessages(produce((list) => list.splice(at, 0, m)));
+  };
+  const patch = (id: string, fn: (m: Message) => void) => {
+    const i = messages.findIndex((x) => x.id === id);
+    if (i !== -1) setMessages(i, produce(fn));
+  };
+
+  let readTimer: ReturnType<typeof setTimeout> | undefined;
+  const markRead = () => {
+    clearTimeout(readTimer);
+    readTimer = setTimeout(() => {
+      if (document.visibilityState !== "visible") return;
+      const last = messages[messages.length - 1];
+      setUnread(props.id, 0);
+      void api.post(`/api/agents/${props.id}/read`, last ? { seq: last.seq } : {}).catch(() => undefined);
+    }, 300);
+  };
+
+  const loadNewest = async () => {
+    const page = await api.get<Page<Message>>(`/api/messages${qs({ channel: props.id, limit: PAGE })}`);
+    const follow = !loaded() || nearBottom();
+    for (const m of [...page.data].reverse()) upsert(m);
+    if (!loaded()) setCursor(page.nextCursor);
+    setLoaded(true);
+    if (follow) toBottom();
+    markRead();
+  };
+
+  const loadOlder = async () => {
+    const c = cursor();
+    if (!c || loadingOlder()) return;
+    setLoadingOlder(true);
+    try {
+      const page = await api.get<Page<Message>>(`/api/messages${qs({ channel: props.id, limit: PAGE, cursor: c })}`);
+      const before = scroller.scrollHeight;
+      const top = scroller.scrollTop;
+      setMessages(produce((list) => list.unshift(...[...page.data].reverse().filter((m) => !list.some((x) => x.id === m.id)))));
+      setCursor(page.nextCursor);
+      scroller.scrollTop = top + (scroller.scrollHeight - before);
+    } catch (err) {
+      toast(errorText(err), "error");
+    } finally {
+      setLoadingOlder(false);
+    }
+  };
+
+  /** Opening a message from the inbox: load pages until it is here, then scroll to it. */
+  const focusMessage = async (id: string) => {
+    for (let i = 0; i < 10 && !messages.some((m) => m.id === id) && cursor(); i++) await loadOlder();
+    const el = document.getElementById(`m-${id}`);
+    if (el) {
+      setHighlight(id);
+      stick = false;
+      el.scrollIntoView({ block: "center" });
+      el.querySelector<HTMLElement>("button, input, textarea, select")?.focus({ preventScroll: true });
+      setTimeout(() => setHighlight(undefined), 2500);
+    }
+  };
+
+  onMount(async () => {
+    try {
+      await loadNewest();
+      const target = query().get("m");
+      if (target) await focusMessage(target);
+    } catch (err) {
+      setError(errorText(err));
+    }
+    // Content that grows after rendering (review widgets, images, plugin frames) keeps the view at the bottom.
+    let programmatic = false;
+    const ro = new ResizeObserver(() => {
+      if (!stick) return;
+      programmatic = true;
+      scroller.scrollTop = scroller.scrollHeight;
+    });
+    ro.observe(messagesEl);
+    scroller.addEventListener("scroll", () => {
+      if (programmatic) {
+        programmatic = false;
+        return;
+      }
+      stick = nearBottom();
+    });
+    onCleanup(() => ro.disconnect());
+    const io = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting) && loaded()) void loadOlder();
+    }, { root: scroller, rootMargin: "200px 0px 0px 0px" });
+    io.observe(sentinel);
+    onCleanup(() => io.disconnect());
+  });
+
+  const offs = [
+    onLive("message:created", (m) => {
+      if (m.channelId !== props.id) return;
+      const follow = nearBottom() || m.senderType === "user";
+      upsert(m);
+      if (follow) toBottom();
+      markRead();
+    }),
+    onLive("review:responded", upsert),
+    onLive("review:expired", (d) => patch(d.messageId, (m) => m.review && (m.review.status = "expired"))),
+    onLive("message:delivery", (d) => patch(d.messageId, (m) => (m.deliveryStatus = d.deliveryStatus))),
+    onLive("message:deleted", (d) => setMessages((list) => list.filter((m) => m.id !== d.messageId))),
+    onLive("resync", () => void loadNewest().catch(() => undefined)),
+  ];
+  onCleanup(() => offs.forEach((off) => off()));
+  const onVisible = () => document.visibilityState === "visible" && markRead();
+  document.addEventListener("visibilitychange", onVisible);
+  onCleanup(() => document.removeEventListener("visibilitychange", onVisible));
+
+  createEffect(on(() => query().get("m"), (m) => m && loaded() && void focusMessage(m), { defer: true }));
+
+  const sent = (m: Message) => {
+    upsert(m);
+    toBottom();
+  };
+
+  return (
+    <div class="chat">
+      <header class="chat-head">
+        <Show when={agent()} fallback={<h1 class="chat-title">{agentsLoaded() ? "Agent not found" : "…"}</h1>}>
+          {(a) => (
+            <>
+              <span class="avatar-wrap">
+                <Avatar name={a().name} id={a().id} url={a().avatarUrl} />
+                <StatusDot status={a().status} />
+              </span>
+              <div class="chat-title-block">
+                <h1 class="chat-title">{a().name}</h1>
+                <p class="chat-sub">
+                  <span class={`status-text status-${a().status}`}>{STATUS_LABEL[a().status]}</span>
+                  <Show when={a().statusMessage}>
+                    <span> · {a().statusMessage}</span>
+                  </Show>
+                  <span class="muted"> · {a().lastActiveAt ? `active ${ago(a().lastActiveAt, now())}` : "no activity yet"}</span>
+                </p>
+              </div>
+              <a class="btn btn-ghost btn-sm" href={`/settings/agents#agent-${a().id}`}>
+                Settings
+              </a>
+            </>
+          )}
+        </Show>
+      </header>
+      <div class="chat-scroll" ref={scroller}>
+        <div ref={sentinel} class="sentinel" aria-hidden="true" />
+        <Show when={loadingOlder()}>
+          <p class="muted center small" role="status">
+            Loading older messages…
+          </p>
+        </Show>
+        <Show when={loaded() && !cursor() && messages.length > 0}>
+          <p class="muted center small">The beginning of the conversation</p>
+        </Show>
+        <Show when={error()}>
+          <p class="form-error center">{error()}</p>
+        </Show>
+        <Show when={loaded() && messages.length === 0}>
+          <div class="empty">
+            <p>No messages yet.</p>
+            <p class="muted small">When this agent sends a message or asks for a review, it appears here.</p>
+          </div>
+        </Show>
+        <div class="messages" ref={messagesEl} role="log" aria-label={`Conversation with ${agent()?.name ?? "agent"}`} aria-live="polite" aria-relevant="additions">
+          <For each={messages}>
+            {(m, i) => (
+              <>
+                <Show when={i() === 0 || day(messages[i() - 1]!.createdAt) !== day(m.createdAt)}>
+                  <div class="day-sep" role="separator">
+                    <span>{day(m.createdAt)}</span>
+                  </div>
+                </Show>
+                <MessageItem message={m} agent={agent()} onUpdate={upsert} onSent={sent} highlight={highlight() === m.id} />
+              </>
+            )}
+          </For>
+        </div>
+      </div>
+      <Show when={agent()}>{(a) => <Composer agent={a()} onSent={sent} />}</Show>
+    </div>
+  );
+}

@@ -1,0 +1,70 @@
+// What every review widget shares: sending the answer, its errors, and Ctrl/⌘+Enter to submit.
+import { createSignal, For, Show } from "solid-js";
+import { api, ApiError } from "../lib/api";
+import type { Message, Review } from "../lib/types";
+import { validateResponse } from "./validate";
+
+export interface WidgetProps {
+  message: Message;
+  review: Review;
+  disabled: boolean;
+  autofocus?: boolean;
+  onAnswered: (m: Message) => void;
+}
+
+export function useAnswer(props: WidgetProps) {
+  const [busy, setBusy] = createSignal(false);
+  const [fields, setFields] = createSignal<Record<string, string>>({});
+  const [formErrors, setFormErrors] = createSignal<string[]>([]);
+
+  /** Validates with the shared schema, then sends. Returns true when the answer was stored. */
+  const send = async (response: unknown, extraFieldErrors: Record<string, string> = {}): Promise<boolean> => {
+    const checked = validateResponse(props.review, response);
+    const merged = checked.ok ? { ...extraFieldErrors } : { ...checked.fields, ...extraFieldErrors };
+    if (!checked.ok || Object.keys(extraFieldErrors).length) {
+      setFields(merged);
+      setFormErrors(checked.ok ? [] : checked.form);
+      return false;
+    }
+    setFields({});
+    setFormErrors([]);
+    setBusy(true);
+    try {
+      props.onAnswered(await api.post<Message>(`/api/messages/${props.message.id}/respond`, { response: checked.value }));
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError) {
+        if (err.status === 410) props.onAnswered({ ...props.message, review: { ...props.review, status: "expired" } });
+        const byField: Record<string, string> = {};
+        for (const e of err.errors) {
+          const key = e.path.replace(/^response\.?/, "").split(".")[0] ?? "";
+          if (key) byField[key] ??= e.message;
+        }
+        setFields(byField);
+        setFormErrors([err.status === 409 ? "This review was already answered." : err.status === 410 ? "This review has expired." : err.message]);
+      } else setFormErrors([String(err)]);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, fields, formErrors, send };
+}
+
+export function FormErrors(props: { errors: string[] }) {
+  return (
+    <Show when={props.errors.length}>
+      <div class="form-error" role="alert">
+        <For each={props.errors}>{(e) => <p>{e}</p>}</For>
+      </div>
+    </Show>
+  );
+}
+
+/** Ctrl+Enter / ⌘+Enter inside a widget submits it. */
+export const submitOnModEnter = (submit: () => void) => (e: KeyboardEvent) => {
+  if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+    e.preventDefault();
+    submit();
+  }
+};
