@@ -107,7 +107,7 @@ export const messageRoutes = new Hono<AppEnv>()
         throw new ApiError(503, "The wait was interrupted: call it again", [], { "Retry-After": "0" });
       });
     if (result.status === "gone") throw notFound("Review");
-    return c.json(result);
+    return c.body(result.body, 200, { "content-type": "application/json" });
   });
 
 export function pageOf(q: { limit: number; cursor?: string | undefined; search?: string | undefined; after?: number | undefined }) {

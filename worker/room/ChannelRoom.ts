@@ -23,7 +23,7 @@ import { newId, nowIso } from "../lib/ids";
 import { responseSchema } from "../schemas/review";
 import { findMessage, messageDto, withAttachments, type AttachmentRow, type Audience, type MessageDto, type MessageRow } from "../services/messages";
 import type { AgentRow } from "../services/agents";
-import type { NewMessage, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
+import type { EncodedWait, NewMessage, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
 import { Deliveries } from "./deliveries";
 import { Timers, type Timer } from "./timers";
 import { gatewayOf } from "../gateway/shards";
@@ -70,7 +70,7 @@ export class ChannelRoom extends DurableObject<Env> {
   /** The end of the queue of writes; each write starts when the previous one is done. */
   private tail: Promise<unknown> = Promise.resolve();
   /** Parked long-polls, by message id. */
-  private readonly waiters = new Map<string, Set<(result: WaitResult) => void>>();
+  private readonly waiters = new Map<string, Set<(result: EncodedWait) => void>>();
   private readonly timers = new Timers(this.ctx.storage);
   private readonly deliveries = new Deliveries(this.env, this.db, this.timers, (event) => this.emit(event));
   /** Posts waiting for the next group commit. */
@@ -274,10 +274,10 @@ export class ChannelRoom extends DurableObject<Env> {
    * A long-poll: resolves at once when the review is settled, else parks until it is answered,
    * expires (the expiry alarm releases it), is retracted, or `timeoutMs` passes.
    */
-  async wait(channelId: string, messageId: string, timeoutMs: number): Promise<WaitResult> {
+  async wait(channelId: string, messageId: string, timeoutMs: number): Promise<EncodedWait> {
     // Park first, then read: an answer landing during the read still finds this waiter.
-    let resolveWait!: (result: WaitResult) => void;
-    const settled = new Promise<WaitResult>((resolve) => (resolveWait = resolve));
+    let resolveWait!: (result: EncodedWait) => void;
+    const settled = new Promise<EncodedWait>((resolve) => (resolveWait = resolve));
     const parked = this.waiters.get(messageId) ?? new Set();
     parked.add(resolveWait);
     this.waiters.set(messageId, parked);
@@ -289,20 +289,20 @@ export class ChannelRoom extends DurableObject<Env> {
     const row = await findMessage(this.db, channelId, messageId);
     if (!row?.reviewType) {
       unpark();
-      return { status: "gone" };
+      return encodeWait({ status: "gone" });
     }
     if (row.reviewStatus === "completed") {
       unpark();
       const [message] = await withAttachments(this.db, [row], "agent");
-      return { status: "completed", message: message! };
+      return encodeWait({ status: "completed", message: message! });
     }
     if (row.reviewStatus === "expired" || isDue(row)) {
       unpark();
-      return { status: "expired", message: await this.serial(() => this.settleExpired(row)) };
+      return encodeWait({ status: "expired", message: await this.serial(() => this.settleExpired(row)) });
     }
 
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<WaitResult>((resolve) => (timer = setTimeout(() => resolve({ status: "timeout" }), timeoutMs)));
+    const timeout = new Promise<EncodedWait>((resolve) => (timer = setTimeout(() => resolve(encodeWait({ status: "timeout" })), timeoutMs)));
     try {
       return await Promise.race([settled, timeout]);
     } finally {
@@ -432,9 +432,12 @@ export class ChannelRoom extends DurableObject<Env> {
     const parked = this.waiters.get(messageId);
     if (!parked) return;
     this.waiters.delete(messageId);
-    for (const resolve of parked) resolve(result);
+    const encoded = encodeWait(result); // once, however many wait
+    for (const resolve of parked) resolve(encoded);
   }
 }
+
+const encodeWait = (result: WaitResult): EncodedWait => ({ status: result.status, body: JSON.stringify(result) });
 
 function isDue(row: MessageRow): boolean {
   return row.reviewStatus === "pending" && row.reviewExpiresAt !== null && Date.parse(row.reviewExpiresAt) <= Date.now();

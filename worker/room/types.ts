@@ -7,6 +7,12 @@ export type RoomResult<T> =
   | { ok: true; value: T }
   | { ok: false; status: 400 | 404 | 409 | 410; message: string; errors?: FieldError[] };
 
+/** A wait's outcome as the room hands it out: the JSON body encoded once for every waiter. */
+export interface EncodedWait {
+  status: WaitResult["status"];
+  body: string;
+}
+
 export type WaitResult =
   | { status: "completed"; message: MessageDto }
   | { status: "expired"; message: MessageDto }
