@@ -5,43 +5,14 @@ import { attachments, messages } from "../db/schema";
 import type { Principal } from "../env";
 import { invalid, notFound } from "../lib/errors";
 import type { JsonObject } from "../lib/json";
+import type { AttachmentDto, MessageDto, ReviewDto } from "../schemas/dto";
+
+export type { AttachmentDto, MessageDto, ReviewDto };
 import { canUseAgent } from "./agents";
-import { passwordFields, type ReviewType } from "../schemas/review";
+import { passwordFields } from "../schemas/review";
 
 export type MessageRow = typeof messages.$inferSelect;
 export type AttachmentRow = typeof attachments.$inferSelect;
-
-export interface AttachmentDto {
-  id: string;
-  filename: string;
-  mimeType: string;
-  size: number;
-}
-
-export interface ReviewDto {
-  type: ReviewType;
-  payload: JsonObject;
-  status: "pending" | "completed" | "expired";
-  response: JsonObject | null;
-  expiresAt: string | null;
-  completedAt: string | null;
-  completed_at: string | null;
-}
-
-export interface MessageDto {
-  id: string;
-  channelId: string;
-  seq: number;
-  senderType: "agent" | "user";
-  senderId: string;
-  text: string | null;
-  status: string | null;
-  review: ReviewDto | null;
-  metadata: JsonObject | null;
-  deliveryStatus: string;
-  createdAt: string;
-  attachments: AttachmentDto[];
-}
 
 /** Who reads the message: the agent gets every answer; people never see password fields again. */
 export type Audience = "agent" | "person";

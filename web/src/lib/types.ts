@@ -7,36 +7,7 @@ export type DeliveryStatus = "sent" | "webhook_delivered" | "webhook_failed" | "
 export type ReviewStatus = "pending" | "completed" | "expired";
 export type AgentStatus = "active" | "busy" | "error" | "offline";
 
-export interface Attachment {
-  id: string;
-  filename: string;
-  mimeType: string;
-  size: number;
-}
-
-export interface Review {
-  type: ReviewType;
-  payload: Record<string, unknown>;
-  status: ReviewStatus;
-  response: Record<string, unknown> | null;
-  expiresAt: string | null;
-  completedAt: string | null;
-}
-
-export interface Message {
-  id: string;
-  channelId: string;
-  seq: number;
-  senderType: "agent" | "user";
-  senderId: string;
-  text: string | null;
-  status: MessageStatus | null;
-  review: Review | null;
-  metadata: Record<string, unknown> | null;
-  deliveryStatus: DeliveryStatus;
-  createdAt: string;
-  attachments: Attachment[];
-}
+export type { AttachmentDto as Attachment, MessageDto as Message, ReviewDto as Review } from "../../../worker/schemas/dto";
 
 export interface Page<T> {
   data: T[];
