@@ -17,6 +17,11 @@ export interface Env {
   GATEWAY_SHARDS: string;
   /** Signs Socket.IO tickets; generated once and kept in D1 when unset. */
   TICKET_SECRET?: string;
+  /** The VAPID subject (a mailto: or https: URL push services may contact); default mailto:admin@localhost. */
+  VAPID_SUBJECT?: string;
+  /** The VAPID key pair, base64url (raw uncompressed P-256 point; private scalar d); generated once and kept in D1 when unset. */
+  VAPID_PUBLIC_KEY?: string;
+  VAPID_PRIVATE_KEY?: string;
 }
 
 /** Who is calling: a person through the session cookie, or an agent through an API key. */

@@ -1,6 +1,8 @@
 // Starts the whole app as `wrangler dev` does (workerd, local D1/R2/Durable Objects, static assets)
 // on a free port, with a fresh migrated database, and creates the owner. Tests get the URL and the
-// owner's session cookie through `inject`.
+// owner's session cookie through `inject`. It also makes a self-signed certificate for 127.0.0.1 and
+// names it in NODE_EXTRA_CA_CERTS, which the test processes inherit: a Worker a test file starts there
+// trusts it, so Web Push can reach a local HTTPS push service (push.test.ts).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +14,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     nodUrl: string;
     ownerCookie: string;
+    /** PEM files of the self-signed certificate for 127.0.0.1 (also in NODE_EXTRA_CA_CERTS). */
+    localTls: { cert: string; key: string };
   }
 }
 
@@ -19,6 +23,11 @@ export default async function setup(project: TestProject) {
   if (!existsSync("web/dist/index.html")) throw new Error("Build the SPA first: npm run build:web");
   process.env.WRANGLER_SEND_METRICS = "false";
   const persist = mkdtempSync(join(tmpdir(), "nod-e2e-"));
+  const tls = { cert: join(persist, "local-cert.pem"), key: join(persist, "local-key.pem") };
+  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", tls.key, "-out", tls.cert], { stdio: "pipe" });
+  // Read by miniflare when it is first loaded: in the test processes, spawned after this.
+  process.env.NODE_EXTRA_CA_CERTS = tls.cert;
   execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
     stdio: "pipe",
     env: { ...process.env, CI: "true" },
@@ -42,6 +51,7 @@ export default async function setup(project: TestProject) {
 
   project.provide("nodUrl", url);
   project.provide("ownerCookie", cookie);
+  project.provide("localTls", tls);
   return async () => {
     await worker.dispose();
     rmSync(persist, { recursive: true, force: true });

@@ -761,11 +761,11 @@ describe("the app on the shared server", () => {
     await expect.poll(async () => (await owner("GET", "/api/preferences")).json.theme).toBe("dark");
     await page.getByRole("radio", { name: "System" }).check();
     await expect.poll(async () => (await owner("GET", "/api/preferences")).json.theme).toBe("system");
-    // Owners manage users; notifications wait for their own issue.
+    // Owners manage users; notifications are turned on per browser.
     await page.goto("/settings/users");
     await page.getByRole("heading", { name: "Add a user" }).waitFor();
     await page.goto("/settings/notifications");
-    await page.getByText(/arrive with their own issue/).waitFor();
+    await page.getByRole("switch", { name: "Push notifications in this browser" }).waitFor();
   });
 
   it("plugins: a diff renders in a sandboxed frame and answers its review once; form-submit renders natively", async () => {

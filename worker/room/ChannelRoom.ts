@@ -9,7 +9,7 @@
 // rebuilt or may be lost with the instance: the last seq (re-read from D1 after a restart) and the
 // parked waits (their HTTP requests end with the instance too, and the clients retry).
 //
-// Side effects of a settled write (events to subscribers, webhooks) run after the D1 write commits;
+// Side effects of a settled write (events to subscribers, webhooks, push notifications) run after the D1 write commits;
 // webhooks are first recorded as timers, so a delivery cut short by a restart is retried.
 import { DurableObject } from "cloudflare:workers";
 import { and, eq, inArray, max } from "drizzle-orm";
@@ -28,6 +28,7 @@ import { Deliveries } from "./deliveries";
 import { Timers, type Timer } from "./timers";
 import { gatewayOf } from "../gateway/shards";
 import { deleteObjects } from "../files/r2";
+import { pushMessage } from "../push/send";
 
 const fail = (status: 400 | 404 | 409 | 410, message: string, errors?: FieldError[]) =>
   ({ ok: false, status, message, ...(errors ? { errors } : {}) }) as const;
@@ -151,6 +152,7 @@ export class ChannelRoom extends DurableObject<Env> {
       const { message } = result.value;
       this.emit({ channelId: message.channelId, name: "message:created", data: message });
       if (message.senderType === "user") await this.deliveries.start(message.channelId, message.id, "message:created");
+      else this.ctx.waitUntil(pushMessage(this.env, input.userId, message));
     }
     return result;
   }

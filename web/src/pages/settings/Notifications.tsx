@@ -1,12 +1,73 @@
+// Push notifications for this browser: on for each device separately (a phone and a laptop both can).
+import { createSignal, onMount, Show } from "solid-js";
+import { currentSubscription, disablePush, enablePush, pushSupported } from "../../lib/push";
+import { errorText, toast } from "../../lib/state";
+
 export function Notifications() {
+  const supported = pushSupported();
+  const [on, setOn] = createSignal(false);
+  const [busy, setBusy] = createSignal(supported);
+  const [error, setError] = createSignal<string>();
+
+  onMount(async () => {
+    if (!supported) return;
+    try {
+      setOn((await currentSubscription()) !== null && Notification.permission === "granted");
+    } finally {
+      setBusy(false);
+    }
+  });
+
+  const toggle = async (want: boolean) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      if (want) await enablePush();
+      else await disablePush();
+      setOn(want);
+      toast(want ? "Notifications are on for this browser." : "Notifications are off for this browser.", "success");
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
   return (
     <section class="card" aria-labelledby="notif-title">
       <h2 id="notif-title">Notifications</h2>
-      <p>Push notifications for new reviews arrive with their own issue: this is where you will turn them on for this browser.</p>
-      <label class="switch-row disabled">
-        <input type="checkbox" role="switch" disabled />
-        <span class="choice-label">Push notifications (coming soon)</span>
+      <p>Get a notification on this device whenever an agent sends a message or asks for your review; a click opens the chat. Turn it on in each browser you use.</p>
+      <label class="switch-row" classList={{ disabled: !supported }}>
+        <input
+          type="checkbox"
+          role="switch"
+          name="push"
+          checked={on()}
+          disabled={!supported || busy()}
+          onChange={(e) => {
+            const want = e.currentTarget.checked;
+            e.currentTarget.checked = on();
+            void toggle(want);
+          }}
+        />
+        <span>
+          <span class="choice-label">Push notifications in this browser</span>
+          <span class="field-hint">
+            <Show when={supported} fallback="This browser does not support push notifications.">
+              {on() ? "On: this browser gets a notification for every agent message." : "Off."}
+            </Show>
+          </span>
+        </span>
       </label>
+      <Show when={error()}>
+        <p class="form-error" role="alert">
+          {error()}
+        </p>
+      </Show>
+      <p class="field-hint">
+        On iPhone and iPad, push notifications need Nod added to the Home Screen first (Share → Add to Home Screen), then opened from there
+        and turned on here.
+      </p>
     </section>
   );
 }

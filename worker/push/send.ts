@@ -1,0 +1,78 @@
+// Web Push: every agent message becomes a notification on each of the owner's subscribed browsers.
+// Runs after the message is stored, off the request path (the room hands it to waitUntil). A push
+// service's 404 or 410 means the subscription is gone: its row is deleted. Any other failure is logged
+// and does not stop the other devices. Endpoints pass the webhooks' SSRF guard before every send.
+import { buildPushPayload } from "@block65/webcrypto-web-push";
+import { eq } from "drizzle-orm";
+import { db } from "../db/client";
+import { agents, pushSubscriptions } from "../db/schema";
+import type { Env } from "../env";
+import type { MessageDto } from "../services/messages";
+import { refuseWebhookUrl, webhookPolicy } from "../webhooks/ssrf";
+import { vapid } from "./vapid";
+
+/** What the service worker gets (decrypted) and shows. */
+export interface PushNotice {
+  title: string;
+  body: string;
+  /** The chat to open on click, relative to the app's origin. */
+  url: string;
+  tag: string;
+  channelId: string;
+  messageId: string;
+  review: boolean;
+}
+
+const BODY_CHARS = 240;
+const TIMEOUT_MS = 10_000;
+
+export function noticeOf(agentName: string, message: MessageDto): PushNotice {
+  const text = message.text?.trim().replace(/\s+/g, " ");
+  const fallback = message.review ? "asks for your review" : message.attachments.length ? "sent a file" : "sent a message";
+  return {
+    title: agentName,
+    body: text ? (text.length > BODY_CHARS ? `${text.slice(0, BODY_CHARS - 1)}…` : text) : fallback,
+    url: `/chat/${message.channelId}`,
+    tag: message.id,
+    channelId: message.channelId,
+    messageId: message.id,
+    review: message.review !== null,
+  };
+}
+
+/** Sends `message` (an agent's) to every push subscription of `userId`. Never throws. */
+export async function pushMessage(env: Env, userId: string, message: MessageDto): Promise<void> {
+  try {
+    const d = db(env.DB);
+    const subs = await d.select().from(pushSubscriptions).where(eq(pushSubscriptions.userId, userId));
+    if (subs.length === 0) return;
+    const agent = await d.query.agents.findFirst({ columns: { name: true }, where: eq(agents.id, message.channelId) });
+    const notice = noticeOf(agent?.name ?? "Agent", message);
+    const keys = await vapid(env);
+    const policy = webhookPolicy(env);
+    await Promise.all(
+      subs.map(async (sub) => {
+        try {
+          const refused = refuseWebhookUrl(sub.endpoint, policy);
+          if (refused) return console.warn("push: endpoint refused by the SSRF guard", refused);
+          const payload = await buildPushPayload(
+            { data: { ...notice }, options: { ttl: 24 * 60 * 60, urgency: notice.review ? "high" : "normal" } },
+            { endpoint: sub.endpoint, expirationTime: null, keys: { p256dh: sub.p256dh, auth: sub.auth } },
+            keys,
+          );
+          const res = await fetch(sub.endpoint, { ...payload, redirect: "manual", signal: AbortSignal.timeout(TIMEOUT_MS) });
+          await res.body?.cancel();
+          if (res.status === 404 || res.status === 410) {
+            await d.delete(pushSubscriptions).where(eq(pushSubscriptions.id, sub.id));
+          } else if (!res.ok) {
+            console.warn("push: the push service refused", new URL(sub.endpoint).host, res.status);
+          }
+        } catch (err) {
+          console.error("push: sending failed", new URL(sub.endpoint).host, err);
+        }
+      }),
+    );
+  } catch (err) {
+    console.error("push: could not send for message", message.id, err);
+  }
+}
