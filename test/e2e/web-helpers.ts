@@ -125,7 +125,8 @@ export async function createAgent(baseUrl: string, cookie: string, name: string,
   };
 }
 
-export const SCREENSHOTS = join(process.cwd(), "docs", "screenshots");
+/** README's screenshots are rewritten only when asked (UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean. */
+export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? join(process.cwd(), "docs", "screenshots") : join(tmpdir(), "nod-screenshots");
 export function screenshotDir() {
   mkdirSync(SCREENSHOTS, { recursive: true });
   return SCREENSHOTS;

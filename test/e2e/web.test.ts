@@ -1,7 +1,7 @@
 // The web app in Debian's Chromium (playwright-core) against the real `wrangler dev` server: first
 // run, sign-in, the five review widgets with the agent waiting on the other side, sanitized markdown,
 // the inline HTML sandbox, live updates, the status page, settings, files and plugins. Screenshots of
-// the main screens go to docs/screenshots/.
+// the main screens go to docs/screenshots/ when UPDATE_SCREENSHOTS=1 (a temp folder otherwise).
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
