@@ -12,8 +12,7 @@
 // Side effects of a settled write (events to subscribers, webhooks, push notifications) run after the D1 write commits;
 // webhooks are first recorded as timers, so a delivery cut short by a restart is retried.
 import { DurableObject } from "cloudflare:workers";
-import { and, eq, inArray, max } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
+import { and, eq } from "drizzle-orm";
 import { db, type Db } from "../db/client";
 import { agents, agentStatusHistory, attachments, messages } from "../db/schema";
 import type { Env } from "../env";
@@ -21,10 +20,11 @@ import type { FieldError } from "../lib/errors";
 import { zodErrors } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
 import { responseSchema } from "../schemas/review";
-import { findMessage, messageDto, withAttachments, type AttachmentRow, type Audience, type MessageDto, type MessageRow } from "../services/messages";
+import { findMessage, withAttachments, type MessageDto, type MessageRow } from "../services/messages";
 import type { AgentRow } from "../services/agents";
 import type { EncodedWait, NewMessage, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
 import { Deliveries } from "./deliveries";
+import { PostCommitter, type PostResult } from "./posts";
 import { Timers, type Timer } from "./timers";
 import { gatewayOf } from "../gateway/shards";
 import { deleteObjects } from "../files/r2";
@@ -34,48 +34,17 @@ const fail = (status: 400 | 404 | 409 | 410, message: string, errors?: FieldErro
   ({ ok: false, status, message, ...(errors ? { errors } : {}) }) as const;
 
 const RECENT_EVENTS = 100;
-/** The most posts committed in one D1 transaction. */
-const MAX_GROUP_COMMIT = 100;
-
-type PostResult = RoomResult<{ message: MessageDto; created: boolean }>;
-
-function newMessageRow(input: NewMessage, seq: number, now: string): MessageRow {
-  return {
-    id: newId(),
-    channelId: input.channelId,
-    userId: input.userId,
-    seq,
-    senderType: input.senderType,
-    senderId: input.senderId,
-    text: input.text ?? null,
-    status: input.status ?? null,
-    metadata: input.metadata ?? null,
-    webhookUrl: input.webhookUrl ?? null,
-    deliveryStatus: "sent",
-    idempotencyKey: input.idempotencyKey ?? null,
-    reviewType: input.review?.type ?? null,
-    reviewStatus: input.review ? "pending" : null,
-    reviewExpiresAt: input.review?.expiresAt ?? null,
-    reviewCompletedAt: null,
-    reviewPayload: input.review?.payload ?? null,
-    reviewResponse: null,
-    reviewCallback: input.review?.callback ?? null,
-    createdAt: now,
-  };
-}
 
 export class ChannelRoom extends DurableObject<Env> {
   private readonly db: Db = db(this.env.DB);
-  /** The channel's highest seq; undefined until read from D1 (or after a failed write). */
-  private lastSeq: number | undefined;
   /** The end of the queue of writes; each write starts when the previous one is done. */
   private tail: Promise<unknown> = Promise.resolve();
   /** Parked long-polls, by message id. */
   private readonly waiters = new Map<string, Set<(result: EncodedWait) => void>>();
   private readonly timers = new Timers(this.ctx.storage);
   private readonly deliveries = new Deliveries(this.env, this.db, this.timers, (event) => this.emit(event));
-  /** Posts waiting for the next group commit. */
-  private readonly queuedPosts: { input: NewMessage; resolve: (r: PostResult) => void; reject: (err: unknown) => void }[] = [];
+  /** Posts, committed in groups; the channel's seq lives there. */
+  private readonly posts = new PostCommitter(this.db, this.timers, (write) => this.serial(write));
   /** The last events, newest last. */
   private readonly recent: RoomEvent[] = [];
 
@@ -90,14 +59,6 @@ export class ChannelRoom extends DurableObject<Env> {
     const run = this.tail.then(write, write);
     this.tail = run.catch(() => undefined);
     return run;
-  }
-
-  private async nextSeq(channelId: string): Promise<number> {
-    if (this.lastSeq === undefined) {
-      const [row] = await this.db.select({ seq: max(messages.seq) }).from(messages).where(eq(messages.channelId, channelId));
-      this.lastSeq = row?.seq ?? 0;
-    }
-    return this.lastSeq + 1;
   }
 
   // ---- events --------------------------------------------------------------------------------
@@ -144,10 +105,7 @@ export class ChannelRoom extends DurableObject<Env> {
    * busy channel is not limited to one D1 round trip per message.
    */
   async post(input: NewMessage): Promise<PostResult> {
-    const result = await new Promise<PostResult>((resolve, reject) => {
-      this.queuedPosts.push({ input, resolve, reject });
-      if (this.queuedPosts.length === 1) void this.serial(() => this.commitQueuedPosts());
-    });
+    const result = await this.posts.post(input);
     if (result.ok && result.value.created) {
       const { message } = result.value;
       this.emit({ channelId: message.channelId, name: "message:created", data: message });
@@ -155,87 +113,6 @@ export class ChannelRoom extends DurableObject<Env> {
       else this.ctx.waitUntil(pushMessage(this.env, input.userId, message));
     }
     return result;
-  }
-
-  private async commitQueuedPosts(): Promise<void> {
-    const group = this.queuedPosts.splice(0, MAX_GROUP_COMMIT);
-    if (this.queuedPosts.length) void this.serial(() => this.commitQueuedPosts());
-    try {
-      const results = await this.storePosts(group.map((g) => g.input));
-      group.forEach((g, i) => g.resolve(results[i]!));
-    } catch (err) {
-      group.forEach((g) => g.reject(err));
-    }
-  }
-
-  /** One D1 transaction for a group of posts to this channel, in arrival order. Runs in `serial`. */
-  private async storePosts(inputs: NewMessage[]): Promise<PostResult[]> {
-    const channelId = inputs[0]!.channelId;
-    const keys = inputs.flatMap((i) => (i.idempotencyKey ? [i.idempotencyKey] : []));
-    const fileIds = inputs.flatMap((i) => i.attachmentIds);
-    const [earlier, files] = await Promise.all([
-      keys.length ? this.db.select().from(messages).where(and(eq(messages.channelId, channelId), inArray(messages.idempotencyKey, keys))) : [],
-      fileIds.length ? this.db.select().from(attachments).where(and(inArray(attachments.id, fileIds), eq(attachments.channelId, channelId))) : [],
-    ]);
-    const byKey = new Map<string, { row: MessageRow; stored: boolean }>(earlier.map((row) => [row.idempotencyKey!, { row, stored: true }]));
-    const claimed = new Set<string>();
-    const now = nowIso();
-    let seq = (await this.nextSeq(channelId)) - 1;
-    const results: (PostResult | { replay: MessageRow; audience: Audience })[] = [];
-    const statements: BatchItem<"sqlite">[] = [];
-    const created: { index: number; row: MessageRow; files: AttachmentRow[] }[] = [];
-
-    for (const [index, input] of inputs.entries()) {
-      const replay = input.idempotencyKey ? byKey.get(input.idempotencyKey) : undefined;
-      if (replay) {
-        results[index] = { replay: replay.row, audience: input.senderType === "agent" ? "agent" : "person" };
-        continue;
-      }
-      const unusable = input.attachmentIds
-        .map((id, i) => ({ i, file: files.find((f) => f.id === id), taken: claimed.has(id) }))
-        .filter(({ file, taken }) => !file || file.messageId !== null || taken);
-      if (unusable.length) {
-        results[index] = fail(
-          400,
-          "Some attachments cannot be used",
-          unusable.map(({ i, file }) => ({ path: `attachmentIds.${i}`, message: file ? "already attached to another message" : "no such file in this channel" })),
-        );
-        continue;
-      }
-      const row = newMessageRow(input, ++seq, now);
-      const linked = input.attachmentIds.map((id, position) => ({ ...files.find((f) => f.id === id)!, messageId: row.id, position }));
-      statements.push(
-        this.db.insert(messages).values(row),
-        ...linked.map((f) => this.db.update(attachments).set({ messageId: row.id, position: f.position }).where(eq(attachments.id, f.id))),
-      );
-      input.attachmentIds.forEach((id) => claimed.add(id));
-      if (input.idempotencyKey) byKey.set(input.idempotencyKey, { row, stored: false });
-      created.push({ index, row, files: linked });
-    }
-
-    if (created.length) {
-      if (inputs.some((i) => i.senderType === "agent")) statements.push(this.db.update(agents).set({ lastActiveAt: now }).where(eq(agents.id, channelId)));
-      try {
-        await this.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-      } catch (err) {
-        this.lastSeq = undefined; // the write may or may not have landed: re-read before the next one
-        throw err;
-      }
-      this.lastSeq = seq;
-    }
-    for (const { index, row, files: linked } of created) {
-      if (row.reviewExpiresAt) {
-        await this.timers.set({ key: `expire:${row.id}`, kind: "expire", channelId, dueAt: Date.parse(row.reviewExpiresAt), data: { messageId: row.id } });
-      }
-      results[index] = { ok: true, value: { message: messageDto(row, linked, "agent"), created: true } };
-    }
-    return Promise.all(
-      results.map(async (r) => {
-        if (!("replay" in r)) return r;
-        const [message] = await withAttachments(this.db, [r.replay], r.audience);
-        return { ok: true, value: { message: message!, created: false } } as const;
-      }),
-    );
   }
 
   /** A person answers a review: the first valid answer wins, later ones get 409, late ones 410. */
@@ -356,7 +233,7 @@ export class ChannelRoom extends DurableObject<Env> {
       await deleteObjects(this.env.FILES, files.map((f) => f.key));
       for (const id of [...this.waiters.keys()]) this.release(id, { status: "gone" });
       await this.timers.clear();
-      this.lastSeq = undefined;
+      this.posts.forgetSeq();
     });
   }
 

@@ -1,0 +1,159 @@
+// Posts of one room, committed in groups: posts that arrive while a write is in flight wait in a queue
+// and go to D1 together, in one transaction, in arrival order. The committer owns the channel's seq:
+// it is read from D1 once, then counted here, and re-read after any write whose outcome is unknown.
+import { and, eq, inArray, max } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../db/client";
+import { agents, attachments, messages } from "../db/schema";
+import type { FieldError } from "../lib/errors";
+import { newId, nowIso } from "../lib/ids";
+import { messageDto, withAttachments, type AttachmentRow, type Audience, type MessageDto, type MessageRow } from "../services/messages";
+import type { Timers } from "./timers";
+import type { NewMessage, RoomResult } from "./types";
+
+export type PostResult = RoomResult<{ message: MessageDto; created: boolean }>;
+
+const fail = (status: 400, message: string, errors: FieldError[]) => ({ ok: false, status, message, errors }) as const;
+
+/** The most posts committed in one D1 transaction. */
+const MAX_GROUP_COMMIT = 100;
+
+function newMessageRow(input: NewMessage, seq: number, now: string): MessageRow {
+  return {
+    id: newId(),
+    channelId: input.channelId,
+    userId: input.userId,
+    seq,
+    senderType: input.senderType,
+    senderId: input.senderId,
+    text: input.text ?? null,
+    status: input.status ?? null,
+    metadata: input.metadata ?? null,
+    webhookUrl: input.webhookUrl ?? null,
+    deliveryStatus: "sent",
+    idempotencyKey: input.idempotencyKey ?? null,
+    reviewType: input.review?.type ?? null,
+    reviewStatus: input.review ? "pending" : null,
+    reviewExpiresAt: input.review?.expiresAt ?? null,
+    reviewCompletedAt: null,
+    reviewPayload: input.review?.payload ?? null,
+    reviewResponse: null,
+    reviewCallback: input.review?.callback ?? null,
+    createdAt: now,
+  };
+}
+
+export class PostCommitter {
+  /** The channel's highest seq; undefined until read from D1 (or after a write with an unknown outcome). */
+  private lastSeq: number | undefined;
+  private readonly queued: { input: NewMessage; resolve: (r: PostResult) => void; reject: (err: unknown) => void }[] = [];
+
+  constructor(
+    private readonly db: Db,
+    private readonly timers: Timers,
+    /** The room's write queue: a commit runs when the write before it is done. */
+    private readonly serial: <T>(write: () => Promise<T>) => Promise<T>,
+  ) {}
+
+  /** Queues a post; it is stored with the next group. */
+  post(input: NewMessage): Promise<PostResult> {
+    return new Promise<PostResult>((resolve, reject) => {
+      this.queued.push({ input, resolve, reject });
+      if (this.queued.length === 1) void this.serial(() => this.commitQueued());
+    });
+  }
+
+  /** The channel was deleted: its seq starts over if it is ever used again. */
+  forgetSeq() {
+    this.lastSeq = undefined;
+  }
+
+  private async nextSeq(channelId: string): Promise<number> {
+    if (this.lastSeq === undefined) {
+      const [row] = await this.db.select({ seq: max(messages.seq) }).from(messages).where(eq(messages.channelId, channelId));
+      this.lastSeq = row?.seq ?? 0;
+    }
+    return this.lastSeq + 1;
+  }
+
+  private async commitQueued(): Promise<void> {
+    const group = this.queued.splice(0, MAX_GROUP_COMMIT);
+    if (this.queued.length) void this.serial(() => this.commitQueued());
+    try {
+      const results = await this.store(group.map((g) => g.input));
+      group.forEach((g, i) => g.resolve(results[i]!));
+    } catch (err) {
+      group.forEach((g) => g.reject(err));
+    }
+  }
+
+  /** One D1 transaction for a group of posts to this channel, in arrival order. Runs in `serial`. */
+  private async store(inputs: NewMessage[]): Promise<PostResult[]> {
+    const channelId = inputs[0]!.channelId;
+    const keys = inputs.flatMap((i) => (i.idempotencyKey ? [i.idempotencyKey] : []));
+    const fileIds = inputs.flatMap((i) => i.attachmentIds);
+    const [earlier, files] = await Promise.all([
+      keys.length ? this.db.select().from(messages).where(and(eq(messages.channelId, channelId), inArray(messages.idempotencyKey, keys))) : [],
+      fileIds.length ? this.db.select().from(attachments).where(and(inArray(attachments.id, fileIds), eq(attachments.channelId, channelId))) : [],
+    ]);
+    const byKey = new Map<string, { row: MessageRow; stored: boolean }>(earlier.map((row) => [row.idempotencyKey!, { row, stored: true }]));
+    const claimed = new Set<string>();
+    const now = nowIso();
+    let seq = (await this.nextSeq(channelId)) - 1;
+    const results: (PostResult | { replay: MessageRow; audience: Audience })[] = [];
+    const statements: BatchItem<"sqlite">[] = [];
+    const created: { index: number; row: MessageRow; files: AttachmentRow[] }[] = [];
+
+    for (const [index, input] of inputs.entries()) {
+      const replay = input.idempotencyKey ? byKey.get(input.idempotencyKey) : undefined;
+      if (replay) {
+        results[index] = { replay: replay.row, audience: input.senderType === "agent" ? "agent" : "person" };
+        continue;
+      }
+      const unusable = input.attachmentIds
+        .map((id, i) => ({ i, file: files.find((f) => f.id === id), taken: claimed.has(id) }))
+        .filter(({ file, taken }) => !file || file.messageId !== null || taken);
+      if (unusable.length) {
+        results[index] = fail(
+          400,
+          "Some attachments cannot be used",
+          unusable.map(({ i, file }) => ({ path: `attachmentIds.${i}`, message: file ? "already attached to another message" : "no such file in this channel" })),
+        );
+        continue;
+      }
+      const row = newMessageRow(input, ++seq, now);
+      const linked = input.attachmentIds.map((id, position) => ({ ...files.find((f) => f.id === id)!, messageId: row.id, position }));
+      statements.push(
+        this.db.insert(messages).values(row),
+        ...linked.map((f) => this.db.update(attachments).set({ messageId: row.id, position: f.position }).where(eq(attachments.id, f.id))),
+      );
+      input.attachmentIds.forEach((id) => claimed.add(id));
+      if (input.idempotencyKey) byKey.set(input.idempotencyKey, { row, stored: false });
+      created.push({ index, row, files: linked });
+    }
+
+    if (created.length) {
+      if (inputs.some((i) => i.senderType === "agent")) statements.push(this.db.update(agents).set({ lastActiveAt: now }).where(eq(agents.id, channelId)));
+      try {
+        await this.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+      } catch (err) {
+        this.lastSeq = undefined; // the write may or may not have landed: re-read before the next one
+        throw err;
+      }
+      this.lastSeq = seq;
+    }
+    for (const { index, row, files: linked } of created) {
+      if (row.reviewExpiresAt) {
+        await this.timers.set({ key: `expire:${row.id}`, kind: "expire", channelId, dueAt: Date.parse(row.reviewExpiresAt), data: { messageId: row.id } });
+      }
+      results[index] = { ok: true, value: { message: messageDto(row, linked, "agent"), created: true } };
+    }
+    return Promise.all(
+      results.map(async (r) => {
+        if (!("replay" in r)) return r;
+        const [message] = await withAttachments(this.db, [r.replay], r.audience);
+        return { ok: true, value: { message: message!, created: false } } as const;
+      }),
+    );
+  }
+}
