@@ -1,6 +1,6 @@
 // API requests are limited per key by Workers' rate-limiting binding (here configured at 20 a minute).
 import { describe, expect, it } from "vitest";
-import { agentWithKey, setupOwner } from "../worker/helpers";
+import { agentWithKey, call, setupOwner } from "../worker/helpers";
 
 describe("rate limit per API key", () => {
   it("answers 429 with Retry-After past the limit, and other keys are unaffected", async () => {
@@ -14,6 +14,11 @@ describe("rate limit per API key", () => {
     expect(limited.status).toBe(429);
     expect(limited.json).toMatchObject({ statusCode: 429 });
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    const mcp = await call("POST", "/mcp", {
+      body: { jsonrpc: "2.0", id: 1, method: "tools/list" },
+      headers: { "x-api-key": busy.apiKey, accept: "application/json, text/event-stream" },
+    });
+    expect(mcp.status).toBe(429); // the MCP endpoint counts against the same key
     expect((await calm.v1("GET", "/agents")).status).toBe(200);
   });
 });

@@ -43,13 +43,18 @@ export async function principalForKey(env: Env, key: string, ctx?: ExecutionCont
   return { userId: row.userId, role: row.role, keyId: row.id, agentIds: row.agentIds ?? null };
 }
 
+/** 429 with Retry-After once a key is over its rate (Workers' rate-limiting binding, per key). */
+export async function assertWithinRateLimit(env: Env, principal: Principal): Promise<void> {
+  const { success } = await env.API_RATE_LIMIT.limit({ key: principal.keyId! });
+  if (!success) throw new ApiError(429, "Too many requests for this API key: slow down", [], { "Retry-After": String(RATE_PERIOD_SECONDS) });
+}
+
 export const apiKeyAuth = createMiddleware<AppEnv>(async (c, next) => {
   const key = presentedKey(c.req.raw.headers);
   if (!key) throw new ApiError(401, "Missing API key: send x-api-key or Authorization: Bearer");
   const principal = await principalForKey(c.env, key, c.executionCtx);
   if (!principal) throw new ApiError(401, "Invalid API key");
-  const { success } = await c.env.API_RATE_LIMIT.limit({ key: principal.keyId! });
-  if (!success) throw new ApiError(429, "Too many requests for this API key: slow down", [], { "Retry-After": String(RATE_PERIOD_SECONDS) });
+  await assertWithinRateLimit(c.env, principal);
   c.set("principal", principal);
   await next();
 });

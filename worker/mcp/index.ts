@@ -6,7 +6,7 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 // A circular import (app.ts mounts this handler): `app` is only read when a request runs, never while
 // the modules load.
 import { app } from "../app";
-import { presentedKey, principalForKey } from "../auth/api-key";
+import { assertWithinRateLimit, presentedKey, principalForKey } from "../auth/api-key";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
 import { createMcpServer, type CallApi } from "./server";
@@ -40,7 +40,9 @@ function apiWithKey(c: Context<AppEnv>, key: string): CallApi {
 export async function mcpRoute(c: Context<AppEnv>): Promise<Response> {
   const key = presentedKey(c.req.raw.headers);
   if (!key) throw new ApiError(401, "Missing API key: send x-api-key or Authorization: Bearer");
-  if (!(await principalForKey(c.env, key, c.executionCtx))) throw new ApiError(401, "Invalid API key");
+  const principal = await principalForKey(c.env, key, c.executionCtx);
+  if (!principal) throw new ApiError(401, "Invalid API key");
+  await assertWithinRateLimit(c.env, principal);
   // Stateless: no session to resume and nothing to push, so no GET stream and no DELETE.
   if (c.req.method !== "POST") {
     return c.json({ jsonrpc: "2.0", error: { code: -32000, message: "Method not allowed: POST JSON-RPC to /mcp" }, id: null }, 405, {
