@@ -6,6 +6,29 @@ import { createServer } from "node:http";
 import { Server as SocketIOServer } from "socket.io";
 import { io } from "socket.io-client";
 
+/**
+ * Resolves with `find()`'s first result: now, or when a later check (run through `waiters` by whoever
+ * records new data) finds it; rejects with `failure()` after `ms`.
+ */
+function firstMatch(find, waiters, ms, failure) {
+  const found = find();
+  if (found) return Promise.resolve(found);
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const hit = find();
+      if (!hit) return;
+      clearTimeout(timer);
+      waiters.delete(check);
+      resolve(hit);
+    };
+    const timer = setTimeout(() => {
+      waiters.delete(check);
+      reject(new Error(failure()));
+    }, ms);
+    waiters.add(check);
+  });
+}
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Monotonic milliseconds, for durations. */
 export const now = () => performance.now();
@@ -151,23 +174,7 @@ export async function receiver() {
     hits,
     /** Resolves with the first hit whose parsed body matches. */
     waitFor(match, ms = 10_000) {
-      const find = () => hits.find((h) => match(JSON.parse(h.body)));
-      const found = find();
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const hit = find();
-          if (!hit) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(hit);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`no matching webhook within ${ms} ms (${hits.length} received)`));
-        }, ms);
-        waiters.add(check);
-      });
+      return firstMatch(() => hits.find((h) => match(JSON.parse(h.body))), waiters, ms, () => `no matching webhook within ${ms} ms (${hits.length} received)`);
     },
     close: () => closeServer(server),
   };
@@ -204,23 +211,7 @@ export function connect(base, auth, transports) {
     for (const w of waiters) w();
   });
   function waitFor(name, match = () => true, ms = 10_000) {
-    const find = () => seen.find((e) => e.name === name && match(e.data));
-    const found = find();
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const hit = find();
-        if (!hit) return;
-        clearTimeout(timer);
-        waiters.delete(check);
-        resolve(hit);
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`no ${name} within ${ms} ms`));
-      }, ms);
-      waiters.add(check);
-    });
+    return firstMatch(() => seen.find((e) => e.name === name && match(e.data)), waiters, ms, () => `no ${name} within ${ms} ms`);
   }
   const connected = (ms = 30_000) =>
     socket.connected
