@@ -3,7 +3,7 @@
 import { createSignal, For, Match, onMount, Show, Switch } from "solid-js";
 import { createStore } from "solid-js/store";
 import { uid } from "../components/Field";
-import { FormErrors, submitOnModEnter, useAnswer, type WidgetProps } from "./common";
+import { FormErrors, ReviewForm, useAnswer, type WidgetProps } from "./common";
 import { formPayload, type FormField } from "./validate";
 
 type Value = string | number | boolean | undefined;
@@ -71,16 +71,7 @@ export default function Form(props: WidgetProps) {
   };
 
   return (
-    <form
-      ref={form}
-      class="review-form"
-      novalidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
-      onKeyDown={submitOnModEnter(() => void submit())}
-    >
+    <ReviewForm ref={form} class="review-form" onSend={() => void submit()}>
       <fieldset disabled={props.disabled || busy()} class="plain">
         <legend class="sr-only">Form</legend>
         <For each={payload().fields}>
@@ -99,7 +90,7 @@ export default function Form(props: WidgetProps) {
         </button>
         <span class="muted small kbd-hint">Ctrl+Enter</span>
       </div>
-    </form>
+    </ReviewForm>
   );
 }
 

@@ -1,7 +1,7 @@
 // Freeform: any JSON object, typed in an editor that checks it as you go.
 import { createMemo, createSignal, onMount, Show } from "solid-js";
 import { uid } from "../components/Field";
-import { FormErrors, submitOnModEnter, useAnswer, type WidgetProps } from "./common";
+import { FormErrors, ReviewForm, useAnswer, type WidgetProps } from "./common";
 
 function check(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
   try {
@@ -39,15 +39,7 @@ export default function Freeform(props: WidgetProps) {
     if (s.ok) setText(JSON.stringify(s.value, null, 2));
   };
   return (
-    <form
-      class="freeform"
-      novalidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
-      onKeyDown={submitOnModEnter(submit)}
-    >
+    <ReviewForm class="freeform" onSend={submit}>
       <div class="field" classList={{ "has-error": !state().ok }}>
         <label for={id} class="field-label">
           Answer as JSON
@@ -79,6 +71,6 @@ export default function Freeform(props: WidgetProps) {
           Format
         </button>
       </div>
-    </form>
+    </ReviewForm>
   );
 }

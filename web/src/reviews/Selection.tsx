@@ -1,7 +1,7 @@
 // Selection: radio buttons (single) or checkboxes (multi), with item descriptions.
 import { createSignal, For, onMount, Show } from "solid-js";
 import { uid } from "../components/Field";
-import { FormErrors, submitOnModEnter, useAnswer, type WidgetProps } from "./common";
+import { FormErrors, ReviewForm, useAnswer, type WidgetProps } from "./common";
 import { selectionPayload } from "./validate";
 
 export default function Selection(props: WidgetProps) {
@@ -17,15 +17,7 @@ export default function Selection(props: WidgetProps) {
   const toggle = (id: string, on: boolean) => setSelected((s) => (multi() ? (on ? [...s, id] : s.filter((x) => x !== id)) : on ? [id] : s));
   const submit = () => void send({ selectedIds: selected() });
   return (
-    <form
-      class="selection"
-      novalidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
-      onKeyDown={submitOnModEnter(submit)}
-    >
+    <ReviewForm class="selection" onSend={submit}>
       <fieldset ref={fieldset} disabled={props.disabled || busy()} aria-describedby={fields().selectedIds ? `${name}-err` : undefined}>
         <legend class="field-label">{multi() ? "Choose any that apply" : "Choose one"}</legend>
         <For each={payload().items}>
@@ -54,6 +46,6 @@ export default function Selection(props: WidgetProps) {
         </button>
         <span class="muted small">{selected().length} selected</span>
       </div>
-    </form>
+    </ReviewForm>
   );
 }

@@ -3,7 +3,7 @@ import { createSignal, onMount, Show } from "solid-js";
 import { uid } from "../components/Field";
 import { Markdown } from "../components/Markdown";
 import { LIMITS } from "../../../worker/schemas/limits";
-import { FormErrors, submitOnModEnter, useAnswer, type WidgetProps } from "./common";
+import { FormErrors, ReviewForm, useAnswer, type WidgetProps } from "./common";
 import { textInputPayload } from "./validate";
 
 export default function TextInput(props: WidgetProps) {
@@ -21,15 +21,7 @@ export default function TextInput(props: WidgetProps) {
   });
   const submit = () => void send({ text: text() });
   return (
-    <form
-      class="text-input"
-      novalidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
-      onKeyDown={submitOnModEnter(submit)}
-    >
+    <ReviewForm class="text-input" onSend={submit}>
       <div class="field" classList={{ "has-error": !!fields().text }}>
         <label for={id} class="field-label">
           Your answer
@@ -73,6 +65,6 @@ export default function TextInput(props: WidgetProps) {
         </button>
         <span class="muted small kbd-hint">Ctrl+Enter</span>
       </div>
-    </form>
+    </ReviewForm>
   );
 }

@@ -1,5 +1,5 @@
 // What every review widget shares: sending the answer, its errors, and Ctrl/⌘+Enter to submit.
-import { createSignal, For, Show } from "solid-js";
+import { createSignal, For, Show, type ParentProps, type Ref } from "solid-js";
 import { api, ApiError } from "../lib/api";
 import type { Message, Review } from "../lib/types";
 import { validateResponse } from "./validate";
@@ -62,9 +62,27 @@ export function FormErrors(props: { errors: string[] }) {
 }
 
 /** Ctrl+Enter / ⌘+Enter inside a widget submits it. */
-export const submitOnModEnter = (submit: () => void) => (e: KeyboardEvent) => {
+const submitOnModEnter = (submit: () => void) => (e: KeyboardEvent) => {
   if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
     e.preventDefault();
     submit();
   }
 };
+
+/** A widget's form: its submit button, or Ctrl/⌘+Enter anywhere in it, sends the answer. */
+export function ReviewForm(props: ParentProps<{ class: string; onSend: () => void; ref?: Ref<HTMLFormElement> }>) {
+  return (
+    <form
+      ref={props.ref}
+      class={props.class}
+      novalidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.onSend();
+      }}
+      onKeyDown={submitOnModEnter(() => props.onSend())}
+    >
+      {props.children}
+    </form>
+  );
+}
