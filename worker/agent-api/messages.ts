@@ -8,7 +8,7 @@ import { roomOf, unwrap } from "../room";
 import { channelQuery, listMessagesQuery, postMessageBody, waitQuery, type PostMessageBody } from "../schemas/message";
 import { reviewExpiry } from "../schemas/review";
 import { resolveChannel, usableAgents } from "../services/agents";
-import { listMessages, loadMessage, ownMessage, withAttachments } from "../services/messages";
+import { listMessages, ownMessage, withAttachments } from "../services/messages";
 import type { NewMessage } from "../room/types";
 import { assertWebhookUrls } from "../webhooks/ssrf";
 
@@ -93,7 +93,8 @@ export const messageRoutes = new Hono<AppEnv>()
     const d = db(c.env.DB);
     const row = await ownMessage(d, c.get("principal"), c.req.param("id"), c.req.valid("query").channel);
     if (!row.reviewType) throw notFound("Review");
-    return c.json((await loadMessage(d, row.channelId, row.id, "agent"))!);
+    const [message] = await withAttachments(d, [row], "agent");
+    return c.json(message!);
   })
   .get("/reviews/:id/wait", doc("Long-poll until the review is answered or expires, or the timeout passes"), query(waitQuery), async (c) => {
     const q = c.req.valid("query");

@@ -20,7 +20,7 @@ import type { FieldError } from "../lib/errors";
 import { zodErrors } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
 import { responseSchema } from "../schemas/review";
-import { findMessage, withAttachments, type MessageDto, type MessageRow } from "../services/messages";
+import { attachmentsOf, findMessage, messageDto, withAttachments, type MessageDto, type MessageRow } from "../services/messages";
 import type { AgentRow } from "../services/agents";
 import type { EncodedWait, NewMessage, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
 import { Deliveries } from "./deliveries";
@@ -130,20 +130,24 @@ export class ChannelRoom extends DurableObject<Env> {
 
       const completedAt = nowIso();
       const answer = parsed.data as Record<string, unknown>;
-      const update = await this.db
-        .update(messages)
-        .set({ reviewStatus: "completed", reviewResponse: answer, reviewCompletedAt: completedAt })
-        .where(and(eq(messages.id, messageId), eq(messages.reviewStatus, "pending")));
+      // The attachments (fixed since the post) are read alongside the write, off the answer's path.
+      const [update, files] = await Promise.all([
+        this.db
+          .update(messages)
+          .set({ reviewStatus: "completed", reviewResponse: answer, reviewCompletedAt: completedAt })
+          .where(and(eq(messages.id, messageId), eq(messages.reviewStatus, "pending"))),
+        attachmentsOf(this.db, [messageId]),
+      ]);
       if (update.meta.changes === 0) return fail(409, "This review has already been answered");
       this.timers.delete(`expire:${messageId}`);
 
       const updated: MessageRow = { ...row, reviewStatus: "completed", reviewResponse: answer, reviewCompletedAt: completedAt };
-      const [forAgent] = await withAttachments(this.db, [updated], "agent");
-      const [forPerson] = await withAttachments(this.db, [updated], "person");
+      const forAgent = messageDto(updated, files, "agent");
+      const forPerson = messageDto(updated, files, "person");
       // Release the parked waits first: that is the answer's fast path to the agent.
-      this.release(messageId, { status: "completed", message: forAgent! });
-      this.emit({ channelId, name: "review:responded", data: forAgent!, personData: forPerson! });
-      return { ok: true, value: forPerson! } as const;
+      this.release(messageId, { status: "completed", message: forAgent });
+      this.emit({ channelId, name: "review:responded", data: forAgent, personData: forPerson });
+      return { ok: true, value: forPerson } as const;
     });
     if (result.ok) await this.deliveries.start(channelId, messageId, "review:responded");
     return result;

@@ -60,23 +60,19 @@ export function messageDto(row: MessageRow, files: AttachmentRow[], audience: Au
 }
 
 /** Rows to DTOs, with all their attachments fetched in one query. */
+/** The attachments of some messages, in one query, each message's in its posted order. */
+export async function attachmentsOf(d: Db, messageIds: string[]): Promise<AttachmentRow[]> {
+  if (messageIds.length === 0) return [];
+  return d.select().from(attachments).where(inArray(attachments.messageId, messageIds)).orderBy(attachments.position);
+}
+
 export async function withAttachments(d: Db, rows: MessageRow[], audience: Audience): Promise<MessageDto[]> {
-  if (rows.length === 0) return [];
-  const files = await d
-    .select()
-    .from(attachments)
-    .where(inArray(attachments.messageId, rows.map((r) => r.id)))
-    .orderBy(attachments.position);
+  const files = await attachmentsOf(d, rows.map((r) => r.id));
   return rows.map((r) => messageDto(r, files.filter((f) => f.messageId === r.id), audience));
 }
 
 export async function findMessage(d: Db, channelId: string, messageId: string): Promise<MessageRow | undefined> {
   return d.query.messages.findFirst({ where: and(eq(messages.id, messageId), eq(messages.channelId, channelId)) });
-}
-
-export async function loadMessage(d: Db, channelId: string, messageId: string, audience: Audience) {
-  const row = await findMessage(d, channelId, messageId);
-  return row ? (await withAttachments(d, [row], audience))[0] : undefined;
 }
 
 /** A message the caller may see, found by id alone or checked against `channel`; 404 otherwise. */
