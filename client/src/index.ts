@@ -4,6 +4,7 @@
 import type { z } from "zod";
 import type { AGENT_STATUSES, statusPingBody } from "../../worker/schemas/agent";
 import type { DELIVERY_STATUSES, MESSAGE_STATUSES, postMessageBody } from "../../worker/schemas/message";
+import type { AttachmentDto, MessageDto, ReviewDto } from "../../worker/schemas/dto";
 import type { FORM_FIELD_TYPES, reviewRequest } from "../../worker/schemas/review";
 
 // ---- request types (from the server's zod schemas) ---------------------------------------------
@@ -67,41 +68,16 @@ export type AnswerOf<R> = R extends { type: "approval"; payload: { options: infe
         ? TextAnswer
         : FreeformAnswer;
 
-// ---- what the server answers (API.md "Message"; checked against the server's DTOs by a test) --------
+// ---- what the server answers (API.md "Message": the server's own DTO types; Agent checked by a test) ----
 
-export interface Attachment {
-  id: string;
-  filename: string;
-  mimeType: string;
-  size: number;
-}
+export type Attachment = AttachmentDto;
 export interface StoredFile extends Attachment {
   channelId: string;
   createdAt: string;
 }
-export interface Review<Answer = Record<string, unknown>> {
-  type: ReviewType;
-  payload: Record<string, unknown>;
-  status: "pending" | "completed" | "expired";
-  response: Answer | null;
-  expiresAt: string | null;
-  completedAt: string | null;
-  completed_at: string | null;
-}
-export interface Message<Answer = Record<string, unknown>> {
-  id: string;
-  channelId: string;
-  seq: number;
-  senderType: "agent" | "user";
-  senderId: string;
-  text: string | null;
-  status: string | null;
-  review: Review<Answer> | null;
-  metadata: Record<string, unknown> | null;
-  deliveryStatus: string;
-  createdAt: string;
-  attachments: Attachment[];
-}
+/** The server's review, with the answer typed by the review asked. */
+export type Review<Answer = Record<string, unknown>> = Omit<ReviewDto, "response"> & { response: Answer | null };
+export type Message<Answer = Record<string, unknown>> = Omit<MessageDto, "review"> & { review: Review<Answer> | null };
 export interface Agent {
   id: string;
   name: string;
