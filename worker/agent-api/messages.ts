@@ -11,6 +11,7 @@ import { resolveChannel, usableAgents } from "../services/agents";
 import { listMessages, ownMessage, withAttachments } from "../services/messages";
 import type { NewMessage } from "../room/types";
 import { assertWebhookUrls } from "../webhooks/ssrf";
+import { logError } from "../lib/log";
 
 /** The idempotency key of a post: the `Idempotency-Key` header, else the body's `clientId`. */
 export function idempotencyKey(header: string | undefined, clientId: string | undefined) {
@@ -104,7 +105,7 @@ export const messageRoutes = new Hono<AppEnv>()
       .wait(row.channelId, row.id, q.timeout)
       .catch((err: unknown) => {
         // The room restarted (deploy, eviction) while the wait was parked: nothing is lost, wait again.
-        console.error("wait interrupted", row.id, err);
+        logError("wait interrupted", row.id, err);
         throw new ApiError(503, "The wait was interrupted: call it again", [], { "Retry-After": "0" });
       });
     if (result.status === "gone") throw notFound("Review");

@@ -22,8 +22,16 @@ export const sessions = sqliteTable(
     expiresAt: text("expires_at").notNull(),
     createdAt: text("created_at").notNull(),
   },
-  (t) => [index("sessions_user_idx").on(t.userId)],
+  (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expiry_idx").on(t.expiresAt)],
 );
+
+// A Socket.IO ticket: single-use, bound to the session that asked for it (it dies with that session).
+export const wsTickets = sqliteTable("ws_tickets", {
+  tokenHash: text("token_hash").primaryKey(),
+  sessionHash: text("session_hash").notNull().references(() => sessions.tokenHash, { onDelete: "cascade" }),
+  userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  expiresAt: text("expires_at").notNull(),
+});
 
 export const apiKeys = sqliteTable(
   "api_keys",
@@ -56,6 +64,8 @@ export const agents = sqliteTable(
     statusMessage: text("status_message"),
     statusSince: text("status_since"),
     lastActiveAt: text("last_active_at"),
+    // Messages older than this many days are removed by the daily clean-up; null keeps them forever.
+    retentionDays: integer("retention_days"),
     createdAt: text("created_at").notNull(),
   },
   (t) => [index("agents_user_idx").on(t.userId, t.createdAt)],
@@ -120,7 +130,12 @@ export const attachments = sqliteTable(
     size: integer("size").notNull(),
     createdAt: text("created_at").notNull(),
   },
-  (t) => [index("attachments_message_idx").on(t.messageId, t.position), index("attachments_channel_idx").on(t.channelId)],
+  (t) => [
+    index("attachments_message_idx").on(t.messageId, t.position),
+    index("attachments_channel_idx").on(t.channelId),
+    // Files stored but never attached, oldest first, for the clean-up.
+    index("attachments_unattached_idx").on(t.createdAt).where(sql`${t.messageId} IS NULL`),
+  ],
 );
 
 export const agentStatusHistory = sqliteTable(
@@ -132,7 +147,7 @@ export const agentStatusHistory = sqliteTable(
     message: text("message"),
     createdAt: text("created_at").notNull(),
   },
-  (t) => [index("agent_status_history_agent_idx").on(t.agentId, t.createdAt)],
+  (t) => [index("agent_status_history_agent_idx").on(t.agentId, t.createdAt), index("agent_status_history_created_idx").on(t.createdAt)],
 );
 
 export const pushSubscriptions = sqliteTable(
@@ -181,7 +196,7 @@ export const webhookDeliveries = sqliteTable(
     error: text("error"),
     createdAt: text("created_at").notNull(),
   },
-  (t) => [index("webhook_deliveries_message_idx").on(t.messageId, t.createdAt)],
+  (t) => [index("webhook_deliveries_message_idx").on(t.messageId, t.createdAt), index("webhook_deliveries_created_idx").on(t.createdAt)],
 );
 
 // Fixed-window counters (login failures per account and per address); D1 keeps them across restarts.

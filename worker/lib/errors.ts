@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
+import { logError } from "./log";
 
 export interface FieldError {
   path: string;
@@ -47,6 +48,6 @@ export function handleError(err: Error, c: Context) {
     const status = err.status as ContentfulStatusCode;
     return errorResponse(c, new ApiError(status, err.message || "Bad request"));
   }
-  console.error("unhandled error", c.req.method, new URL(c.req.url).pathname, err);
+  logError("unhandled error", c.req.method, new URL(c.req.url).pathname, err);
   return errorResponse(c, new ApiError(500, "Internal error"));
 }

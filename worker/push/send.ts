@@ -10,6 +10,7 @@ import type { Env } from "../env";
 import type { MessageDto } from "../services/messages";
 import { refuseWebhookUrl, webhookPolicy } from "../webhooks/ssrf";
 import { vapid } from "./vapid";
+import { logError } from "../lib/log";
 
 /** What the service worker gets (decrypted) and shows. */
 export interface PushNotice {
@@ -68,11 +69,11 @@ export async function pushMessage(env: Env, userId: string, message: MessageDto)
             console.warn("push: the push service refused", new URL(sub.endpoint).host, res.status);
           }
         } catch (err) {
-          console.error("push: sending failed", new URL(sub.endpoint).host, err);
+          logError("push: sending failed", new URL(sub.endpoint).host, err);
         }
       }),
     );
   } catch (err) {
-    console.error("push: could not send for message", message.id, err);
+    logError("push: could not send for message", message.id, err);
   }
 }

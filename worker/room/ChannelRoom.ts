@@ -29,6 +29,7 @@ import { Timers, type Timer } from "./timers";
 import { gatewayOf } from "../gateway/shards";
 import { deleteObjects } from "../files/r2";
 import { pushMessage } from "../push/send";
+import { logError } from "../lib/log";
 
 const fail = (status: 400 | 404 | 409 | 410, message: string, errors?: FieldError[]) =>
   ({ ok: false, status, message, ...(errors ? { errors } : {}) }) as const;
@@ -80,7 +81,7 @@ export class ChannelRoom extends DurableObject<Env> {
           // A shard with no subscriber left is forgotten, unless it registered after this event left.
           if (!anyone) this.ctx.storage.sql.exec("DELETE FROM gateways WHERE shard = ? AND added_at < ?", shard, emittedAt);
         })
-        .catch((err) => console.error("event delivery to gateway failed", shard, event.name, err));
+        .catch((err) => logError("event delivery to gateway failed", shard, event.name, err));
     }
   }
 
@@ -275,7 +276,7 @@ export class ChannelRoom extends DurableObject<Env> {
         if (timer.kind === "expire") await this.expireTimer(timer);
         else await this.deliveries.attempt(timer);
       } catch (err) {
-        console.error("timer failed; retrying in 5 s", timer.key, err);
+        logError("timer failed; retrying in 5 s", timer.key, err);
         await this.timers.set({ ...timer, dueAt: Date.now() + 5000 });
       }
     }

@@ -82,6 +82,7 @@ export async function createAgent(d: Db, env: Env, userId: string, fields: Agent
     statusMessage: null,
     statusSince: null,
     lastActiveAt: null,
+    retentionDays: null,
     createdAt: nowIso(),
   };
   await d.insert(agents).values(row);
