@@ -8,7 +8,8 @@ function workerd(name: string, include: string[], miniflare: Record<string, unkn
   return {
     plugins: [
       cloudflareTest(async () => ({
-        main: "./worker/index.ts",
+        // The real Worker behind a D1 wrapper that refuses what production D1 refuses (test/d1-limits).
+        main: "./test/d1-limits/entry.ts",
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations("./migrations") }, ...miniflare },
       })),

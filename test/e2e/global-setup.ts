@@ -34,6 +34,8 @@ export default async function setup(project: TestProject) {
   });
   const worker = await unstable_startWorker({
     config: "wrangler.toml",
+    // The real Worker, its D1 binding behind the production-limits wrapper (test/d1-limits).
+    entrypoint: "test/d1-limits/entry.ts",
     bindings: { ALLOW_LOOPBACK_WEBHOOKS: { type: "plain_text", value: "true" } },
     dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, logLevel: "warn" },
   });

@@ -1,0 +1,31 @@
+// The Worker as the tests run it: the real one, with its D1 binding behind strictD1 (production's
+// limits). The Durable Object classes are the real ones too, constructed with the same wrapped env.
+import worker, { ChannelRoom as Room, Gateway as GatewayShard } from "../../worker/index";
+import type { Env } from "../../worker/env";
+import { strictD1 } from "./strict-d1";
+
+const wrapped = new WeakMap<Env, Env>();
+function strictEnv(env: Env): Env {
+  let strict = wrapped.get(env);
+  if (!strict) wrapped.set(env, (strict = { ...env, DB: strictD1(env.DB) }));
+  return strict;
+}
+
+const handlers = worker as unknown as ExportedHandler<Env>;
+
+export default {
+  fetch: (request, env, ctx) => handlers.fetch!(request, strictEnv(env), ctx),
+  scheduled: (controller, env, ctx) => handlers.scheduled?.(controller, strictEnv(env), ctx),
+} satisfies ExportedHandler<Env>;
+
+export class ChannelRoom extends Room {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, strictEnv(env));
+  }
+}
+
+export class Gateway extends GatewayShard {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, strictEnv(env));
+  }
+}
