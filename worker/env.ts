@@ -15,6 +15,8 @@ export interface Env {
   ALLOW_LOOPBACK_WEBHOOKS: string;
   /** How many Gateway Durable Objects share the Socket.IO sessions. */
   GATEWAY_SHARDS: string;
+  /** Webhook-delivery and status-history rows older than this many days are purged by the hourly clean-up (default 90). */
+  HISTORY_RETENTION_DAYS: string;
   /** Signs Socket.IO tickets; generated once and kept in D1 when unset. */
   TICKET_SECRET?: string;
   /** The VAPID subject (a mailto: or https: URL push services may contact); default mailto:admin@localhost. */

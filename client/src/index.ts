@@ -88,6 +88,8 @@ export interface Agent {
   statusMessage: string | null;
   statusSince: string | null;
   lastActiveAt: string | null;
+  /** Messages older than this many days are deleted by the server's hourly clean-up; null: kept forever. */
+  retentionDays: number | null;
   createdAt: string;
 }
 

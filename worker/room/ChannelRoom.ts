@@ -25,6 +25,7 @@ import type { AgentRow } from "../services/agents";
 import type { EncodedWait, NewMessage, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
 import { Deliveries } from "./deliveries";
 import { PostCommitter, type PostResult } from "./posts";
+import { purgeMessagesBefore, type PurgeResult } from "./retention";
 import { Timers, type Timer } from "./timers";
 import { gatewayOf } from "../gateway/shards";
 import { deleteObjects } from "../files/r2";
@@ -265,6 +266,12 @@ export class ChannelRoom extends DurableObject<Env> {
       this.emit({ channelId: agentId, name: "agent:status", data: { agentId, status, statusMessage, statusSince } });
     }
     return agent;
+  }
+
+  /** Retention (the hourly clean-up): removes one batch of the channel's messages created before `cutoffIso` (room/retention.ts). */
+  async purgeBefore(channelId: string, cutoffIso: string): Promise<PurgeResult> {
+    const room = { db: this.db, files: this.env.FILES, timers: this.timers, release: (id: string) => this.release(id, { status: "gone" }) };
+    return this.serial(() => purgeMessagesBefore(room, channelId, cutoffIso));
   }
 
   // ---- timers --------------------------------------------------------------------------------

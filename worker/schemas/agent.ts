@@ -12,11 +12,15 @@ const avatarUrl = z
   .refine((v) => /^https?:\/\//i.test(v) || /^data:image\/(png|jpeg|gif|webp);base64,/i.test(v), "must be an http(s) or data:image URL")
   .nullable();
 
+/** Messages older than this many days are removed by the hourly clean-up; null keeps them forever. */
+const retentionDays = z.number().int().min(1).max(3650).nullable();
+
 export const createAgentBody = z.strictObject({
   name,
   description: description.optional(),
   avatarUrl: avatarUrl.optional(),
   webhookUrl: webhookUrlSchema.nullable().optional(),
+  retentionDays: retentionDays.optional(),
 });
 
 export const updateAgentBody = createAgentBody.partial().refine((b) => Object.keys(b).length > 0, {

@@ -20,6 +20,7 @@ export function agentDto(a: AgentRow) {
     statusMessage: a.statusMessage,
     statusSince: a.statusSince,
     lastActiveAt: a.lastActiveAt,
+    retentionDays: a.retentionDays,
     createdAt: a.createdAt,
   };
 }
@@ -66,6 +67,7 @@ export interface AgentFields {
   description?: string | null | undefined;
   avatarUrl?: string | null | undefined;
   webhookUrl?: string | null | undefined;
+  retentionDays?: number | null | undefined;
 }
 
 export async function createAgent(d: Db, env: Env, userId: string, fields: AgentFields & { name: string }): Promise<AgentRow> {
@@ -82,7 +84,7 @@ export async function createAgent(d: Db, env: Env, userId: string, fields: Agent
     statusMessage: null,
     statusSince: null,
     lastActiveAt: null,
-    retentionDays: null,
+    retentionDays: fields.retentionDays ?? null,
     createdAt: nowIso(),
   };
   await d.insert(agents).values(row);

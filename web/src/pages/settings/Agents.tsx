@@ -1,5 +1,5 @@
-// Agents: create, edit (name, description, avatar, webhook URL), the webhook secret (show, copy,
-// rotate), delete.
+// Agents: create, edit (name, description, avatar, webhook URL, message retention), the webhook secret
+// (show, copy, rotate), delete.
 import { createSignal, For, onMount, Show } from "solid-js";
 import { Avatar } from "../../components/Avatar";
 import { CopyField } from "../../components/CopyField";
@@ -12,10 +12,23 @@ import type { Agent } from "../../lib/types";
 
 const syncLive = () => void import("../../lib/live").then((m) => m.syncSubscriptions());
 
+/** The agent as the server sends it; `retentionDays` (null: forever) is not in lib/types' Agent yet. */
+type AgentWithRetention = Agent & { retentionDays?: number | null };
+
+const RETENTION_LABEL = "Keep messages for N days (empty: forever)";
+const RETENTION_HINT = "Older messages and their files are deleted by the hourly clean-up; the newest message always stays.";
+
 function readAgentForm(form: HTMLFormElement) {
   const f = new FormData(form);
   const s = (k: string) => String(f.get(k) ?? "").trim();
-  return { name: s("name"), description: s("description") || null, avatarUrl: s("avatarUrl") || null, webhookUrl: s("webhookUrl") || null };
+  const days = s("retentionDays");
+  return {
+    name: s("name"),
+    description: s("description") || null,
+    avatarUrl: s("avatarUrl") || null,
+    webhookUrl: s("webhookUrl") || null,
+    retentionDays: days === "" ? null : Number(days),
+  };
 }
 
 function localErrors(body: ReturnType<typeof readAgentForm>) {
@@ -23,6 +36,9 @@ function localErrors(body: ReturnType<typeof readAgentForm>) {
   if (!body.name) e.name = "Give the agent a name";
   if (body.webhookUrl && !/^https?:\/\/\S+$/i.test(body.webhookUrl)) e.webhookUrl = "Must be an http(s) URL";
   if (body.avatarUrl && !/^(https?:\/\/|data:image\/)/i.test(body.avatarUrl)) e.avatarUrl = "Must be an http(s) or data:image URL";
+  if (body.retentionDays !== null && !(Number.isInteger(body.retentionDays) && body.retentionDays >= 1 && body.retentionDays <= 3650)) {
+    e.retentionDays = "A whole number of days from 1 to 3650, or empty to keep messages forever";
+  }
   return e;
 }
 
@@ -72,6 +88,7 @@ export function AgentsSettings() {
           <TextField label="Description" name="description" placeholder="What it does" error={errors().description} />
           <TextField label="Avatar URL" name="avatarUrl" type="url" placeholder="https://…" error={errors().avatarUrl} />
           <TextField label="Webhook URL" name="webhookUrl" type="url" placeholder="https://example.com/nod-webhook" hint="Answers and your messages are POSTed here, signed with the agent's secret." error={errors().webhookUrl} />
+          <TextField label={RETENTION_LABEL} name="retentionDays" type="number" inputmode="numeric" min="1" max="3650" step="1" placeholder="forever" hint={RETENTION_HINT} error={errors().retentionDays} />
           <div>
             <button type="submit" class="btn btn-primary" disabled={busy()}>
               Create agent
@@ -89,6 +106,7 @@ function AgentEditor(props: { agent: Agent }) {
   const [secret, setSecret] = createSignal<string | undefined>(props.agent.webhookSecret);
   const [reveal, setReveal] = createSignal(false);
   const a = () => props.agent;
+  const retention = () => (props.agent as AgentWithRetention).retentionDays ?? null;
 
   const loadSecret = async () => {
     if (!secret()) setSecret((await api.get<Agent>(`/api/agents/${a().id}`)).webhookSecret);
@@ -155,6 +173,8 @@ function AgentEditor(props: { agent: Agent }) {
         </dd>
         <dt>Webhook</dt>
         <dd>{a().webhookUrl ? <code>{a().webhookUrl}</code> : <span class="muted">none (answers reach the agent by long-poll or Socket.IO)</span>}</dd>
+        <dt>Messages kept</dt>
+        <dd>{retention() ? `${retention()} days` : "forever"}</dd>
       </dl>
       <Show when={editing()}>
         <form onSubmit={save} novalidate class="stack agent-edit">
@@ -162,6 +182,7 @@ function AgentEditor(props: { agent: Agent }) {
           <TextField label="Description" name="description" value={a().description ?? ""} error={errors().description} />
           <TextField label="Avatar URL" name="avatarUrl" type="url" value={a().avatarUrl ?? ""} error={errors().avatarUrl} />
           <TextField label="Webhook URL" name="webhookUrl" type="url" value={a().webhookUrl ?? ""} error={errors().webhookUrl} />
+          <TextField label={RETENTION_LABEL} name="retentionDays" type="number" inputmode="numeric" min="1" max="3650" step="1" placeholder="forever" value={retention() ?? ""} hint={RETENTION_HINT} error={errors().retentionDays} />
           <Field label="Webhook signing secret" hint="Verify the webhook-signature header with it (Standard Webhooks).">
             {(id) => (
               <div class="secret-row" id={id}>
