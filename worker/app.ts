@@ -7,13 +7,22 @@ import { buildOpenApi } from "./lib/openapi";
 import { userApi } from "./user-api";
 import { docsPage } from "./lib/docs-page";
 import { shardFor } from "./gateway/shards";
+import { MAX_PAYLOAD_BYTES } from "./gateway/protocol";
 import { mcpRoute } from "./mcp";
+import { capBody, jsonBodyLimit } from "./lib/body-limit";
 
 const api = new Hono<AppEnv>().route("/api/v1", agentApi).route("/api", userApi);
 
 let openApi: ReturnType<typeof buildOpenApi> | undefined;
 
+/** File uploads are capped by their own, larger limit, once the caller is authenticated (files/routes.ts). */
+const UPLOAD_ROUTE = /^\/api(\/v1)?\/files\/(store|upload)$/;
+
 export const app = new Hono<AppEnv>()
+  // Bodies are capped before anything reads them, the unauthenticated routes (login, setup) included.
+  .use("/api/*", (c, next) => (UPLOAD_ROUTE.test(c.req.path) ? next() : jsonBodyLimit(c, next)))
+  .use("/mcp", jsonBodyLimit)
+  .use("/socket.io/*", capBody(() => MAX_PAYLOAD_BYTES, (_c, max) => new ApiError(413, `Engine.IO payloads may be at most ${max} bytes`)))
   .route("/", api)
   .get("/api/openapi.json", (c) => c.json((openApi ??= buildOpenApi(api))))
   .get("/api/docs", (c) => c.html(docsPage))

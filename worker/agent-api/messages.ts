@@ -7,7 +7,7 @@ import { doc, jsonBody, query } from "../lib/validate";
 import { roomOf, unwrap } from "../room";
 import { channelQuery, listMessagesQuery, postMessageBody, waitQuery, type PostMessageBody } from "../schemas/message";
 import { reviewExpiry } from "../schemas/review";
-import { resolveChannel, usableAgents } from "../services/agents";
+import { resolveChannel } from "../services/agents";
 import { listMessages, ownMessage, withAttachments } from "../services/messages";
 import type { NewMessage } from "../room/types";
 import { assertWebhookUrls } from "../webhooks/ssrf";
@@ -87,7 +87,8 @@ export const messageRoutes = new Hono<AppEnv>()
     const q = c.req.valid("query");
     const p = c.get("principal");
     const d = db(c.env.DB);
-    const channelIds = q.channel ? [(await resolveChannel(d, p, q.channel)).id] : (await usableAgents(d, p)).map((a) => a.id);
+    // Without a channel: every agent the key may use (no read of the agents: the key's scope says it).
+    const channelIds = q.channel ? [(await resolveChannel(d, p, q.channel)).id] : (p.agentIds ?? undefined);
     return c.json(await listMessages(d, { userId: p.userId, channelIds, reviewStatus: "pending", ...pageOf(q) }, "agent"));
   })
   .get("/reviews/:id", doc("A message with its review (404 if it has none)"), query(channelQuery), async (c) => {

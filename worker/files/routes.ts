@@ -1,7 +1,7 @@
 // Files, shared by the agent API (/api/v1/files) and the user API (/api/files): bytes in R2,
 // records in D1. A stored file waits unattached until a message names it in `attachmentIds`.
-import { and, eq, inArray } from "drizzle-orm";
-import { Hono, type Context } from "hono";
+import { and, eq } from "drizzle-orm";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { db, type Db } from "../db/client";
 import { attachments } from "../db/schema";
@@ -14,8 +14,9 @@ import { MESSAGE_STATUSES, messageText } from "../schemas/message";
 import { canUseAgent, resolveChannel } from "../services/agents";
 import { attachmentDto, type AttachmentRow } from "../services/messages";
 import { deleteObjects } from "./r2";
-
-const MULTIPART_OVERHEAD = 64 * 1024;
+import { inList } from "../db/lists";
+import { maxUploadBytes, uploadBodyLimit, uploadTooLarge } from "../lib/body-limit";
+import { LIMITS } from "../schemas/limits";
 
 const storeForm = z.object({ file: z.any().describe("the file"), channelId: z.string().optional() });
 const uploadForm = z.object({
@@ -25,19 +26,16 @@ const uploadForm = z.object({
   status: z.enum(MESSAGE_STATUSES).optional(),
 });
 
-const maxBytes = (c: Context<AppEnv>) => Number(c.env.MAX_UPLOAD_BYTES) || 25 * 1024 * 1024;
-
-function tooLarge(c: Context<AppEnv>) {
-  return new ApiError(413, `Files may be at most ${maxBytes(c)} bytes`);
-}
-
-/** The multipart fields of a request, after the size and content-type checks. */
-async function readForm(c: Context<AppEnv>) {
+/** 415 before anything is read, unless the body is a multipart form. */
+const multipartOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!/^multipart\/form-data/i.test(c.req.header("content-type") ?? "")) {
     throw new ApiError(415, "Content-Type must be multipart/form-data");
   }
-  const length = Number(c.req.header("content-length") ?? 0);
-  if (length > maxBytes(c) + MULTIPART_OVERHEAD) throw tooLarge(c);
+  await next();
+};
+
+/** The multipart fields of a request (its size was capped while it streamed in: uploadBodyLimit). */
+async function readForm(c: Context<AppEnv>) {
   try {
     return await c.req.parseBody({ all: true });
   } catch {
@@ -47,6 +45,15 @@ async function readForm(c: Context<AppEnv>) {
 
 function filesOf(form: Record<string, unknown>, names: string[]): File[] {
   return names.flatMap((n) => [form[n]].flat()).filter((v): v is File => v instanceof File);
+}
+
+/** The files of an upload, within the attachment count and (together) the upload size. */
+function checkedFiles(c: Context<AppEnv>, files: File[]): File[] {
+  if (files.length > LIMITS.attachmentsPerMessage) {
+    throw invalid([{ path: "file", message: `at most ${LIMITS.attachmentsPerMessage} files per upload (got ${files.length})` }]);
+  }
+  if (files.reduce((sum, f) => sum + f.size, 0) > maxUploadBytes(c)) throw uploadTooLarge(c);
+  return files;
 }
 
 const field = (form: Record<string, unknown>, name: string) => {
@@ -64,8 +71,6 @@ const cleanMime = (type: string) => (/^[\w.+-]+\/[\w.+-]+$/.test(type) ? type.to
 
 /** Puts the bytes in R2 and records the files, unattached. */
 async function storeFiles(c: Context<AppEnv>, d: Db, p: Principal, channelId: string, files: File[]): Promise<AttachmentRow[]> {
-  const limit = maxBytes(c);
-  if (files.some((f) => f.size > limit)) throw tooLarge(c);
   const rows: AttachmentRow[] = [];
   for (const file of files) {
     const id = newId();
@@ -85,7 +90,9 @@ async function storeFiles(c: Context<AppEnv>, d: Db, p: Principal, channelId: st
     rows.push(row);
   }
   try {
-    if (rows.length) await d.insert(attachments).values(rows);
+    // A statement per row: one multi-row insert would bind 11 parameters a file (D1 allows 100).
+    const [first, ...rest] = rows.map((row) => d.insert(attachments).values(row));
+    if (first) await d.batch([first, ...rest]);
   } catch (err) {
     await deleteObjects(c.env.FILES, rows.map((r) => r.r2Key));
     throw err;
@@ -94,22 +101,22 @@ async function storeFiles(c: Context<AppEnv>, d: Db, p: Principal, channelId: st
 }
 
 async function discard(c: Context<AppEnv>, d: Db, rows: AttachmentRow[]) {
-  await d.delete(attachments).where(inArray(attachments.id, rows.map((r) => r.id)));
+  await d.delete(attachments).where(inList(attachments.id, rows.map((r) => r.id)));
   await deleteObjects(c.env.FILES, rows.map((r) => r.r2Key));
 }
 
 export const fileRoutes = new Hono<AppEnv>()
-  .post("/store", doc("Store a file to attach to a later message", { responses: { 201: "The stored file" }, multipart: storeForm }), async (c) => {
+  .post("/store", doc("Store a file to attach to a later message", { responses: { 201: "The stored file" }, multipart: storeForm }), multipartOnly, uploadBodyLimit, async (c) => {
     const form = await readForm(c);
     const p = c.get("principal");
     const d = db(c.env.DB);
     const files = filesOf(form, ["file"]);
     if (files.length !== 1) throw invalid([{ path: "file", message: "exactly one file is required" }]);
     const agent = await resolveChannel(d, p, field(form, "channelId"));
-    const [row] = await storeFiles(c, d, p, agent.id, files);
+    const [row] = await storeFiles(c, d, p, agent.id, checkedFiles(c, files));
     return c.json({ ...attachmentDto(row!), channelId: agent.id, createdAt: row!.createdAt }, 201);
   })
-  .post("/upload", doc("Upload files as a message", { responses: { 201: "The message carrying the files" }, multipart: uploadForm }), async (c) => {
+  .post("/upload", doc("Upload files as a message", { responses: { 201: "The message carrying the files" }, multipart: uploadForm }), multipartOnly, uploadBodyLimit, async (c) => {
     const form = await readForm(c);
     const p = c.get("principal");
     const d = db(c.env.DB);
@@ -117,7 +124,7 @@ export const fileRoutes = new Hono<AppEnv>()
     if (files.length === 0) throw invalid([{ path: "file", message: "at least one file is required" }]);
     const fields = parseWith(uploadForm.omit({ file: true }), { channelId: field(form, "channelId"), text: field(form, "text"), status: field(form, "status") });
     const agent = await resolveChannel(d, p, fields.channelId);
-    const rows = await storeFiles(c, d, p, agent.id, files);
+    const rows = await storeFiles(c, d, p, agent.id, checkedFiles(c, files));
     try {
       const { message } = unwrap(
         await roomOf(c.env, agent.id).post({

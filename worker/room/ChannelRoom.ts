@@ -9,8 +9,9 @@
 // rebuilt or may be lost with the instance: the last seq (re-read from D1 after a restart) and the
 // parked waits (their HTTP requests end with the instance too, and the clients retry).
 //
-// Side effects of a settled write (events to subscribers, webhooks, push notifications) run after the D1 write commits;
-// webhooks are first recorded as timers, so a delivery cut short by a restart is retried.
+// Side effects of a settled write (events to subscribers, webhooks, push notifications) run after the D1 write
+// commits. What must not be lost (an expiry, a webhook) is recorded as a timer in the room's storage before
+// the write, so a restart at any point leaves the timer to do it; each timer re-checks D1 when it fires.
 import { DurableObject } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { db, type Db } from "../db/client";
@@ -20,10 +21,10 @@ import type { FieldError } from "../lib/errors";
 import { zodErrors } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
 import { responseSchema } from "../schemas/review";
-import { attachmentsOf, findMessage, messageDto, withAttachments, type MessageDto, type MessageRow } from "../services/messages";
+import { attachmentsQuery, findMessage, messageDto, withAttachments, type MessageDto, type MessageRow } from "../services/messages";
 import type { AgentRow } from "../services/agents";
 import type { EncodedWait, NewMessage, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
-import { Deliveries } from "./deliveries";
+import { Deliveries, deliveryKey } from "./deliveries";
 import { PostCommitter, type PostResult } from "./posts";
 import { purgeMessagesBefore, type PurgeResult } from "./retention";
 import { Timers, type Timer } from "./timers";
@@ -46,7 +47,7 @@ export class ChannelRoom extends DurableObject<Env> {
   private readonly timers = new Timers(this.ctx.storage);
   private readonly deliveries = new Deliveries(this.env, this.db, this.timers, (event) => this.emit(event));
   /** Posts, committed in groups; the channel's seq lives there. */
-  private readonly posts = new PostCommitter(this.db, this.timers, (write) => this.serial(write));
+  private readonly posts = new PostCommitter(this.db, (row) => this.recordIntents(row), (write) => this.serial(write));
   /** The last events, newest last. */
   private readonly recent: RoomEvent[] = [];
 
@@ -111,10 +112,19 @@ export class ChannelRoom extends DurableObject<Env> {
     if (result.ok && result.value.created) {
       const { message } = result.value;
       this.emit({ channelId: message.channelId, name: "message:created", data: message });
-      if (message.senderType === "user") await this.deliveries.start(message.channelId, message.id, "message:created");
-      else this.ctx.waitUntil(pushMessage(this.env, input.userId, message));
+      const delivery = this.timers.get(deliveryKey(message.id, "message:created"));
+      if (delivery) this.ctx.waitUntil(this.deliveries.kick(delivery));
+      if (message.senderType === "agent") this.ctx.waitUntil(pushMessage(this.env, input.userId, message));
     }
     return result;
+  }
+
+  /** What a new message must cause even if the room restarts right after storing it. Runs before the commit. */
+  private async recordIntents(row: MessageRow): Promise<void> {
+    if (row.reviewExpiresAt) {
+      await this.timers.set({ key: `expire:${row.id}`, kind: "expire", channelId: row.channelId, dueAt: Date.parse(row.reviewExpiresAt), data: { messageId: row.id } });
+    }
+    if (row.senderType === "user") await this.deliveries.intend(row.channelId, row.id, "message:created");
   }
 
   /** A person answers a review: the first valid answer wins, later ones get 409, late ones 410. */
@@ -124,7 +134,7 @@ export class ChannelRoom extends DurableObject<Env> {
       if (!row?.reviewType) return fail(404, "Review not found");
       if (row.reviewStatus === "completed") return fail(409, "This review has already been answered");
       if (row.reviewStatus === "expired" || isDue(row)) {
-        await this.settleExpired(row);
+        if (isDue(row)) await this.settleExpired(row);
         return fail(410, "This review has expired");
       }
       const parsed = responseSchema({ type: row.reviewType, payload: row.reviewPayload ?? {} }).safeParse(response);
@@ -132,15 +142,19 @@ export class ChannelRoom extends DurableObject<Env> {
 
       const completedAt = nowIso();
       const answer = parsed.data as Record<string, unknown>;
-      // The attachments (fixed since the post) are read alongside the write, off the answer's path.
-      const [update, files] = await Promise.all([
+      const delivery = await this.deliveries.intend(channelId, messageId, "review:responded");
+      // The attachments (fixed since the post) are read in the same round trip and transaction as the write.
+      const [update, files] = await this.db.batch([
         this.db
           .update(messages)
           .set({ reviewStatus: "completed", reviewResponse: answer, reviewCompletedAt: completedAt })
           .where(and(eq(messages.id, messageId), eq(messages.reviewStatus, "pending"))),
-        attachmentsOf(this.db, [messageId]),
+        attachmentsQuery(this.db, messageId),
       ]);
-      if (update.meta.changes === 0) return fail(409, "This review has already been answered");
+      if (update.meta.changes === 0) {
+        this.deliveries.forget(delivery);
+        return fail(409, "This review has already been answered");
+      }
       this.timers.delete(`expire:${messageId}`);
 
       const updated: MessageRow = { ...row, reviewStatus: "completed", reviewResponse: answer, reviewCompletedAt: completedAt };
@@ -149,9 +163,9 @@ export class ChannelRoom extends DurableObject<Env> {
       // Release the parked waits first: that is the answer's fast path to the agent.
       this.release(messageId, { status: "completed", message: forAgent });
       this.emit({ channelId, name: "review:responded", data: forAgent, personData: forPerson });
+      this.ctx.waitUntil(this.deliveries.kick(delivery));
       return { ok: true, value: forPerson } as const;
     });
-    if (result.ok) await this.deliveries.start(channelId, messageId, "review:responded");
     return result;
   }
 
@@ -182,8 +196,9 @@ export class ChannelRoom extends DurableObject<Env> {
       return encodeWait({ status: "completed", message: message! });
     }
     if (row.reviewStatus === "expired" || isDue(row)) {
+      // Settled in the write queue, from a fresh read: an answer committed a moment ago wins, as the store says.
       unpark();
-      return encodeWait({ status: "expired", message: await this.serial(() => this.settleExpired(row)) });
+      return encodeWait(await this.serial(() => this.settle(channelId, messageId)));
     }
 
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -209,7 +224,7 @@ export class ChannelRoom extends DurableObject<Env> {
     const row = await findMessage(this.db, channelId, messageId);
     if (!row) return fail(404, "Message not found");
     const event = row.senderType === "user" ? "message:created" : row.reviewStatus === "completed" ? "review:responded" : row.reviewStatus === "expired" ? "review:expired" : null;
-    const delivery = event ? await this.deliveries.start(channelId, messageId, event) : undefined;
+    const delivery = event ? await this.deliveries.resend(channelId, messageId, event) : undefined;
     if (!delivery) return fail(400, "This message has no webhook to send");
     await delivery.firstAttempt;
     return { ok: true, value: { id: messageId } } as const;
@@ -300,23 +315,38 @@ export class ChannelRoom extends DurableObject<Env> {
     });
   }
 
-  /** Marks a due review expired (once), releases its waiters and tells everyone. Runs in `serial`. */
-  private async settleExpired(row: MessageRow): Promise<MessageDto> {
-    const expired: MessageRow = { ...row, reviewStatus: "expired" };
-    const [message] = await withAttachments(this.db, [expired], "agent");
-    if (row.reviewStatus === "pending") {
-      const update = await this.db
-        .update(messages)
-        .set({ reviewStatus: "expired" })
-        .where(and(eq(messages.id, row.id), eq(messages.reviewStatus, "pending")));
-      this.timers.delete(`expire:${row.id}`);
-      if (update.meta.changes > 0) {
-        this.emit({ channelId: row.channelId, name: "review:expired", data: { messageId: row.id } });
-        void this.deliveries.start(row.channelId, row.id, "review:expired");
-      }
+  /**
+   * What a wait reports for a review that looked settled or due, read afresh in the write queue:
+   * completed if an answer got there first, else expired (settling it now if it is due). Runs in `serial`.
+   */
+  private async settle(channelId: string, messageId: string): Promise<WaitResult> {
+    const row = await findMessage(this.db, channelId, messageId);
+    if (!row?.reviewType) return { status: "gone" };
+    if (row.reviewStatus === "pending" && isDue(row)) return this.settleExpired(row);
+    const [message] = await withAttachments(this.db, [row], "agent");
+    if (row.reviewStatus === "pending") return { status: "timeout" }; // not due after all (a clock step): ask again
+    return { status: row.reviewStatus === "completed" ? "completed" : "expired", message: message! };
+  }
+
+  /** Marks a due, pending review expired (once), releases its waiters and tells everyone. Runs in `serial`. */
+  private async settleExpired(row: MessageRow): Promise<WaitResult> {
+    const delivery = await this.deliveries.intend(row.channelId, row.id, "review:expired");
+    const update = await this.db
+      .update(messages)
+      .set({ reviewStatus: "expired" })
+      .where(and(eq(messages.id, row.id), eq(messages.reviewStatus, "pending")));
+    this.timers.delete(`expire:${row.id}`);
+    if (update.meta.changes === 0) {
+      // Settled by someone else between the read and this write: report what the store says.
+      this.deliveries.forget(delivery);
+      return this.settle(row.channelId, row.id);
     }
-    this.release(row.id, { status: "expired", message: message! });
-    return message!;
+    const [message] = await withAttachments(this.db, [{ ...row, reviewStatus: "expired" }], "agent");
+    const result: WaitResult = { status: "expired", message: message! };
+    this.emit({ channelId: row.channelId, name: "review:expired", data: { messageId: row.id } });
+    this.ctx.waitUntil(this.deliveries.kick(delivery));
+    this.release(row.id, result);
+    return result;
   }
 
   private release(messageId: string, result: WaitResult) {

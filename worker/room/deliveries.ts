@@ -1,6 +1,10 @@
 // Webhook deliveries of one room: each is a timer (so a restart cannot lose it), attempted at once,
 // logged per attempt in D1, retried with backoff through the room's alarm until a 2xx, a 410, or the
 // last attempt. Every change of the message's deliveryStatus becomes a `message:delivery` event.
+//
+// The timer is the delivery's intent, recorded in the room's storage *before* the write that causes it
+// (`intend`): a restart between that write and the first attempt leaves the timer to fire. Each attempt
+// checks that its event really happened in D1, so an intent whose write never landed ends quietly.
 import { and, eq, ne } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { agents, messages, webhookDeliveries } from "../db/schema";
@@ -12,12 +16,23 @@ import { MAX_ATTEMPTS, RETRY_BACKOFF_SECONDS, sendWebhook, webhookPayload, webho
 import { webhookPolicy } from "../webhooks/ssrf";
 import type { Timer, Timers } from "./timers";
 import type { RoomEvent } from "./types";
+import { logError } from "../lib/log";
+import type { MessageRow } from "../services/messages";
+
+export const deliveryKey = (messageId: string, event: WebhookEventName) => `webhook:${messageId}:${event}`;
+
+/** Whether the write an event stands for is in D1. */
+function happened(event: WebhookEventName, row: MessageRow): boolean {
+  if (event === "review:responded") return row.reviewStatus === "completed";
+  if (event === "review:expired") return row.reviewStatus === "expired";
+  return true; // message:created: the row exists
+}
 
 /** A delivery's state, kept in its timer. The body is fixed at the first attempt, so retries resend it. */
 interface DeliveryData {
   messageId: string;
   event: WebhookEventName;
-  body: string;
+  body?: string;
   attempt: number;
 }
 
@@ -34,18 +49,33 @@ export class Deliveries {
     private readonly emit: (event: RoomEvent) => void,
   ) {}
 
+  /** Records that `event` of a message is to be delivered; the first attempt is due when the lease ends. */
+  async intend(channelId: string, messageId: string, event: WebhookEventName): Promise<Timer> {
+    const data: DeliveryData = { messageId, event, attempt: 1 };
+    const timer: Timer = { key: deliveryKey(messageId, event), kind: "webhook", channelId, dueAt: Date.now() + LEASE_MS, data: { ...data } };
+    await this.timers.set(timer);
+    return timer;
+  }
+
+  /** Drops an intent whose write did not happen (e.g. the answer lost its race). */
+  forget(timer: Timer): void {
+    this.timers.delete(timer.key);
+  }
+
+  /** The first attempt of a recorded intent, now, off the caller's path; a failure leaves it to the alarm. */
+  kick(timer: Timer): Promise<void> {
+    return this.attempt(timer).catch((err) => logError("webhook attempt failed; the alarm retries it", timer.key, err));
+  }
+
   /**
-   * Records the delivery of `event` for a message and starts the first attempt, whose promise it
-   * returns (callers on a fast path do not wait for it); undefined when there is no webhook to send.
+   * Sends `event` of a message again by hand and returns the first attempt (undefined when the
+   * message has no webhook to send).
    */
-  async start(channelId: string, messageId: string, event: WebhookEventName): Promise<{ firstAttempt: Promise<void> } | undefined> {
+  async resend(channelId: string, messageId: string, event: WebhookEventName): Promise<{ firstAttempt: Promise<void> } | undefined> {
     const row = await findMessage(this.db, channelId, messageId);
     const agent = await this.db.query.agents.findFirst({ where: eq(agents.id, channelId) });
     if (!row || !agent || !webhookTarget(event, row, agent)) return undefined;
-    const [message] = await withAttachments(this.db, [row], "agent");
-    const data: DeliveryData = { messageId, event, body: JSON.stringify(webhookPayload(event, message!, nowIso())), attempt: 1 };
-    const timer: Timer = { key: `webhook:${messageId}:${event}`, kind: "webhook", channelId, dueAt: Date.now() + LEASE_MS, data: { ...data } };
-    await this.timers.set(timer);
+    const timer = await this.intend(channelId, messageId, event);
     return { firstAttempt: this.attempt(timer) };
   }
 
@@ -64,14 +94,20 @@ export class Deliveries {
     const data = timer.data as unknown as DeliveryData;
     const row = await findMessage(this.db, timer.channelId, data.messageId);
     const agent = await this.db.query.agents.findFirst({ where: eq(agents.id, timer.channelId) });
-    const target = row && agent ? webhookTarget(data.event, row, agent) : null;
+    const target = row && agent && happened(data.event, row) ? webhookTarget(data.event, row, agent) : null;
     if (!row || !agent || !target) {
-      this.timers.delete(timer.key); // the message, the agent or its webhook is gone: nothing to deliver
+      // The message, the agent or its webhook is gone, or the write behind the intent never landed.
+      this.timers.delete(timer.key);
       return;
     }
+    if (data.body === undefined) {
+      const [message] = await withAttachments(this.db, [row], "agent");
+      data.body = JSON.stringify(webhookPayload(data.event, message!, nowIso()));
+    }
+    timer = { ...timer, data: { ...data } };
     await this.timers.set({ ...timer, dueAt: Date.now() + LEASE_MS });
     const deliveryId = `msg_${data.messageId}_${data.event.replace(":", "_")}`;
-    const result = await sendWebhook(target, data.body, deliveryId, agent.webhookSecret, webhookPolicy(this.env));
+    const result = await sendWebhook(target, data.body!, deliveryId, agent.webhookSecret, webhookPolicy(this.env));
     await this.db.insert(webhookDeliveries).values({
       id: newId(),
       messageId: data.messageId,

@@ -1,19 +1,21 @@
 // Posts of one room, committed in groups: posts that arrive while a write is in flight wait in a queue
 // and go to D1 together, in one transaction, in arrival order. The committer owns the channel's seq:
 // it is read from D1 once, then counted here, and re-read after any write whose outcome is unknown.
-import { and, eq, inArray, max } from "drizzle-orm";
+import { and, eq, max, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { agents, attachments, messages } from "../db/schema";
 import type { FieldError } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
 import { messageDto, withAttachments, type AttachmentRow, type Audience, type MessageDto, type MessageRow } from "../services/messages";
-import type { Timers } from "./timers";
 import type { NewMessage, RoomResult } from "./types";
+import { inList } from "../db/lists";
+import { jsonBytes } from "../lib/json";
+import { LIMITS } from "../schemas/limits";
 
 export type PostResult = RoomResult<{ message: MessageDto; created: boolean }>;
 
-const fail = (status: 400, message: string, errors: FieldError[]) => ({ ok: false, status, message, errors }) as const;
+const fail = (status: 400 | 413, message: string, errors: FieldError[]) => ({ ok: false, status, message, errors }) as const;
 
 /** The most posts committed in one D1 transaction. */
 const MAX_GROUP_COMMIT = 100;
@@ -50,7 +52,12 @@ export class PostCommitter {
 
   constructor(
     private readonly db: Db,
-    private readonly timers: Timers,
+    /**
+     * Records what must happen once a message is stored (its expiry timer, its webhook) in the room's
+     * own storage, before the D1 commit: a restart right after the commit then loses nothing, and a
+     * timer whose message never landed finds no message and ends itself.
+     */
+    private readonly recordIntents: (row: MessageRow) => Promise<void>,
     /** The room's write queue: a commit runs when the write before it is done. */
     private readonly serial: <T>(write: () => Promise<T>) => Promise<T>,
   ) {}
@@ -78,7 +85,7 @@ export class PostCommitter {
 
   private async commitQueued(): Promise<void> {
     const group = this.queued.splice(0, MAX_GROUP_COMMIT);
-    if (this.queued.length) void this.serial(() => this.commitQueued());
+    if (this.queued.length) void this.serial(() => this.commitQueued()); // never rejects: it settles each post
     try {
       const results = await this.store(group.map((g) => g.input));
       group.forEach((g, i) => g.resolve(results[i]!));
@@ -93,8 +100,8 @@ export class PostCommitter {
     const keys = inputs.flatMap((i) => (i.idempotencyKey ? [i.idempotencyKey] : []));
     const fileIds = inputs.flatMap((i) => i.attachmentIds);
     const [earlier, files] = await Promise.all([
-      keys.length ? this.db.select().from(messages).where(and(eq(messages.channelId, channelId), inArray(messages.idempotencyKey, keys))) : [],
-      fileIds.length ? this.db.select().from(attachments).where(and(inArray(attachments.id, fileIds), eq(attachments.channelId, channelId))) : [],
+      keys.length ? this.db.select().from(messages).where(and(eq(messages.channelId, channelId), inList(messages.idempotencyKey, keys))) : [],
+      fileIds.length ? this.db.select().from(attachments).where(and(inList(attachments.id, fileIds), eq(attachments.channelId, channelId))) : [],
     ]);
     const byKey = new Map<string, { row: MessageRow; stored: boolean }>(earlier.map((row) => [row.idempotencyKey!, { row, stored: true }]));
     const claimed = new Set<string>();
@@ -121,17 +128,22 @@ export class PostCommitter {
         );
         continue;
       }
-      const row = newMessageRow(input, ++seq, now);
+      const row = newMessageRow(input, seq + 1, now);
+      // D1 refuses rows over 2 MB; one such post must not sink the rest of its group.
+      if (jsonBytes(row) > LIMITS.messageRowBytes) {
+        results[index] = fail(413, `A message may be at most ${LIMITS.messageRowBytes} bytes in all`, []);
+        continue;
+      }
+      seq++;
       const linked = input.attachmentIds.map((id, position) => ({ ...files.find((f) => f.id === id)!, messageId: row.id, position }));
-      statements.push(
-        this.db.insert(messages).values(row),
-        ...linked.map((f) => this.db.update(attachments).set({ messageId: row.id, position: f.position }).where(eq(attachments.id, f.id))),
-      );
+      statements.push(this.db.insert(messages).values(row));
+      if (linked.length) statements.push(linkAttachments(this.db, row.id, input.attachmentIds));
       input.attachmentIds.forEach((id) => claimed.add(id));
       if (input.idempotencyKey) byKey.set(input.idempotencyKey, { row, stored: false });
       created.push({ index, row, files: linked });
     }
 
+    for (const { row } of created) await this.recordIntents(row);
     if (created.length) {
       if (inputs.some((i) => i.senderType === "agent")) statements.push(this.db.update(agents).set({ lastActiveAt: now }).where(eq(agents.id, channelId)));
       try {
@@ -143,9 +155,6 @@ export class PostCommitter {
       this.lastSeq = seq;
     }
     for (const { index, row, files: linked } of created) {
-      if (row.reviewExpiresAt) {
-        await this.timers.set({ key: `expire:${row.id}`, kind: "expire", channelId, dueAt: Date.parse(row.reviewExpiresAt), data: { messageId: row.id } });
-      }
       results[index] = { ok: true, value: { message: messageDto(row, linked, "agent"), created: true } };
     }
     return Promise.all(
@@ -156,4 +165,13 @@ export class PostCommitter {
       }),
     );
   }
+}
+
+/** Links files to a message in one statement, each at its place in `ids` (three parameters, however many files). */
+function linkAttachments(d: Db, messageId: string, ids: string[]) {
+  const list = JSON.stringify(ids);
+  return d
+    .update(attachments)
+    .set({ messageId, position: sql`(SELECT j.key FROM json_each(${list}) AS j WHERE j.value = "attachments"."id")` })
+    .where(inList(attachments.id, ids));
 }

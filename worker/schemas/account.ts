@@ -35,7 +35,8 @@ export const preferencesSchema = z.object({
 export const updatePreferencesBody = z.strictObject(preferenceFields).partial();
 
 export const pushSubscribeBody = z.strictObject({
-  endpoint: z.url({ protocol: /^https?$/ }).max(LIMITS.url),
+  // Push services are https (RFC 8030); an http endpoint could never receive a notification.
+  endpoint: z.url({ protocol: /^https$/, message: "must be an https URL" }).max(LIMITS.url),
   keys: z.strictObject({ p256dh: z.string().min(1).max(200), auth: z.string().min(1).max(200) }),
   expirationTime: z.number().nullable().optional(),
 });

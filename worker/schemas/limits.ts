@@ -1,4 +1,5 @@
-/** Size limits on what agents and people may send. Each is enforced by a zod schema. */
+/** Size limits on what agents and people may send. Each is enforced by a zod schema, or (bodies) by
+ * worker/lib/body-limit.ts before the body is read. */
 export const LIMITS = {
   id: 100,
   label: 200,
@@ -12,4 +13,14 @@ export const LIMITS = {
   fields: 50,
   attachmentsPerMessage: 20,
   listPage: 100,
+  /** An answer to a review, as JSON. */
+  responseBytes: 65_536,
+  /** Headers of a review's legacy callback: how many, and each name and value. */
+  callbackHeaders: 20,
+  headerName: 100,
+  headerValue: 1000,
+  /** Any request body but a file upload. */
+  jsonBodyBytes: 1_048_576,
+  /** A stored message row, all columns together (D1 refuses rows over 2 MB). */
+  messageRowBytes: 1_500_000,
 } as const;

@@ -1,12 +1,12 @@
 import { z } from "zod";
 import { LIMITS } from "./limits";
 import { reviewRequest } from "./review";
+import { jsonBytes } from "../lib/json";
 
 export const MESSAGE_STATUSES = ["info", "success", "warning", "error"] as const;
 export const DELIVERY_STATUSES = ["sent", "webhook_delivered", "webhook_failed", "agent_received"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
-const jsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).byteLength;
 
 export const metadataSchema = z
   .record(z.string(), z.unknown())

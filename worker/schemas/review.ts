@@ -3,6 +3,7 @@
 // exact zod schema for one review. The web app's forms use the same functions.
 import { z } from "zod";
 import { LIMITS } from "./limits";
+import { jsonBytes } from "../lib/json";
 
 const id = z.string().trim().min(1).max(LIMITS.id);
 const label = z.string().trim().min(1).max(LIMITS.label);
@@ -106,7 +107,13 @@ const reviewOptions = {
     .strictObject({
       url: z.url({ protocol: /^https?$/ }).max(LIMITS.url),
       method: z.enum(["POST", "PUT", "PATCH"]).optional(),
-      headers: z.record(z.string().max(200), z.string().max(2000)).optional(),
+      headers: z
+        .record(
+          z.string().regex(/^[!#$%&'*+.^_`|~\w-]+$/, "not a header name").max(LIMITS.headerName),
+          z.string().max(LIMITS.headerValue).regex(/^[^\r\n]*$/, "no line breaks"),
+        )
+        .refine((h) => Object.keys(h).length <= LIMITS.callbackHeaders, `at most ${LIMITS.callbackHeaders} headers`)
+        .optional(),
     })
     .optional(),
 };
@@ -209,8 +216,12 @@ export interface StoredReview {
   payload: Record<string, unknown>;
 }
 
-/** The schema a person's response to this review must satisfy. */
+/** The schema a person's response to this review must satisfy (and at most LIMITS.responseBytes of JSON). */
 export function responseSchema(review: StoredReview): z.ZodType {
+  return answerSchema(review).refine((answer) => jsonBytes(answer) <= LIMITS.responseBytes, `an answer may be at most ${LIMITS.responseBytes} bytes of JSON`);
+}
+
+function answerSchema(review: StoredReview): z.ZodType {
   switch (review.type) {
     case "approval": {
       const p = approvalPayload.parse(review.payload);

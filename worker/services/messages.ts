@@ -1,5 +1,5 @@
 // Messages as the API shows them (API.md "Message"), and the reads both APIs share.
-import { and, asc, desc, eq, gt, inArray, isNotNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNotNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { attachments, messages } from "../db/schema";
 import type { Principal } from "../env";
@@ -10,6 +10,8 @@ import type { AttachmentDto, MessageDto, ReviewDto } from "../schemas/dto";
 export type { AttachmentDto, MessageDto, ReviewDto };
 import { canUseAgent } from "./agents";
 import { passwordFields } from "../schemas/review";
+import { inList } from "../db/lists";
+import { nowIso } from "../lib/ids";
 
 export type MessageRow = typeof messages.$inferSelect;
 export type AttachmentRow = typeof attachments.$inferSelect;
@@ -24,6 +26,15 @@ export const attachmentDto = (a: AttachmentRow): AttachmentDto => ({
   size: a.size,
 });
 
+/**
+ * The review's status as every side must report it: a pending review past its expiry is expired,
+ * even in the moment before the room's alarm has written that down.
+ */
+export function reviewStatusOf(row: MessageRow, now = Date.now()): MessageRow["reviewStatus"] {
+  const due = row.reviewStatus === "pending" && row.reviewExpiresAt !== null && Date.parse(row.reviewExpiresAt) <= now;
+  return due ? "expired" : row.reviewStatus;
+}
+
 function reviewDto(row: MessageRow, audience: Audience): ReviewDto | null {
   if (!row.reviewType || !row.reviewStatus) return null;
   const review = { type: row.reviewType, payload: (row.reviewPayload ?? {}) as JsonObject };
@@ -34,7 +45,7 @@ function reviewDto(row: MessageRow, audience: Audience): ReviewDto | null {
   }
   return {
     ...review,
-    status: row.reviewStatus,
+    status: reviewStatusOf(row)!,
     response,
     expiresAt: row.reviewExpiresAt,
     completedAt: row.reviewCompletedAt,
@@ -59,11 +70,14 @@ export function messageDto(row: MessageRow, files: AttachmentRow[], audience: Au
   };
 }
 
-/** Rows to DTOs, with all their attachments fetched in one query. */
+/** One message's attachments in posted order, as a query (to batch with a write). */
+export const attachmentsQuery = (d: Db, messageId: string) =>
+  d.select().from(attachments).where(eq(attachments.messageId, messageId)).orderBy(attachments.position);
+
 /** The attachments of some messages, in one query, each message's in its posted order. */
 export async function attachmentsOf(d: Db, messageIds: string[]): Promise<AttachmentRow[]> {
   if (messageIds.length === 0) return [];
-  return d.select().from(attachments).where(inArray(attachments.messageId, messageIds)).orderBy(attachments.position);
+  return d.select().from(attachments).where(inList(attachments.messageId, messageIds)).orderBy(attachments.position);
 }
 
 export async function withAttachments(d: Db, rows: MessageRow[], audience: Audience): Promise<MessageDto[]> {
@@ -84,8 +98,8 @@ export async function ownMessage(d: Db, p: Principal, messageId: string, channel
 
 export interface ListOptions {
   userId: string;
-  /** One channel: ordered by seq. Several: ordered by id (roughly creation time). */
-  channelIds: string[];
+  /** One channel: ordered by seq. Several: ordered by id (roughly creation time). Undefined: every channel of the user. */
+  channelIds?: string[] | undefined;
   reviewStatus?: "pending" | "completed" | "expired" | "any";
   search?: string;
   limit: number;
@@ -94,16 +108,25 @@ export interface ListOptions {
   after?: number;
 }
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+/** Which reviews a status filter means, due ones counted as expired (see reviewStatusOf). */
+function reviewFilter(status: NonNullable<ListOptions["reviewStatus"]>): SQL {
+  const now = nowIso();
+  if (status === "any") return isNotNull(messages.reviewStatus);
+  if (status === "pending") return and(eq(messages.reviewStatus, "pending"), gt(messages.reviewExpiresAt, now))!;
+  if (status === "expired") return or(eq(messages.reviewStatus, "expired"), and(eq(messages.reviewStatus, "pending"), lte(messages.reviewExpiresAt, now)))!;
+  return eq(messages.reviewStatus, status);
+}
 
 /** A page of messages, newest first (or oldest first after a seq), with the cursor of the next page. */
 export async function listMessages(d: Db, o: ListOptions, audience: Audience) {
-  if (o.channelIds.length === 0) return { data: [], nextCursor: null };
-  const single = o.channelIds.length === 1;
-  const conditions: SQL[] = [eq(messages.userId, o.userId), inArray(messages.channelId, o.channelIds)];
-  if (o.reviewStatus === "any") conditions.push(isNotNull(messages.reviewStatus));
-  else if (o.reviewStatus) conditions.push(eq(messages.reviewStatus, o.reviewStatus));
-  if (o.search) conditions.push(sql`${messages.text} LIKE ${`%${escapeLike(o.search)}%`} ESCAPE '\\'`);
+  if (o.channelIds?.length === 0) return { data: [], nextCursor: null };
+  const single = o.channelIds?.length === 1;
+  const conditions: SQL[] = [eq(messages.userId, o.userId)];
+  if (single) conditions.push(eq(messages.channelId, o.channelIds![0]!));
+  else if (o.channelIds) conditions.push(inList(messages.channelId, o.channelIds));
+  if (o.reviewStatus) conditions.push(reviewFilter(o.reviewStatus));
+  // A substring, case-insensitive as LIKE is (ASCII), but without LIKE's pattern limit (50 bytes in D1).
+  if (o.search) conditions.push(sql`instr(lower(${messages.text}), lower(${o.search})) > 0`);
   let order: SQL;
   if (single && o.after !== undefined) {
     conditions.push(gt(messages.seq, o.after));

@@ -1,5 +1,5 @@
 // API keys: created and rotated here, shown once, stored only as SHA-256.
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { db, type Db } from "../db/client";
 import { agents, apiKeys } from "../db/schema";
@@ -11,6 +11,7 @@ import { newId, nowIso } from "../lib/ids";
 import { doc, jsonBody } from "../lib/validate";
 import { createApiKeyBody } from "../schemas/account";
 import { newApiKey } from "../auth/api-key";
+import { inList } from "../db/lists";
 
 type KeyRow = typeof apiKeys.$inferSelect;
 
@@ -35,7 +36,7 @@ export const apiKeyRoutes = new Hono<AppEnv>()
     const d = db(c.env.DB);
     const userId = c.get("principal").userId;
     if (body.agentIds) {
-      const found = await d.select({ id: agents.id }).from(agents).where(and(eq(agents.userId, userId), inArray(agents.id, body.agentIds)));
+      const found = await d.select({ id: agents.id }).from(agents).where(and(eq(agents.userId, userId), inList(agents.id, body.agentIds)));
       const missing = body.agentIds.map((id, i) => ({ id, i })).filter(({ id }) => !found.some((f) => f.id === id));
       if (missing.length) throw invalid(missing.map(({ i }) => ({ path: `agentIds.${i}`, message: "no such agent" })));
     }

@@ -5,7 +5,7 @@ import type { AppEnv } from "../env";
 import { doc, jsonBody, query } from "../lib/validate";
 import { roomOf, unwrap } from "../room";
 import { inboxQuery, listMessagesQuery, respondBody, userMessageBody } from "../schemas/message";
-import { ownAgent, resolveChannel, usableAgents } from "../services/agents";
+import { ownAgent, resolveChannel } from "../services/agents";
 import { listMessages, ownMessage, withAttachments } from "../services/messages";
 import { idempotencyKey, pageOf } from "../agent-api/messages";
 
@@ -53,7 +53,7 @@ export const inboxRoutes = new Hono<AppEnv>()
     const q = c.req.valid("query");
     const p = c.get("principal");
     const d = db(c.env.DB);
-    const channelIds = q.channel ? [(await ownAgent(d, p, q.channel)).id] : (await usableAgents(d, p)).map((a) => a.id);
+    const channelIds = q.channel ? [(await ownAgent(d, p, q.channel)).id] : undefined; // a person sees every agent of theirs
     const reviewStatus = q.status === "all" ? "any" : q.status;
     // Across agents the list is ordered by id; within one agent by seq. Both are newest first.
     return c.json(await listMessages(d, { userId: p.userId, channelIds, reviewStatus, ...pageOf(q) }, "person"));

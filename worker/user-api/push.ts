@@ -5,6 +5,7 @@ import { db } from "../db/client";
 import { pushSubscriptions } from "../db/schema";
 import type { AppEnv } from "../env";
 import { newId, nowIso } from "../lib/ids";
+import { ApiError } from "../lib/errors";
 import { doc, jsonBody } from "../lib/validate";
 import { vapid } from "../push/vapid";
 import { assertWebhookUrls } from "../webhooks/ssrf";
@@ -20,10 +21,13 @@ export const pushRoutes = new Hono<AppEnv>()
     assertWebhookUrls(c.env, [["endpoint", body.endpoint]]);
     const userId = c.get("principal").userId;
     const row = { id: newId(), userId, endpoint: body.endpoint, p256dh: body.keys.p256dh, auth: body.keys.auth, createdAt: nowIso() };
-    await db(c.env.DB)
+    // Subscribing again refreshes one's own keys; an endpoint never moves to another account.
+    const [stored] = await db(c.env.DB)
       .insert(pushSubscriptions)
       .values(row)
-      .onConflictDoUpdate({ target: pushSubscriptions.endpoint, set: { userId, p256dh: row.p256dh, auth: row.auth } });
+      .onConflictDoUpdate({ target: pushSubscriptions.endpoint, set: { p256dh: row.p256dh, auth: row.auth }, setWhere: eq(pushSubscriptions.userId, userId) })
+      .returning({ id: pushSubscriptions.id });
+    if (!stored) throw new ApiError(409, "This push endpoint belongs to another account: unsubscribe it there first");
     return c.json({ endpoint: body.endpoint, subscribed: true }, 201);
   })
   .delete("/subscribe", doc("Forget this browser's push subscription"), jsonBody(pushUnsubscribeBody), async (c) => {

@@ -1,0 +1,33 @@
+// Every request body has a cap, checked before the body is read: a declared Content-Length over it is
+// refused at once, and a body without one (chunked) is counted as it streams in and refused the
+// moment it passes the cap (hono's bodyLimit). Production gives an isolate 128 MB; nothing here may
+// buffer more than its cap.
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { AppEnv } from "../env";
+import { ApiError } from "./errors";
+import { LIMITS } from "../schemas/limits";
+
+/** Room for multipart boundaries and the form's small text fields around the files. */
+export const MULTIPART_OVERHEAD = 64 * 1024;
+
+export const maxUploadBytes = (c: Context<AppEnv>) => Number(c.env.MAX_UPLOAD_BYTES) || 25 * 1024 * 1024;
+
+export const uploadTooLarge = (c: Context<AppEnv>) => new ApiError(413, `Uploads may be at most ${maxUploadBytes(c)} bytes in all`);
+
+/** Caps a route's body at `maxSize(c)` bytes; over it, 413 with `error(c)`. */
+export function capBody(maxSize: (c: Context<AppEnv>) => number, error: (c: Context<AppEnv>, max: number) => ApiError): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const max = maxSize(c);
+    return bodyLimit({ maxSize: max, onError: () => { throw error(c, max); } })(c, next);
+  };
+}
+
+/** JSON (and any other non-file) body: LIMITS.jsonBodyBytes. */
+export const jsonBodyLimit = capBody(
+  () => LIMITS.jsonBodyBytes,
+  (_c, max) => new ApiError(413, `Request bodies may be at most ${max} bytes`),
+);
+
+/** A multipart upload: every file together within MAX_UPLOAD_BYTES. */
+export const uploadBodyLimit = capBody((c) => maxUploadBytes(c) + MULTIPART_OVERHEAD, (c) => uploadTooLarge(c));
