@@ -6,7 +6,8 @@ import { MenuIcon } from "./components/Icons";
 import { Sidebar } from "./components/Sidebar";
 import { Toasts } from "./components/Toasts";
 import { api, ApiError, setUnauthorizedHandler } from "./lib/api";
-import { location$, match, navigate } from "./lib/router";
+import { isId } from "./lib/ids";
+import { location$, match, navigate, type ParamChecks } from "./lib/router";
 import { enterApp, signOut } from "./lib/session";
 import { me, pendingCount, setMe, toast, wireAppState } from "./lib/state";
 import type { User } from "./lib/types";
@@ -19,9 +20,11 @@ const Status = lazy(() => import("./pages/Status"));
 const Settings = lazy(() => import("./pages/Settings"));
 const NotFound = lazy(() => import("./pages/NotFound"));
 
-const ROUTES: [string, Component<{ params: Record<string, string> }>][] = [
+/** Pattern, page, and the checks its parameters must pass (a failing one shows the not-found view). */
+const ROUTES: [string, Component<{ params: Record<string, string> }>, ParamChecks?][] = [
   ["/", Inbox],
-  ["/chat/:id", Chat],
+  // Chat builds API paths from its id: one that is not an id (`..%2Fauth%2Flogout%3F`) never gets there.
+  ["/chat/:id", Chat, { id: isId }],
   ["/status", Status],
   ["/settings", Settings],
   ["/settings/:section", Settings],
@@ -84,8 +87,8 @@ export function App() {
   });
 
   const page = () => {
-    for (const [pattern, component] of ROUTES) {
-      const params = match(pattern, path());
+    for (const [pattern, component, checks] of ROUTES) {
+      const params = match(pattern, path(), checks);
       if (params) return { component, params };
     }
     return { component: NotFound, params: {} };

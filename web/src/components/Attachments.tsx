@@ -53,12 +53,16 @@ export function DownloadCard(props: { file: Attachment; note?: string }) {
   );
 }
 
-/** Bytes fetched with the session cookie, as an object URL (the download route says "attachment"). */
-function useBlobUrl(fileId: () => string) {
+/**
+ * Bytes fetched with the session cookie, as an object URL of the given type (the download route says
+ * "attachment"). The type is pinned rather than taken from the response, so the URL is never a document
+ * of another kind (HTML) whatever the bytes or their label.
+ */
+function useBlobUrl(fileId: () => string, type: string) {
   const url = useAsync(fileId, async (id) => {
     const res = await fetch(downloadUrl(id));
     if (!res.ok) throw new Error(`download failed: ${res.status}`);
-    return URL.createObjectURL(await res.blob());
+    return URL.createObjectURL(new Blob([await res.arrayBuffer()], { type }));
   });
   onCleanup(() => {
     const u = url.value();
@@ -166,8 +170,18 @@ function PdfPreview(props: { file: Attachment }) {
   );
 }
 
+/**
+ * The PDF in the browser's own viewer. This frame has no `sandbox` attribute on purpose: Chromium
+ * refuses to render a PDF in any sandboxed iframe, whatever its tokens (tried: none, allow-scripts,
+ * allow-same-origin, both, every token there is; crbug.com/413851), and shows an error page instead.
+ * What the sandbox would guard against is covered otherwise: the blob is pinned to application/pdf,
+ * so the frame is the PDF viewer or nothing, never agent HTML at the app's origin (HTML attachments
+ * get InlineHtmlFrame's opaque-origin sandbox); the viewer itself runs apart from the page (in
+ * Chromium an extension frame of its own origin), and the app's CSP allows only 'self' and blob:
+ * frames. test/e2e/web-links.test.ts checks that the viewer renders.
+ */
 function PdfFrame(props: { file: Attachment }) {
-  const url = useBlobUrl(() => props.file.id);
+  const url = useBlobUrl(() => props.file.id, "application/pdf");
   return (
     <Show when={url()} fallback={<p class="muted">Loading PDF…</p>}>
       <iframe class="pdf-frame" src={url()} title={`PDF ${props.file.filename}`} />

@@ -1,6 +1,6 @@
 // Delivery of a message to its agent: sent ✓, webhook delivered ✓✓, webhook failed ⚠ (Retry), agent received ✓✓.
 import { createSignal, Match, Switch } from "solid-js";
-import { api } from "../lib/api";
+import { api, apiPath } from "../lib/api";
 import { errorText, toast } from "../lib/state";
 import type { Message } from "../lib/types";
 
@@ -23,7 +23,7 @@ export function DeliveryTicks(props: { message: Message; onUpdate: (m: Message) 
   const retry = async () => {
     setBusy(true);
     try {
-      props.onUpdate(await api.post<Message>(`/api/messages/${props.message.id}/retry-webhook`, {}));
+      props.onUpdate(await api.post<Message>(apiPath`/api/messages/${props.message.id}/retry-webhook`, {}));
       toast("Webhook sent again", "success");
     } catch (err) {
       toast(errorText(err), "error");

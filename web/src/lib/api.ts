@@ -18,7 +18,32 @@ let onUnauthorized: (() => void) | undefined;
 /** Called when a request finds the session gone (401), so the app can show the sign-in page. */
 export const setUnauthorizedHandler = (fn: () => void) => (onUnauthorized = fn);
 
+/**
+ * An API path with every interpolated value encoded as exactly one path segment:
+ * apiPath`/api/agents/${id}/read`. A value cannot add segments (`/`), start a query or a fragment
+ * (`?`, `#`), or climb out: URL parsing resolves `.` and `..` segments even when percent-encoded
+ * (`%2e%2e`), so those values (and the empty one) are refused. Query strings come from `qs`.
+ */
+export function apiPath(strings: TemplateStringsArray, ...values: (string | number)[]): string {
+  let path = strings[0]!;
+  values.forEach((value, i) => {
+    const segment = encodeURIComponent(String(value));
+    if (segment === "" || segment === "." || segment === "..") throw new Error(`Not a path segment: ${JSON.stringify(String(value))}`);
+    path += segment + strings[i + 1]!;
+  });
+  return path;
+}
+
+/** Whether the browser sends `path` as written: no `..`/`.` segment or `\` it would resolve, no other origin. */
+function sentAsWritten(path: string): boolean {
+  const url = new URL(path, location.origin);
+  return url.origin === location.origin && url.pathname === path.split(/[?#]/, 1)[0];
+}
+
 export async function request<T>(method: string, path: string, body?: unknown, init: { quiet401?: boolean } = {}): Promise<T> {
+  // The last line of defence should a path be built from a variable without apiPath: a request never
+  // lands on a route other than the one its path names.
+  if (!sentAsWritten(path)) throw new ApiError(0, `Refused to send a request to ${JSON.stringify(path)}.`);
   const headers: Record<string, string> = { accept: "application/json" };
   let payload: BodyInit | undefined;
   if (body instanceof FormData) payload = body;
@@ -62,7 +87,7 @@ export function qs(params: Record<string, string | number | undefined | null>) {
   return s ? `?${s}` : "";
 }
 
-export const downloadUrl = (fileId: string) => `/api/files/${encodeURIComponent(fileId)}/download`;
+export const downloadUrl = (fileId: string) => apiPath`/api/files/${fileId}/download`;
 
 /** Stores a file for a later message (`attachmentIds`). */
 export function storeFile(channelId: string, file: Blob, filename: string) {

@@ -33,8 +33,15 @@ export function setQuery(params: Record<string, string | undefined>, opts: { rep
   navigate(`${loc().path}${s ? `?${s}` : ""}`, opts);
 }
 
-/** `/chat/:id` against `/chat/abc` → `{id: "abc"}`, or null. A trailing `*` matches the rest. */
-export function match(pattern: string, path = loc().path): Record<string, string> | null {
+/** Checks for a pattern's parameters, by name: a path whose parameter fails its check matches nothing. */
+export type ParamChecks = Record<string, (value: string) => boolean>;
+
+/**
+ * `/chat/:id` against `/chat/abc` → `{id: "abc"}`, or null. A trailing `*` matches the rest.
+ * Parameters are decoded, so they may hold any character (`/`, `?`, `..`): pass `checks` for those
+ * that must have a shape (ids), and encode them again wherever they go into a URL (see `apiPath`).
+ */
+export function match(pattern: string, path = loc().path, checks: ParamChecks = {}): Record<string, string> | null {
   const p = pattern.split("/").filter(Boolean);
   const s = path.split("/").filter(Boolean);
   const params: Record<string, string> = {};
@@ -46,10 +53,23 @@ export function match(pattern: string, path = loc().path): Record<string, string
     }
     const seg = s[i];
     if (seg === undefined) return null;
-    if (part.startsWith(":")) params[part.slice(1)] = decodeURIComponent(seg);
-    else if (part !== seg) return null;
+    if (part.startsWith(":")) {
+      const name = part.slice(1);
+      const value = decodeSegment(seg);
+      if (value === null || (checks[name] && !checks[name](value))) return null;
+      params[name] = value;
+    } else if (part !== seg) return null;
   }
   return p.length === s.length ? params : null;
+}
+
+/** A path segment decoded, or null when it is not valid percent-encoding (`%E0%A4%A`). */
+function decodeSegment(seg: string): string | null {
+  try {
+    return decodeURIComponent(seg);
+  } catch {
+    return null;
+  }
 }
 
 export function startRouter() {

@@ -5,7 +5,7 @@ import { Avatar } from "../components/Avatar";
 import { Composer } from "../components/Composer";
 import { MessageItem } from "../components/MessageItem";
 import { StatusDot, STATUS_LABEL } from "../components/StatusDot";
-import { api, qs } from "../lib/api";
+import { api, apiPath, qs } from "../lib/api";
 import { on as onLive } from "../lib/bus";
 import { query } from "../lib/router";
 import { agentById, agentsLoaded, errorText, sawMessage, setOpenChannel, setUnread, toast } from "../lib/state";
@@ -69,7 +69,7 @@ function Conversation(props: { id: string }) {
       if (document.visibilityState !== "visible") return;
       const last = messages[messages.length - 1];
       setUnread(props.id, 0);
-      void api.post(`/api/agents/${props.id}/read`, last ? { seq: last.seq } : {}).catch(() => undefined);
+      void api.post(apiPath`/api/agents/${props.id}/read`, last ? { seq: last.seq } : {}).catch(() => undefined);
     }, 300);
   };
 

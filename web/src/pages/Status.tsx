@@ -3,7 +3,7 @@
 import { createMemo, createSignal, For, Index, onCleanup, Show } from "solid-js";
 import { Avatar } from "../components/Avatar";
 import { STATUS_LABEL } from "../components/StatusDot";
-import { api } from "../lib/api";
+import { api, apiPath, qs } from "../lib/api";
 import { useAsync } from "../lib/async";
 import { on as onLive } from "../lib/bus";
 import { agents, agentsLoaded } from "../lib/state";
@@ -49,8 +49,8 @@ export default function Status() {
 }
 
 function AgentStatusCard(props: { agent: Agent; rangeMs: number }) {
-  const stats = useAsync(() => props.agent.id, (id) => api.get<AgentStats>(`/api/agents/${id}/stats`));
-  const history = useAsync(() => props.agent.id, (id) => api.get<{ data: StatusRow[] }>(`/api/agents/${id}/status-history?limit=500`).then((r) => r.data));
+  const stats = useAsync(() => props.agent.id, (id) => api.get<AgentStats>(apiPath`/api/agents/${id}/stats`));
+  const history = useAsync(() => props.agent.id, (id) => api.get<{ data: StatusRow[] }>(apiPath`/api/agents/${id}/status-history` + qs({ limit: 500 })).then((r) => r.data));
   let timer: ReturnType<typeof setTimeout> | undefined;
   const refresh = () => {
     clearTimeout(timer);

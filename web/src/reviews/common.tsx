@@ -1,6 +1,6 @@
 // What every review widget shares: sending the answer, its errors, and Ctrl/⌘+Enter to submit.
 import { createSignal, For, Show, type ParentProps, type Ref } from "solid-js";
-import { api, ApiError } from "../lib/api";
+import { api, ApiError, apiPath } from "../lib/api";
 import type { Message, Review } from "../lib/types";
 import { validateResponse } from "./validate";
 
@@ -30,7 +30,7 @@ export function useAnswer(props: WidgetProps) {
     setFormErrors([]);
     setBusy(true);
     try {
-      props.onAnswered(await api.post<Message>(`/api/messages/${props.message.id}/respond`, { response: checked.value }));
+      props.onAnswered(await api.post<Message>(apiPath`/api/messages/${props.message.id}/respond`, { response: checked.value }));
       return true;
     } catch (err) {
       if (err instanceof ApiError) {

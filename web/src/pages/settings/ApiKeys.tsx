@@ -3,7 +3,7 @@ import { createSignal, For, onMount, Show } from "solid-js";
 import { CopyField } from "../../components/CopyField";
 import { confirmDialog, Modal } from "../../components/Dialog";
 import { fieldErrors, TextField } from "../../components/Field";
-import { api, ApiError } from "../../lib/api";
+import { api, ApiError, apiPath } from "../../lib/api";
 import { agentById, agents, errorText, toast } from "../../lib/state";
 import { ago, now } from "../../lib/time";
 import type { ApiKey } from "../../lib/types";
@@ -55,7 +55,7 @@ export function ApiKeys() {
   const revoke = async (k: ApiKey) => {
     if (!(await confirmDialog({ title: `Revoke “${k.label}”?`, body: "Scripts using this key stop working at once, and its live connections close.", confirm: "Revoke key", danger: true }))) return;
     try {
-      await api.del(`/api/api-keys/${k.id}`);
+      await api.del(apiPath`/api/api-keys/${k.id}`);
       toast(`Revoked ${k.label}`, "success");
       await load();
     } catch (err) {
@@ -66,7 +66,7 @@ export function ApiKeys() {
   const rotate = async (k: ApiKey) => {
     if (!(await confirmDialog({ title: `Rotate “${k.label}”?`, body: "A new key replaces this one; the old key stops working at once.", confirm: "Rotate key" }))) return;
     try {
-      const r = await api.post<ApiKey>(`/api/api-keys/${k.id}/rotate`, {});
+      const r = await api.post<ApiKey>(apiPath`/api/api-keys/${k.id}/rotate`, {});
       setShown({ key: r.key!, label: r.label, rotated: true });
       await load();
     } catch (err) {

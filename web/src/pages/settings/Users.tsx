@@ -2,7 +2,7 @@
 import { createSignal, For, onMount, Show } from "solid-js";
 import { confirmDialog, Modal } from "../../components/Dialog";
 import { fieldErrors, TextField } from "../../components/Field";
-import { api, ApiError } from "../../lib/api";
+import { api, ApiError, apiPath } from "../../lib/api";
 import { errorText, me, toast } from "../../lib/state";
 import { fullDate } from "../../lib/time";
 import type { User } from "../../lib/types";
@@ -44,7 +44,7 @@ export function Users() {
 
   const setRole = async (u: User, role: string) => {
     try {
-      await api.patch(`/api/users/${u.id}`, { role });
+      await api.patch(apiPath`/api/users/${u.id}`, { role });
       await load();
     } catch (err) {
       toast(errorText(err), "error");
@@ -55,7 +55,7 @@ export function Users() {
   const remove = async (u: User) => {
     if (!(await confirmDialog({ title: `Remove ${u.displayName}?`, body: "Their agents, messages, keys and files are deleted too.", confirm: "Remove user", danger: true }))) return;
     try {
-      await api.del(`/api/users/${u.id}`);
+      await api.del(apiPath`/api/users/${u.id}`);
       await load();
     } catch (err) {
       toast(errorText(err), "error");
@@ -67,7 +67,7 @@ export function Users() {
     const password = String(new FormData(e.currentTarget as HTMLFormElement).get("password") ?? "");
     if (password.length < 8) return setResetError("At least 8 characters");
     try {
-      await api.patch(`/api/users/${resetting()!.id}`, { password });
+      await api.patch(apiPath`/api/users/${resetting()!.id}`, { password });
       toast("Password set; their sessions ended.", "success");
       setResetting(undefined);
     } catch (err) {
