@@ -227,7 +227,11 @@ describe("PDF preview", () => {
     await agent.upload("report.pdf", "application/pdf", onePagePdf(), "The report");
     const { page, problems } = await open(cookie);
     await page.goto(`/chat/${agent.id}`);
+    const served = page.waitForResponse((r) => /\/api\/files\/\w+\/view$/.test(r.url()));
     await page.getByRole("button", { name: "Preview PDF" }).click();
+    // The PDF document is sandboxed by its own response header (an iframe `sandbox` attribute would stop Chromium rendering it).
+    const servedHeaders = await (await served).allHeaders();
+    expect(servedHeaders["content-security-policy"]).toMatch(/^sandbox;/);
     const frame = page.locator("iframe.pdf-frame");
     await frame.waitFor();
     expect(await frame.getAttribute("title")).toBe("PDF report.pdf");
@@ -239,7 +243,7 @@ describe("PDF preview", () => {
       viewer = page.frames().some((f) => f.url().startsWith("chrome-extension://") && f.parentFrame() === pdfFrame);
       if (!viewer) await sleep(100);
     }
-    expect(pdfFrame!.url()).toMatch(/^blob:/);
+    expect(pdfFrame!.url()).toMatch(/\/api\/files\/\w+\/view$/);
     expect(viewer, `frames: ${page.frames().map((f) => f.url()).join(", ")}`).toBe(true);
     expect(page.frames().some((f) => f.url().startsWith("chrome-error:"))).toBe(false);
     expect(problems).toEqual([]);

@@ -144,21 +144,39 @@ export const fileRoutes = new Hono<AppEnv>()
     }
   })
   .get("/:id/download", doc("Download a file's bytes"), async (c) => {
-    const p = c.get("principal");
-    const row = await db(c.env.DB).query.attachments.findFirst({
-      where: and(eq(attachments.id, c.req.param("id")), eq(attachments.userId, p.userId)),
-    });
-    if (!row || !canUseAgent(p, row.channelId)) throw notFound("File");
-    const object = await c.env.FILES.get(row.r2Key);
-    if (!object) throw notFound("File");
-    return new Response(object.body, {
-      headers: {
-        "Content-Type": row.mimeType,
-        "Content-Length": String(row.size),
-        "Content-Disposition": `attachment; filename="${row.filename.replace(/[^\x20-\x7e]/g, "_")}"; filename*=UTF-8''${encodeURIComponent(row.filename)}`,
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "sandbox; default-src 'none'",
-        "Cache-Control": "private, max-age=3600",
-      },
-    });
+    const { row, object } = await ownFile(c);
+    return new Response(object.body, { headers: fileHeaders(row, "attachment", row.mimeType) });
+  })
+  // The PDF preview. A sandboxed iframe cannot show a PDF in Chromium, so the sandbox comes with the
+  // document instead: `Content-Security-Policy: sandbox` gives it an opaque origin, whatever frames it.
+  .get("/:id/view", doc("A PDF inline, sandboxed, for the preview frame (415 for other types)"), async (c) => {
+    const { row, object } = await ownFile(c);
+    if (row.mimeType !== "application/pdf") {
+      await object.body.cancel();
+      throw new ApiError(415, "Only PDFs are shown inline: download the file instead");
+    }
+    return new Response(object.body, { headers: fileHeaders(row, "inline", "application/pdf") });
   });
+
+/** The caller's file with its bytes; 404 when it is missing, someone else's or outside the key's scope. */
+async function ownFile(c: Context<AppEnv>) {
+  const p = c.get("principal");
+  const row = await db(c.env.DB).query.attachments.findFirst({
+    where: and(eq(attachments.id, c.req.param("id")!), eq(attachments.userId, p.userId)),
+  });
+  if (!row || !canUseAgent(p, row.channelId)) throw notFound("File");
+  const object = await c.env.FILES.get(row.r2Key);
+  if (!object) throw notFound("File");
+  return { row, object };
+}
+
+function fileHeaders(row: AttachmentRow, disposition: "attachment" | "inline", type: string) {
+  return {
+    "Content-Type": type,
+    "Content-Length": String(row.size),
+    "Content-Disposition": `${disposition}; filename="${row.filename.replace(/[^\x20-\x7e]/g, "_")}"; filename*=UTF-8''${encodeURIComponent(row.filename)}`,
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": `sandbox; default-src 'none'${disposition === "inline" ? "; frame-ancestors 'self'" : ""}`,
+    "Cache-Control": "private, max-age=3600",
+  };
+}

@@ -2,7 +2,7 @@
 // attachment in a sandboxed iframe when the person turned on "Inline HTML".
 import { createEffect, createSignal, For, lazy, Match, onCleanup, onMount, Show, Suspense, Switch } from "solid-js";
 import { useAsync } from "../lib/async";
-import { downloadUrl } from "../lib/api";
+import { apiPath, downloadUrl } from "../lib/api";
 import { fileIcon, fileKind } from "../lib/files";
 import { prefs } from "../lib/state";
 import { bytes } from "../lib/time";
@@ -51,24 +51,6 @@ export function DownloadCard(props: { file: Attachment; note?: string }) {
       <span class="sr-only">Download</span>
     </a>
   );
-}
-
-/**
- * Bytes fetched with the session cookie, as an object URL of the given type (the download route says
- * "attachment"). The type is pinned rather than taken from the response, so the URL is never a document
- * of another kind (HTML) whatever the bytes or their label.
- */
-function useBlobUrl(fileId: () => string, type: string) {
-  const url = useAsync(fileId, async (id) => {
-    const res = await fetch(downloadUrl(id));
-    if (!res.ok) throw new Error(`download failed: ${res.status}`);
-    return URL.createObjectURL(new Blob([await res.arrayBuffer()], { type }));
-  });
-  onCleanup(() => {
-    const u = url.value();
-    if (u) URL.revokeObjectURL(u);
-  });
-  return url.value;
 }
 
 function FilePreview(props: { file: Attachment; channelId: string; onSent?: ((m: Message) => void) | undefined }) {
@@ -171,22 +153,14 @@ function PdfPreview(props: { file: Attachment }) {
 }
 
 /**
- * The PDF in the browser's own viewer. This frame has no `sandbox` attribute on purpose: Chromium
- * refuses to render a PDF in any sandboxed iframe, whatever its tokens (tried: none, allow-scripts,
- * allow-same-origin, both, every token there is; crbug.com/413851), and shows an error page instead.
- * What the sandbox would guard against is covered otherwise: the blob is pinned to application/pdf,
- * so the frame is the PDF viewer or nothing, never agent HTML at the app's origin (HTML attachments
- * get InlineHtmlFrame's opaque-origin sandbox); the viewer itself runs apart from the page (in
- * Chromium an extension frame of its own origin), and the app's CSP allows only 'self' and blob:
- * frames. test/e2e/web-links.test.ts checks that the viewer renders.
+ * The PDF in the browser's own viewer, from `/api/files/:id/view`, which serves it with
+ * `Content-Security-Policy: sandbox`: the document is sandboxed (an opaque origin, no scripts of the
+ * page's) by its own header. The frame cannot carry a `sandbox` attribute: Chromium refuses to render
+ * a PDF in any sandboxed iframe, whatever its tokens (crbug.com/413851), and shows an error page.
+ * test/e2e/web-links.test.ts checks that the viewer renders.
  */
 function PdfFrame(props: { file: Attachment }) {
-  const url = useBlobUrl(() => props.file.id, "application/pdf");
-  return (
-    <Show when={url()} fallback={<p class="muted">Loading PDF…</p>}>
-      <iframe class="pdf-frame" src={url()} title={`PDF ${props.file.filename}`} />
-    </Show>
-  );
+  return <iframe class="pdf-frame" src={apiPath`/api/files/${props.file.id}/view`} title={`PDF ${props.file.filename}`} />;
 }
 
 const TEXT_LIMIT = 64 * 1024;
