@@ -17,8 +17,6 @@ export interface Env {
   GATEWAY_SHARDS: string;
   /** Webhook-delivery and status-history rows older than this many days are purged by the hourly clean-up (default 90). */
   HISTORY_RETENTION_DAYS: string;
-  /** Signs Socket.IO tickets; generated once and kept in D1 when unset. */
-  TICKET_SECRET?: string;
   /** The VAPID subject (a mailto: or https: URL push services may contact); default mailto:admin@localhost. */
   VAPID_SUBJECT?: string;
   /** The VAPID key pair, base64url (raw uncompressed P-256 point; private scalar d); generated once and kept in D1 when unset. */

@@ -1,12 +1,16 @@
 // The Socket.IO gateway inside workerd, at the protocol level: Engine.IO handshake on both
 // transports, CONNECT auth, subscribe with ack, events from the room, the heartbeat alarm, binary
-// refusal, and a shard that wakes from hibernation (a fresh instance over the same state) still
-// delivering to its sockets from their attachments alone.
+// refusal, a shard that wakes from hibernation (a fresh instance over the same state) still
+// delivering to its sockets from their attachments alone, and the bounds on sessions that never
+// send CONNECT (a deadline, and a cap per shard that evicts the oldest).
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Gateway } from "../../worker/gateway/Gateway";
+import { CONNECT_TIMEOUT_MS, MAX_AWAITING_CONNECT } from "../../worker/gateway/protocol";
+import type { SessionState } from "../../worker/gateway/session";
 import { agentWithKey, BASE, setupOwner, type Person } from "./helpers";
+import { alarmOf, connectSocket, shardOf, shardStub as stubOf } from "./socket-helpers";
 
 let owner: Person;
 let bot: Awaited<ReturnType<typeof agentWithKey>>;
@@ -16,37 +20,7 @@ beforeAll(async () => {
   bot = await agentWithKey(owner);
 });
 
-/** A raw Engine.IO WebSocket client that collects frames. */
-async function connectSocket() {
-  const res = await exports.default.fetch(new Request(`${BASE}/socket.io/?EIO=4&transport=websocket`, { headers: { Upgrade: "websocket" } }));
-  expect(res.status).toBe(101);
-  const ws = res.webSocket!;
-  const frames: string[] = [];
-  const waiters: (() => void)[] = [];
-  let closed: { code: number } | undefined;
-  ws.addEventListener("message", (e) => {
-    frames.push(typeof e.data === "string" ? e.data : "<binary>");
-    waiters.splice(0).forEach((w) => w());
-  });
-  ws.addEventListener("close", (e) => {
-    closed = { code: e.code };
-    waiters.splice(0).forEach((w) => w());
-  });
-  ws.accept();
-  const next = async (match: (f: string) => boolean, timeoutMs = 3000): Promise<string> => {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const i = frames.findIndex(match);
-      if (i >= 0) return frames.splice(i, 1)[0]!;
-      if (closed || Date.now() > until) throw new Error(`no matching frame; got ${JSON.stringify(frames)} closed=${JSON.stringify(closed)}`);
-      await Promise.race([new Promise<void>((r) => waiters.push(r)), new Promise((r) => setTimeout(r, 50))]);
-    }
-  };
-  const open = JSON.parse((await next((f) => f.startsWith("0"))).slice(1));
-  return { ws, open, next, frames, closed: () => closed };
-}
-
-const shardStub = (sid: string) => env.GATEWAY.get(env.GATEWAY.idFromName(`gw:${sid.split("-")[0]}`));
+const shardStub = (sid: string) => stubOf(shardOf(sid));
 
 describe("Socket.IO gateway", () => {
   it("opens a websocket session with the Engine.IO 4 handshake", async () => {
@@ -178,5 +152,96 @@ describe("Socket.IO gateway", () => {
     expect(await unknown.json()).toEqual({ code: 1, message: "Session ID unknown" });
     const close = await exports.default.fetch(`${url}&sid=${sid}`, { method: "POST", body: "1" });
     expect(close.status).toBe(200);
+  });
+});
+
+describe("sessions that never send CONNECT", () => {
+  /** Moves a shard's clock for its sessions without CONNECT: their deadline is now. */
+  const expireConnectDeadlines = (shard: string) =>
+    runInDurableObject(stubOf(shard), (_instance, state) => {
+      for (const ws of state.getWebSockets()) {
+        const session = ws.deserializeAttachment() as SessionState;
+        if (session.connectBy !== undefined) ws.serializeAttachment({ ...session, connectBy: Date.now() - 1 });
+      }
+    });
+
+  it("an idle handshake is closed by the shard's alarm at its CONNECT deadline; connected sockets stay", async () => {
+    const shard = "gw:30";
+    const t0 = Date.now();
+    const idle = await connectSocket(shard);
+    const alarm = await alarmOf(shard);
+    expect(alarm).not.toBeNull();
+    expect(alarm!).toBeLessThanOrEqual(t0 + CONNECT_TIMEOUT_MS + 1000); // the alarm covers the deadline
+
+    const agent = await connectSocket(shard);
+    expect(await agent.sioConnect({ apiKey: bot.apiKey })).toMatch(/^40\/ws/);
+    // A socket that leaves the namespace is an idle session again, with a new deadline.
+    const leaver = await connectSocket(shard);
+    expect(await leaver.sioConnect({ apiKey: bot.apiKey })).toMatch(/^40\/ws/);
+    leaver.ws.send("41/ws,");
+    leaver.ws.send("2"); // an Engine.IO ping: its pong comes once the DISCONNECT before it was handled
+    await leaver.next((f) => f === "3");
+
+    await expireConnectDeadlines(shard);
+    expect(await runDurableObjectAlarm(stubOf(shard))).toBe(true);
+    expect(await idle.whenClosed(1000)).toBeDefined();
+    expect(await leaver.whenClosed(1000)).toBeDefined();
+    expect(agent.closed()).toBeUndefined();
+    agent.ws.close();
+  });
+
+  it(`at ${MAX_AWAITING_CONNECT} per shard, a new handshake closes the oldest idle one (polling too), and a client still connects and gets events`, async () => {
+    const shard = "gw:31";
+    const url = `${BASE}/socket.io/?EIO=4&transport=polling`;
+    const pollingOpen = await stubOf(shard).fetch(new Request(url, { headers: { "x-nod-shard": shard } }));
+    const { sid } = JSON.parse((await pollingOpen.text()).slice(1)) as { sid: string };
+    const idle = [];
+    for (let i = 0; i < MAX_AWAITING_CONNECT; i++) idle.push(await connectSocket(shard));
+    // The polling session was the oldest: the last handshake closed it.
+    const gone = await stubOf(shard).fetch(new Request(`${url}&sid=${sid}`, { headers: { "x-nod-shard": shard } }));
+    expect(gone.status).toBe(400);
+    expect(await gone.json()).toEqual({ code: 1, message: "Session ID unknown" });
+    expect(idle.every((s) => !s.closed())).toBe(true);
+
+    // One more handshake, then a real client: each closes the oldest idle WebSocket, none refuses.
+    const late = await connectSocket(shard);
+    const client = await connectSocket(shard);
+    expect(await idle[0]!.whenClosed(1000)).toBeDefined();
+    expect(await idle[1]!.whenClosed(1000)).toBeDefined();
+    expect(idle.slice(2).every((s) => !s.closed())).toBe(true);
+    expect(late.closed()).toBeUndefined();
+
+    expect(await client.sioConnect({ apiKey: bot.apiKey })).toMatch(/^40\/ws/);
+    expect(await client.subscribe(bot.agent.id)).toEqual({ ok: true, channelId: bot.agent.id });
+    // Connected sessions do not count: more idle handshakes leave the client alone.
+    for (let i = 0; i < 4; i++) await connectSocket(shard);
+    const posted = await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "through the crowd" });
+    const frame = await client.next((f) => f.includes("message:created"));
+    expect(JSON.parse(frame.slice("42/ws,".length))[1]).toMatchObject({ id: posted.json.id, text: "through the crowd" });
+    expect(client.closed()).toBeUndefined();
+    for (const s of [...idle, late, client]) s.ws.close();
+  });
+
+  it("a polling session probes an upgrade with one WebSocket at a time, and its probe dies with it", async () => {
+    const shard = "gw:32";
+    const url = `${BASE}/socket.io/?EIO=4&transport=polling`;
+    const opened = await stubOf(shard).fetch(new Request(url, { headers: { "x-nod-shard": shard } }));
+    const { sid } = JSON.parse((await opened.text()).slice(1)) as { sid: string };
+    const probe = async () => {
+      const res = await stubOf(shard).fetch(new Request(`${BASE}/socket.io/?EIO=4&transport=websocket&sid=${sid}`, { headers: { Upgrade: "websocket", "x-nod-shard": shard } }));
+      expect(res.status).toBe(101);
+      const ws = res.webSocket!;
+      let closed = false;
+      ws.addEventListener("close", () => (closed = true));
+      ws.accept();
+      return { ws, closed: () => closed };
+    };
+    const probes = [await probe(), await probe(), await probe()];
+    const until = Date.now() + 1000;
+    while (!(probes[0]!.closed() && probes[1]!.closed()) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(probes.map((p) => p.closed())).toEqual([true, true, false]);
+    await stubOf(shard).fetch(new Request(`${url}&sid=${sid}`, { method: "POST", body: "1", headers: { "x-nod-shard": shard } }));
+    while (!probes[2]!.closed() && Date.now() < until + 1000) await new Promise((r) => setTimeout(r, 20));
+    expect(probes[2]!.closed()).toBe(true);
   });
 });

@@ -1,12 +1,14 @@
 // People authenticate with an HttpOnly session cookie. The cookie holds a random token; D1 keeps its
-// SHA-256, so logout and password changes end sessions at once.
+// SHA-256, so logout and password changes end sessions at once: in D1 for HTTP, and on every gateway
+// shard for the Socket.IO connections opened with the session's tickets.
 import { and, eq, gt, ne } from "drizzle-orm";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { db } from "../db/client";
 import { sessions, users } from "../db/schema";
-import type { AppEnv } from "../env";
+import type { AppEnv, Env } from "../env";
+import { revokeEverywhere } from "../gateway/revocation";
 import { ApiError } from "../lib/errors";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { nowIso } from "../lib/ids";
@@ -30,16 +32,32 @@ export async function startSession(c: Context<AppEnv>, userId: string) {
   });
 }
 
-export async function endSession(c: Context<AppEnv>) {
+/** The SHA-256 of this request's session token, as D1 keeps it (undefined without a cookie). */
+export async function sessionHashOf(c: Context<AppEnv>): Promise<string | undefined> {
   const token = getCookie(c, SESSION_COOKIE);
-  if (token) await db(c.env.DB).delete(sessions).where(eq(sessions.tokenHash, await sha256Hex(token)));
+  return token ? sha256Hex(token) : undefined;
+}
+
+export async function endSession(c: Context<AppEnv>) {
+  const hash = await sessionHashOf(c);
+  if (hash) {
+    await db(c.env.DB).delete(sessions).where(eq(sessions.tokenHash, hash));
+    await revokeEverywhere(c.env, { kind: "session", sessionHash: hash });
+  }
   deleteCookie(c, SESSION_COOKIE, { path: "/" });
 }
 
 /** Every session of the user but this request's (after a password change). */
 export async function endOtherSessions(c: Context<AppEnv>, userId: string) {
-  const current = await sha256Hex(getCookie(c, SESSION_COOKIE) ?? "");
+  const current = (await sessionHashOf(c)) ?? "";
   await db(c.env.DB).delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.tokenHash, current)));
+  await revokeEverywhere(c.env, { kind: "user-sessions", userId, except: current });
+}
+
+/** Every session of the user (an owner set a new password for them: they sign in again). */
+export async function endUserSessions(env: Env, userId: string) {
+  await db(env.DB).delete(sessions).where(eq(sessions.userId, userId));
+  await revokeEverywhere(env, { kind: "user-sessions", userId });
 }
 
 export const sessionAuth = createMiddleware<AppEnv>(async (c, next) => {

@@ -1,40 +1,57 @@
-// Socket.IO tickets: `<base64url payload>.<base64url HMAC>`, valid 60 s, signed with TICKET_SECRET or
-// with a secret generated on first use and kept in D1 (so local dev needs no configuration).
-import { eq } from "drizzle-orm";
-import { db } from "../db/client";
-import { settings } from "../db/schema";
+// Socket.IO tickets: what a signed-in browser presents in the CONNECT `{token}` (it cannot send its
+// HttpOnly cookie there). A ticket is a random token, valid 60 s and good for one CONNECT. D1 keeps
+// only its SHA-256, bound to the session that asked for it: the ticket dies with that session
+// (ON DELETE CASCADE), so a ticket issued before a logout never connects.
 import type { Env } from "../env";
-import { base64url, fromBase64url, hmacSha256, randomToken, timingSafeEqual } from "../lib/crypto";
+import { randomToken, sha256Hex } from "../lib/crypto";
 
 const TICKET_TTL_MS = 60_000;
+/** A recognisable prefix, as API keys have `hp_`: a ticket seen in a log is known for what it is. */
+const TICKET_PREFIX = "wst.";
 
-/** A server secret from the environment, or generated once and stored in the settings table. */
-export async function serverSecret(env: Env, name: string, configured?: string): Promise<string> {
-  if (configured) return configured;
-  const d = db(env.DB);
-  await d.insert(settings).values({ key: name, value: randomToken(32) }).onConflictDoNothing();
-  const row = await d.query.settings.findFirst({ where: eq(settings.key, name) });
-  return row!.value;
+/** What a spent ticket vouches for: the person, and the session the socket will be bound to. */
+export interface TicketHolder {
+  userId: string;
+  role: "owner" | "member";
+  sessionHash: string;
+  /** When the session expires (ms): the socket must not outlive it. */
+  sessionExpiresAt: number;
 }
 
-const ticketSecret = (env: Env) => serverSecret(env, "ticket_secret", env.TICKET_SECRET);
+const iso = (ms: number) => new Date(ms).toISOString();
 
-export async function issueTicket(env: Env, userId: string): Promise<string> {
-  const payload = base64url(new TextEncoder().encode(JSON.stringify({ uid: userId, exp: Date.now() + TICKET_TTL_MS })));
-  const signature = base64url(await hmacSha256(await ticketSecret(env), payload));
-  return `${payload}.${signature}`;
+/** A new ticket for a live session; undefined when the session ended meanwhile. */
+export async function issueTicket(env: Env, sessionHash: string): Promise<string | undefined> {
+  const ticket = `${TICKET_PREFIX}${randomToken(32)}`;
+  const now = Date.now();
+  const [, issued] = await env.DB.batch([
+    // Unused tickets are never looked at again after their minute: clear them as new ones come.
+    env.DB.prepare("DELETE FROM ws_tickets WHERE expires_at <= ?").bind(iso(now)),
+    // Only for a session that is still live; the user id is the session's own.
+    env.DB.prepare(
+      "INSERT INTO ws_tickets (token_hash, session_hash, user_id, expires_at) SELECT ?, token_hash, user_id, ? FROM sessions WHERE token_hash = ? AND expires_at > ?",
+    ).bind(await sha256Hex(ticket), iso(now + TICKET_TTL_MS), sessionHash, iso(now)),
+  ]);
+  return issued!.meta.changes === 1 ? ticket : undefined;
 }
 
-/** The user id a valid, unexpired ticket names. */
-export async function verifyTicket(env: Env, ticket: string): Promise<string | undefined> {
-  const [payload, signature] = ticket.split(".");
-  if (!payload || !signature) return undefined;
-  try {
-    const expected = await hmacSha256(await ticketSecret(env), payload);
-    if (!timingSafeEqual(expected, fromBase64url(signature))) return undefined;
-    const { uid, exp } = JSON.parse(new TextDecoder().decode(fromBase64url(payload))) as { uid: string; exp: number };
-    return typeof uid === "string" && exp > Date.now() ? uid : undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * Spends a ticket: one statement deletes it if it is unexpired and its session is live, so two
+ * CONNECTs with the same ticket cannot both succeed.
+ */
+export async function consumeTicket(env: Env, ticket: string): Promise<TicketHolder | undefined> {
+  if (!ticket.startsWith(TICKET_PREFIX)) return undefined;
+  const now = iso(Date.now());
+  const row = await env.DB.prepare(
+    `DELETE FROM ws_tickets
+      WHERE token_hash = ?1 AND expires_at > ?2
+        AND EXISTS (SELECT 1 FROM sessions s WHERE s.token_hash = ws_tickets.session_hash AND s.expires_at > ?2)
+      RETURNING user_id AS userId, session_hash AS sessionHash,
+        (SELECT role FROM users u WHERE u.id = ws_tickets.user_id) AS role,
+        (SELECT expires_at FROM sessions s WHERE s.token_hash = ws_tickets.session_hash) AS sessionExpiresAt`,
+  )
+    .bind(await sha256Hex(ticket), now)
+    .first<{ userId: string; sessionHash: string; role: "owner" | "member" | null; sessionExpiresAt: string | null }>();
+  if (!row?.role || !row.sessionExpiresAt) return undefined;
+  return { userId: row.userId, role: row.role, sessionHash: row.sessionHash, sessionExpiresAt: Date.parse(row.sessionExpiresAt) };
 }

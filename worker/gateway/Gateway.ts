@@ -7,18 +7,28 @@
 // and the clients reconnect, as Engine.IO intends.
 //
 // Events come from the channel rooms: a room calls `deliver()` once per shard, and the shard sends
-// the event to each of its sockets subscribed to the channel. One alarm per shard drives the
-// Engine.IO heartbeat (server ping every 25 s) and drops sessions that stopped answering.
+// the event to each of its sockets subscribed to the channel. Credentials are checked at CONNECT
+// only, so whatever ends one (a revoked key, an ended session, a deleted user) calls `revoke()` on
+// every shard. One alarm per shard drives the Engine.IO heartbeat (server ping every 25 s), drops
+// sessions that stopped answering or never sent CONNECT, and closes person sockets whose session
+// expired or is gone from D1.
+import { and, gt, inArray } from "drizzle-orm";
 import { DurableObject } from "cloudflare:workers";
+import { db } from "../db/client";
+import { sessions as sessionRows } from "../db/schema";
 import type { Env } from "../env";
+import { nowIso } from "../lib/ids";
+import { logError } from "../lib/log";
 import type { RoomEvent } from "../room/types";
-import { handlePacket, registerWithRoom } from "./namespace";
+import { AwaitingConnect } from "./awaiting";
+import { authenticate, handlePacket, registerWithRoom, type Authenticated } from "./namespace";
 import {
   decodeEngine,
   decodePolling,
   decodeSocket,
   engine,
   eventPacket,
+  MAX_AWAITING_CONNECT,
   MAX_PAYLOAD_BYTES,
   openPacket,
   PING_INTERVAL_MS,
@@ -26,6 +36,7 @@ import {
   pollingPayload,
   type EnginePacket,
 } from "./protocol";
+import { revocationMessage, revokes, type Revocation } from "./revocation";
 import { newSession, type SessionState } from "./session";
 import { newSid } from "./shards";
 
@@ -39,6 +50,8 @@ interface PollingSession {
    * once with a noop and new packets wait in the queue for the upgrade.
    */
   probed?: boolean;
+  /** The WebSocket probing an upgrade: one at a time, closed with the session. */
+  probe?: WebSocket;
 }
 
 /** Attachment of a WebSocket still probing its upgrade from polling. */
@@ -46,12 +59,36 @@ interface ProbeAttachment {
   probing: string;
 }
 
+/** How to reach a session, whatever its transport. Sending to a closed one is a no-op. */
+interface Transport {
+  send(frame: string): void;
+  close(): void;
+}
+
+interface LiveSession extends Transport {
+  state: SessionState;
+}
+
+/** Session hashes per D1 query in the sweep (D1 binds at most 100 parameters). */
+const SWEEP_CHUNK = 90;
+
 const engineError = (code: number, message: string) => Response.json({ code, message }, { status: 400 });
 
 export class Gateway extends DurableObject<Env> {
   private readonly polling = new Map<string, PollingSession>();
   /** The frame each socket is handling now; the next one waits for it. */
   private readonly socketTurns = new WeakMap<WebSocket, Promise<unknown>>();
+  /** Sessions without a CONNECT; undefined until first needed (rebuilt from attachments after hibernation). */
+  private awaiting?: AwaitingConnect;
+  /**
+   * One list per CONNECT being authenticated: revocations that arrive while it awaits D1. The socket
+   * is not yet marked with its credential, so `revoke()` cannot find it; the CONNECT checks its list.
+   */
+  private readonly authenticating = new Set<Revocation[]>();
+  /** The scheduled alarm as this instance last saw it (undefined: not read yet; null: none). */
+  private alarmAt?: number | null;
+  /** When the next heartbeat ping is due (undefined after a restart: due now). */
+  private nextPingAt?: number;
 
   // ---- HTTP: handshake, polling, upgrade ------------------------------------------------------
 
@@ -75,9 +112,12 @@ export class Gateway extends DurableObject<Env> {
   }
 
   private async openPolling(shard: string): Promise<Response> {
+    const awaiting = this.awaitingConnect();
     const state = newSession(newSid(shard), shard);
-    this.polling.set(state.sid, { state, queue: [] });
-    await this.ensureHeartbeat();
+    const session: PollingSession = { state, queue: [] };
+    this.polling.set(state.sid, session);
+    awaiting.admit(state.sid, () => this.closePolling(session));
+    await this.scheduleAlarm(state.connectBy!);
     return text(pollingPayload([openPacket(state.sid, ["websocket"])]));
   }
 
@@ -103,10 +143,17 @@ export class Gateway extends DurableObject<Env> {
       return engineError(3, "Payload too large");
     }
     session.state.lastSeen = Date.now();
+    const transport = this.pollingTransport(session);
     for (const packet of decodePolling(body)) {
-      await this.onEnginePacket(session.state, packet, (frame) => this.queue(session, frame), () => this.closePolling(session));
+      if (this.polling.get(session.state.sid) !== session) break; // closed meanwhile (evicted, revoked)
+      await this.onEnginePacket(session.state, packet, transport);
+      await this.track(session.state, transport);
     }
     return text("ok");
+  }
+
+  private pollingTransport(session: PollingSession): Transport {
+    return { send: (frame) => this.queue(session, frame), close: () => this.closePolling(session) };
   }
 
   private queue(session: PollingSession, frame: string) {
@@ -116,17 +163,37 @@ export class Gateway extends DurableObject<Env> {
 
   private closePolling(session: PollingSession) {
     this.polling.delete(session.state.sid);
-    session.flush?.(pollingPayload([engine("close")]));
+    this.awaiting?.delete(session.state.sid);
+    closeQuietly(session.probe);
+    session.flush?.(pollingPayload([...session.queue.splice(0), engine("close")]));
   }
 
   private async openWebSocket(shard: string): Promise<Response> {
+    const awaiting = this.awaitingConnect();
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     const state = newSession(newSid(shard), shard);
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment(state);
     server.send(openPacket(state.sid, []));
-    await this.ensureHeartbeat();
+    awaiting.admit(state.sid, this.socketTransport(server, state.sid).close);
+    await this.scheduleAlarm(state.connectBy!);
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  private socketTransport(ws: WebSocket, sid: string): Transport {
+    return {
+      send: (frame) => {
+        try {
+          ws.send(frame);
+        } catch {
+          // closed meanwhile (revoked, evicted, or gone): nothing left to tell it
+        }
+      },
+      close: () => {
+        this.awaiting?.delete(sid);
+        closeQuietly(ws);
+      },
+    };
   }
 
   /** A polling session probes a WebSocket: "2probe" → "3probe", then "5" moves it over. */
@@ -136,6 +203,8 @@ export class Gateway extends DurableObject<Env> {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment({ probing: sid } satisfies ProbeAttachment);
+    closeQuietly(session.probe); // a session probes with one socket at a time
+    session.probe = server;
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -159,8 +228,16 @@ export class Gateway extends DurableObject<Env> {
     if ("probing" in attachment) return this.onProbeFrame(ws, attachment.probing, message);
     const state = attachment;
     state.lastSeen = Date.now();
-    const changed = await this.onEnginePacket(state, decodeEngine(message), (frame) => ws.send(frame), () => ws.close(1000, "closed"));
-    if (changed !== false) ws.serializeAttachment(state);
+    const transport = this.socketTransport(ws, state.sid);
+    const changed = await this.onEnginePacket(state, decodeEngine(message), transport);
+    if (changed !== false) {
+      try {
+        ws.serializeAttachment(state);
+      } catch {
+        return; // closed while the packet was handled
+      }
+    }
+    await this.track(state, transport);
   }
 
   private onProbeFrame(ws: WebSocket, sid: string, frame: string) {
@@ -178,14 +255,18 @@ export class Gateway extends DurableObject<Env> {
     } else if (packet.type === "upgrade") {
       // The session now lives on the socket: its state becomes the attachment, queued packets follow.
       this.polling.delete(sid);
+      delete session.probe;
       session.state.lastSeen = Date.now();
       ws.serializeAttachment(session.state);
+      this.awaiting?.moved(sid, this.socketTransport(ws, sid).close);
       session.flush?.(pollingPayload([engine("noop")]));
       for (const queued of session.queue.splice(0)) ws.send(queued);
     }
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    const attachment = ws.deserializeAttachment() as SessionState | ProbeAttachment | null;
+    if (attachment && !("probing" in attachment)) this.awaiting?.delete(attachment.sid);
     try {
       ws.close(code === 1005 || code === 1006 ? 1000 : code, "bye");
     } catch {
@@ -198,7 +279,7 @@ export class Gateway extends DurableObject<Env> {
   // ---- Engine.IO and Socket.IO packets, whatever the transport --------------------------------
 
   /** Returns whether the session state changed (false: nothing to persist). */
-  private async onEnginePacket(state: SessionState, packet: EnginePacket, send: (frame: string) => void, close: () => void): Promise<boolean> {
+  private async onEnginePacket(state: SessionState, packet: EnginePacket, { send, close }: Transport): Promise<boolean> {
     switch (packet.type) {
       case "pong":
         return true; // lastSeen moved
@@ -211,7 +292,10 @@ export class Gateway extends DurableObject<Env> {
       case "message":
         try {
           const socketPacket = decodeSocket(String(packet.data));
-          return await handlePacket(this.env, state, socketPacket, send, { joined: (channelId) => registerWithRoom(this.env, channelId, state.shard) });
+          return await handlePacket(this.env, state, socketPacket, send, {
+            authenticate: (auth) => this.authenticate(auth),
+            joined: (channelId) => registerWithRoom(this.env, channelId, state.shard),
+          });
         } catch (err) {
           send(eventPacket("error", { message: err instanceof Error ? err.message : "bad packet" }));
           close();
@@ -220,6 +304,27 @@ export class Gateway extends DurableObject<Env> {
       default:
         return false;
     }
+  }
+
+  /** A CONNECT's credential, unless a revocation covering it arrived while D1 was asked. */
+  private async authenticate(auth: unknown): Promise<Authenticated | undefined> {
+    const revokedMeanwhile: Revocation[] = [];
+    this.authenticating.add(revokedMeanwhile);
+    try {
+      const who = await authenticate(this.env, auth);
+      return who && !revokedMeanwhile.some((r) => revokes(r, who)) ? who : undefined;
+    } finally {
+      this.authenticating.delete(revokedMeanwhile);
+    }
+  }
+
+  /** After a packet: the session joins or leaves the CONNECT-deadline list, and the alarm covers its deadlines. */
+  private async track(state: SessionState, transport: Transport) {
+    const awaiting = this.awaitingConnect();
+    if (state.connectBy === undefined) awaiting.delete(state.sid);
+    else if (!awaiting.has(state.sid)) awaiting.admit(state.sid, transport.close); // DISCONNECT: no socket again
+    const due = Math.min(state.connectBy ?? Infinity, state.session?.expiresAt ?? Infinity);
+    if (due < Infinity) await this.scheduleAlarm(due);
   }
 
   // ---- events from rooms, revocation, heartbeat ----------------------------------------------
@@ -239,45 +344,127 @@ export class Gateway extends DurableObject<Env> {
 
   /** Disconnects every socket authenticated with this API key (it was revoked or rotated). */
   async dropKey(keyId: string): Promise<number> {
-    let dropped = 0;
-    for (const { state, send, close } of this.sessions()) {
-      if (state.principal?.keyId !== keyId) continue;
-      send(eventPacket("error", { message: "API key revoked" }));
-      close();
-      dropped++;
-    }
-    return dropped;
+    return this.revoke({ kind: "key", keyId });
   }
 
-  /** Every live session with its transport's send and close. */
-  private *sessions(): Generator<{ state: SessionState; send: (frame: string) => void; close: () => void }> {
+  /** Closes this shard's sockets that hold the revoked credential; returns how many. */
+  async revoke(revocation: Revocation): Promise<number> {
+    for (const pending of this.authenticating) pending.push(revocation);
+    let closed = 0;
+    for (const session of this.sessions()) {
+      if (!revokes(revocation, session.state)) continue;
+      this.end(session, revocationMessage(revocation));
+      closed++;
+    }
+    return closed;
+  }
+
+  /**
+   * Tells the client why and closes the transport. Its reconnection then presents the same
+   * credential and is refused, or (after a demotion) a fresh ticket and gets the new role.
+   */
+  private end(session: Transport, message: string) {
+    session.send(eventPacket("error", { message }));
+    session.close();
+  }
+
+  /** Every live session with its transport. */
+  private *sessions(): Generator<LiveSession> {
     for (const ws of this.ctx.getWebSockets()) {
       const state = ws.deserializeAttachment() as SessionState | ProbeAttachment | null;
       if (!state || "probing" in state) continue;
-      yield { state, send: (frame) => ws.send(frame), close: () => ws.close(1000, "closed") };
+      yield { state, ...this.socketTransport(ws, state.sid) };
     }
     for (const session of this.polling.values()) {
-      yield { state: session.state, send: (frame) => this.queue(session, frame), close: () => this.closePolling(session) };
+      yield { state: session.state, ...this.pollingTransport(session) };
     }
   }
 
-  private async ensureHeartbeat() {
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + PING_INTERVAL_MS);
+  /** The sessions without a CONNECT, oldest first; after hibernation, read back from the attachments. */
+  private awaitingConnect(): AwaitingConnect {
+    if (this.awaiting) return this.awaiting;
+    const awaiting = new AwaitingConnect(MAX_AWAITING_CONNECT);
+    const waiting = [...this.sessions()].filter((s) => s.state.connectBy !== undefined);
+    waiting.sort((a, b) => a.state.connectBy! - b.state.connectBy!);
+    for (const s of waiting) awaiting.admit(s.state.sid, s.close);
+    return (this.awaiting = awaiting);
   }
 
-  /** The heartbeat: ping everyone, drop whoever missed the last ping's deadline. */
+  /** Makes sure the alarm fires by `at` (rounded up to the second, so nearby deadlines share one). */
+  private async scheduleAlarm(at: number) {
+    const when = Math.ceil(at / 1000) * 1000;
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt !== null && this.alarmAt <= when) return;
+    this.alarmAt = when;
+    await this.ctx.storage.setAlarm(when);
+  }
+
+  /**
+   * The heartbeat and the deadlines: ping everyone every 25 s, drop whoever missed the last ping's
+   * deadline, close sessions that never sent CONNECT in time and person sockets whose session
+   * expired; then sleep until the next of these.
+   */
   override async alarm(): Promise<void> {
-    const deadline = Date.now() - PING_INTERVAL_MS - PING_TIMEOUT_MS;
+    this.alarmAt = null;
+    const now = Date.now();
+    const ping = (this.nextPingAt ?? 0) <= now;
+    if (ping) this.nextPingAt = now + PING_INTERVAL_MS;
+    const silentSince = now - PING_INTERVAL_MS - PING_TIMEOUT_MS;
+    const people: LiveSession[] = [];
+    let next = Infinity;
     let alive = 0;
-    for (const { state, send, close } of this.sessions()) {
-      if (state.lastSeen < deadline) {
-        close();
+    for (const session of this.sessions()) {
+      const { state } = session;
+      if (state.lastSeen < silentSince || (state.connectBy ?? Infinity) <= now) {
+        session.close();
         continue;
       }
-      send(engine("ping"));
+      if (state.session && state.session.expiresAt <= now) {
+        this.end(session, "session expired");
+        continue;
+      }
       alive++;
+      if (ping) session.send(engine("ping"));
+      if (state.session) people.push(session);
+      next = Math.min(next, state.connectBy ?? Infinity, state.session?.expiresAt ?? Infinity);
     }
-    if (alive > 0) await this.ctx.storage.setAlarm(Date.now() + PING_INTERVAL_MS);
+    // Probes whose polling session is gone (closed, or lost with a restart) have nothing to upgrade.
+    for (const ws of this.ctx.getWebSockets()) {
+      const attachment = ws.deserializeAttachment() as SessionState | ProbeAttachment | null;
+      if (attachment && "probing" in attachment && !this.polling.has(attachment.probing)) closeQuietly(ws);
+    }
+    if (ping && people.length) await this.closeEndedSessions(people);
+    if (alive > 0) await this.scheduleAlarm(Math.min(next, this.nextPingAt!));
+  }
+
+  /**
+   * Closes person sockets whose session D1 no longer holds as live: a safety net, once per
+   * heartbeat, for a revocation that never reached this shard (revokeEverywhere logs those).
+   */
+  private async closeEndedSessions(people: LiveSession[]) {
+    const hashes = [...new Set(people.map((p) => p.state.session!.hash))];
+    const live = new Set<string>();
+    try {
+      for (let i = 0; i < hashes.length; i += SWEEP_CHUNK) {
+        const rows = await db(this.env.DB)
+          .select({ hash: sessionRows.tokenHash })
+          .from(sessionRows)
+          .where(and(inArray(sessionRows.tokenHash, hashes.slice(i, i + SWEEP_CHUNK)), gt(sessionRows.expiresAt, nowIso())));
+        for (const row of rows) live.add(row.hash);
+      }
+    } catch (err) {
+      logError("gateway: checking the sessions of person sockets failed", err);
+      return;
+    }
+    for (const person of people) if (!live.has(person.state.session!.hash)) this.end(person, "session ended");
+  }
+}
+
+function closeQuietly(ws: WebSocket | undefined) {
+  try {
+    ws?.close(1000, "closed");
+  } catch {
+    // already closed
   }
 }
 

@@ -1,16 +1,14 @@
 // The /ws namespace: what a connected client may say (seed 001) and what it is answered.
 // Transport-free: the gateway hands in the session state and a `send`, and persists the state after.
-import { eq } from "drizzle-orm";
 import { principalForKey } from "../auth/api-key";
-import { verifyTicket } from "../auth/tickets";
+import { consumeTicket } from "../auth/tickets";
 import { db } from "../db/client";
-import { users } from "../db/schema";
 import type { Env, Principal } from "../env";
 import { randomToken } from "../lib/crypto";
 import { roomOf } from "../room";
 import { ownAgent } from "../services/agents";
 import { listMessages } from "../services/messages";
-import { eventPacket, NAMESPACE, PacketType, socketPacket, type SocketPacket } from "./protocol";
+import { CONNECT_TIMEOUT_MS, eventPacket, NAMESPACE, PacketType, socketPacket, type SocketPacket } from "./protocol";
 import type { SessionState } from "./session";
 
 type Send = (frame: string) => void;
@@ -18,16 +16,24 @@ type Send = (frame: string) => void;
 /** Replayed `message:created` events per subscribe, at most. */
 const REPLAY_LIMIT = 100;
 
-async function authenticate(env: Env, auth: unknown): Promise<Pick<SessionState, "principal" | "audience"> | undefined> {
+/** Who a CONNECT's `auth` names: an agent by its API key, or a person by a ws-ticket (spent here). */
+export type Authenticated = Pick<SessionState, "principal" | "audience" | "session">;
+
+export async function authenticate(env: Env, auth: unknown): Promise<Authenticated | undefined> {
   const { apiKey, token } = (auth ?? {}) as { apiKey?: unknown; token?: unknown };
   if (typeof apiKey === "string") {
     const principal = await principalForKey(env, apiKey);
     return principal && { principal, audience: "agent" };
   }
   if (typeof token === "string") {
-    const userId = await verifyTicket(env, token);
-    const user = userId ? await db(env.DB).query.users.findFirst({ where: eq(users.id, userId) }) : undefined;
-    return user && { principal: { userId: user.id, role: user.role, agentIds: null }, audience: "person" };
+    const holder = await consumeTicket(env, token);
+    return (
+      holder && {
+        principal: { userId: holder.userId, role: holder.role, agentIds: null },
+        audience: "person",
+        session: { hash: holder.sessionHash, expiresAt: holder.sessionExpiresAt },
+      }
+    );
   }
   return undefined;
 }
@@ -41,6 +47,8 @@ function subscription(arg: unknown): { channelId: string; after?: number } | und
 }
 
 export interface NamespaceHooks {
+  /** Checks a CONNECT's credential (the gateway's, which also watches for revocations meanwhile). */
+  authenticate(auth: unknown): Promise<Authenticated | undefined>;
   /** The first socket of this shard on a channel: the room must start sending it events. */
   joined(channelId: string): Promise<void>;
 }
@@ -56,19 +64,24 @@ export async function handlePacket(env: Env, state: SessionState, packet: Socket
   }
   switch (packet.type) {
     case PacketType.CONNECT: {
-      const who = await authenticate(env, packet.data);
+      const who = await hooks.authenticate(packet.data);
       if (!who) {
         send(socketPacket({ type: PacketType.CONNECT_ERROR, data: { message: "unauthorized" } }));
         return false;
       }
+      delete state.session; // a second CONNECT replaces the first credential entirely
+      delete state.connectBy;
       Object.assign(state, who, { socketId: randomToken(15), channels: [] });
       send(socketPacket({ type: PacketType.CONNECT, data: { sid: state.socketId } }));
       return true;
     }
     case PacketType.DISCONNECT:
+      // The Engine.IO session stays open without a socket: it has a CONNECT deadline again.
       delete state.socketId;
       delete state.principal;
+      delete state.session;
       state.channels = [];
+      state.connectBy = Date.now() + CONNECT_TIMEOUT_MS;
       return true;
     case PacketType.EVENT:
       if (!state.socketId || !state.principal) return false;

@@ -11,6 +11,17 @@ export const NAMESPACE = "/ws";
 export const PING_INTERVAL_MS = 25_000;
 export const PING_TIMEOUT_MS = 20_000;
 export const MAX_PAYLOAD_BYTES = 1_000_000;
+/**
+ * An Engine.IO session must complete its Socket.IO CONNECT within this long, or it is closed.
+ * Clients send CONNECT as soon as the handshake is done (the web app first fetches a ws-ticket), so
+ * 20 s is generous; socket.io's own `connectTimeout` is 45 s. Checked by the shard's alarm, to the second.
+ */
+export const CONNECT_TIMEOUT_MS = 20_000;
+/**
+ * Sessions without a CONNECT that one shard holds at most. A new handshake beyond it closes the
+ * oldest of them instead of being refused, so idle handshakes cannot lock real clients out.
+ */
+export const MAX_AWAITING_CONNECT = 64;
 
 /** One Engine.IO packet as text (engine.io-parser calls back synchronously for strings). */
 export function engine(type: EngineType, data?: string): string {

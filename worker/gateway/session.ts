@@ -1,6 +1,7 @@
 // What the gateway knows about one Engine.IO session. For a WebSocket it is the socket's attachment
 // (so hibernation loses nothing); for a polling session it lives in memory until it upgrades.
 import type { Principal } from "../env";
+import { CONNECT_TIMEOUT_MS } from "./protocol";
 
 export interface SessionState {
   /** Engine.IO session id; its prefix names the gateway shard (see shards.ts). */
@@ -11,8 +12,18 @@ export interface SessionState {
   principal?: Principal;
   /** A person (ws-ticket) sees masked password answers; an agent (API key) sees everything. */
   audience?: "agent" | "person";
+  /**
+   * A person's socket: the session its ws-ticket was issued to (SHA-256, as D1 keeps it) and when
+   * that session expires (ms). The socket ends with the session.
+   */
+  session?: { hash: string; expiresAt: number };
   channels: string[];
   lastSeen: number;
+  /** Set while no Socket.IO CONNECT succeeded: when the gateway gives up on the session (ms). */
+  connectBy?: number;
 }
 
-export const newSession = (sid: string, shard: string): SessionState => ({ sid, shard, channels: [], lastSeen: Date.now() });
+export const newSession = (sid: string, shard: string): SessionState => {
+  const now = Date.now();
+  return { sid, shard, channels: [], lastSeen: now, connectBy: now + CONNECT_TIMEOUT_MS };
+};

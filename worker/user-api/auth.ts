@@ -2,7 +2,7 @@
 import { count, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "../auth/login-limit";
-import { endOtherSessions, endSession, sessionAuth, startSession } from "../auth/session";
+import { endOtherSessions, endSession, sessionAuth, sessionHashOf, startSession } from "../auth/session";
 import { issueTicket } from "../auth/tickets";
 import { db } from "../db/client";
 import { users } from "../db/schema";
@@ -68,6 +68,8 @@ export const authRoutes = new Hono<AppEnv>()
     await endOtherSessions(c, userId);
     return c.json({ ok: true });
   })
-  .post("/ws-ticket", doc("A 60-second ticket for the Socket.IO CONNECT `{token}`"), sessionAuth, async (c) => {
-    return c.json({ ticket: await issueTicket(c.env, c.get("principal").userId) });
+  .post("/ws-ticket", doc("A ticket for one Socket.IO CONNECT `{token}` within 60 s, bound to this session"), sessionAuth, async (c) => {
+    const ticket = await issueTicket(c.env, (await sessionHashOf(c))!);
+    if (!ticket) throw new ApiError(401, "Not signed in"); // the session ended since sessionAuth looked
+    return c.json({ ticket });
   });

@@ -3,7 +3,8 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ApiError } from "../lib/errors";
 import { csrf } from "hono/csrf";
-import { sessionAuth } from "../auth/session";
+import { getCookie } from "hono/cookie";
+import { SESSION_COOKIE, sessionAuth } from "../auth/session";
 import type { AppEnv } from "../env";
 import { fileRoutes } from "../files/routes";
 import { userAgentRoutes } from "./agents";
@@ -14,8 +15,13 @@ import { preferenceRoutes } from "./preferences";
 import { pushRoutes } from "./push";
 import { userRoutes } from "./users";
 
-/** Cookie-authenticated form-like posts (no JSON body) must come from our own origin. */
+/**
+ * Cookie-authenticated form-like posts (no JSON body) must come from our own origin. A request
+ * without the session cookie has no authority for another site to borrow: it goes on to the auth
+ * check (401) or to a route that takes JSON only (login, setup), which a cross-site form cannot send.
+ */
 const sameOrigin: MiddlewareHandler = async (c, next) => {
+  if (getCookie(c, SESSION_COOKIE) === undefined) return next();
   try {
     await csrf()(c, next);
   } catch (err) {

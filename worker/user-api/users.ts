@@ -1,18 +1,24 @@
 // Owner-only user management.
-import { count, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { db } from "../db/client";
-import { attachments, sessions, users } from "../db/schema";
+import { attachments, users } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../lib/errors";
 import { hashPassword } from "../lib/crypto";
 import { newId, nowIso } from "../lib/ids";
 import { doc, jsonBody } from "../lib/validate";
 import { createUserBody, updateUserBody } from "../schemas/account";
-import { ownerOnly } from "../auth/session";
+import { endUserSessions, ownerOnly } from "../auth/session";
+import { revokeEverywhere } from "../gateway/revocation";
 import { deleteObjects } from "../files/r2";
 
 type UserRow = typeof users.$inferSelect;
+
+/** Nod always keeps at least one owner: the condition under which an owner may stop being one. */
+const MORE_THAN_ONE_OWNER = "(SELECT count(*) FROM users WHERE role = 'owner') > 1";
+
+const lastOwner = () => new ApiError(400, "The last owner cannot be removed or made a member");
 
 export const userDto = (u: UserRow) => ({ id: u.id, email: u.email, displayName: u.displayName, role: u.role, createdAt: u.createdAt });
 
@@ -37,31 +43,39 @@ export const userRoutes = new Hono<AppEnv>()
     const d = db(c.env.DB);
     const user = await d.query.users.findFirst({ where: eq(users.id, c.req.param("id")) });
     if (!user) throw notFound("User");
-    if (body.role === "member" && user.role === "owner") await keepAnOwner(d);
+    const demoted = body.role === "member" && user.role === "owner";
+    if (demoted) {
+      // Checked and written in one statement: two owners demoting each other at once leave one.
+      const result = await c.env.DB.prepare(`UPDATE users SET role = 'member' WHERE id = ? AND (role = 'member' OR ${MORE_THAN_ONE_OWNER})`).bind(user.id).run();
+      if (result.meta.changes === 0) throw lastOwner();
+    }
     const changes: Partial<UserRow> = {
       ...(body.displayName ? { displayName: body.displayName } : {}),
-      ...(body.role ? { role: body.role } : {}),
+      ...(body.role && !demoted ? { role: body.role } : {}),
       ...(body.password ? { passwordHash: await hashPassword(body.password) } : {}),
     };
-    await d.update(users).set(changes).where(eq(users.id, user.id));
-    if (body.password) await d.delete(sessions).where(eq(sessions.userId, user.id));
-    return c.json(userDto({ ...user, ...changes }));
+    if (Object.keys(changes).length) await d.update(users).set(changes).where(eq(users.id, user.id));
+    // A new password ends their sessions; a demotion closes their sockets, which hold the role they
+    // connected with (HTTP reads the role on every request, so their session itself stays).
+    if (body.password) await endUserSessions(c.env, user.id);
+    else if (demoted) await revokeEverywhere(c.env, { kind: "user-sessions", userId: user.id });
+    return c.json(userDto({ ...user, ...changes, ...(body.role ? { role: body.role } : {}) }));
   })
   .delete("/:id", doc("Delete a user and everything they own (owner only)"), async (c) => {
     const d = db(c.env.DB);
     const user = await d.query.users.findFirst({ where: eq(users.id, c.req.param("id")) });
     if (!user) throw notFound("User");
     if (user.id === c.get("principal").userId) throw new ApiError(400, "You cannot delete yourself");
-    if (user.role === "owner") await keepAnOwner(d);
     // Their agents, messages and records cascade in D1; the file bytes in R2 go too.
     const files = await d.select({ key: attachments.r2Key }).from(attachments).where(eq(attachments.userId, user.id));
-    await d.delete(users).where(eq(users.id, user.id));
+    // Checked and written in one statement, as for a demotion.
+    const result = await c.env.DB.prepare(`DELETE FROM users WHERE id = ? AND (role = 'member' OR ${MORE_THAN_ONE_OWNER})`).bind(user.id).run();
+    if (result.meta.changes === 0) {
+      if (!(await d.query.users.findFirst({ where: eq(users.id, user.id) }))) throw notFound("User"); // deleted meanwhile
+      throw lastOwner();
+    }
+    // Their sockets go too: the web app's (sessions) and their agents' (API keys).
+    await revokeEverywhere(c.env, { kind: "user", userId: user.id });
     await deleteObjects(c.env.FILES, files.map((f) => f.key));
     return c.json({ id: user.id, deleted: true });
   });
-
-/** Nod always keeps at least one owner. */
-async function keepAnOwner(d: ReturnType<typeof db>) {
-  const [row] = await d.select({ n: count() }).from(users).where(eq(users.role, "owner"));
-  if ((row?.n ?? 0) <= 1) throw new ApiError(400, "The last owner cannot be removed or made a member");
-}
