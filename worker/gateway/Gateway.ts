@@ -12,9 +12,10 @@
 // every shard. One alarm per shard drives the Engine.IO heartbeat (server ping every 25 s), drops
 // sessions that stopped answering or never sent CONNECT, and closes person sockets whose session
 // expired or is gone from D1.
-import { and, gt, inArray } from "drizzle-orm";
+import { and, gt } from "drizzle-orm";
 import { DurableObject } from "cloudflare:workers";
 import { db } from "../db/client";
+import { inList } from "../db/lists";
 import { sessions as sessionRows } from "../db/schema";
 import type { Env } from "../env";
 import { nowIso } from "../lib/ids";
@@ -68,9 +69,6 @@ interface Transport {
 interface LiveSession extends Transport {
   state: SessionState;
 }
-
-/** Session hashes per D1 query in the sweep (D1 binds at most 100 parameters). */
-const SWEEP_CHUNK = 90;
 
 const engineError = (code: number, message: string) => Response.json({ code, message }, { status: 400 });
 
@@ -443,15 +441,13 @@ export class Gateway extends DurableObject<Env> {
    */
   private async closeEndedSessions(people: LiveSession[]) {
     const hashes = [...new Set(people.map((p) => p.state.session!.hash))];
-    const live = new Set<string>();
+    let live: Set<string>;
     try {
-      for (let i = 0; i < hashes.length; i += SWEEP_CHUNK) {
-        const rows = await db(this.env.DB)
-          .select({ hash: sessionRows.tokenHash })
-          .from(sessionRows)
-          .where(and(inArray(sessionRows.tokenHash, hashes.slice(i, i + SWEEP_CHUNK)), gt(sessionRows.expiresAt, nowIso())));
-        for (const row of rows) live.add(row.hash);
-      }
+      const rows = await db(this.env.DB)
+        .select({ hash: sessionRows.tokenHash })
+        .from(sessionRows)
+        .where(and(inList(sessionRows.tokenHash, hashes), gt(sessionRows.expiresAt, nowIso())));
+      live = new Set(rows.map((row) => row.hash));
     } catch (err) {
       logError("gateway: checking the sessions of person sockets failed", err);
       return;
