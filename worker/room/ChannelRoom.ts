@@ -21,7 +21,7 @@ import type { FieldError } from "../lib/errors";
 import { zodErrors } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
 import { responseSchema } from "../schemas/review";
-import { attachmentsQuery, findMessage, messageDto, withAttachments, type MessageDto, type MessageRow } from "../services/messages";
+import { attachmentsQuery, findMessage, messageDto, reviewStatusOf, withAttachments, type MessageDto, type MessageRow } from "../services/messages";
 import type { AgentRow } from "../services/agents";
 import type { EncodedWait, NewMessage, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
 import { Deliveries, deliveryKey } from "./deliveries";
@@ -360,6 +360,5 @@ export class ChannelRoom extends DurableObject<Env> {
 
 const encodeWait = (result: WaitResult): EncodedWait => ({ status: result.status, body: JSON.stringify(result) });
 
-function isDue(row: MessageRow): boolean {
-  return row.reviewStatus === "pending" && row.reviewExpiresAt !== null && Date.parse(row.reviewExpiresAt) <= Date.now();
-}
+/** A review still pending in D1 whose expiry has passed (its settle is due). */
+const isDue = (row: MessageRow) => row.reviewStatus === "pending" && reviewStatusOf(row) === "expired";

@@ -109,7 +109,7 @@ export interface ListOptions {
 }
 
 /** Which reviews a status filter means, due ones counted as expired (see reviewStatusOf). */
-function reviewFilter(status: NonNullable<ListOptions["reviewStatus"]>): SQL {
+export function reviewFilter(status: NonNullable<ListOptions["reviewStatus"]>): SQL {
   const now = nowIso();
   if (status === "any") return isNotNull(messages.reviewStatus);
   if (status === "pending") return and(eq(messages.reviewStatus, "pending"), gt(messages.reviewExpiresAt, now))!;

@@ -1,5 +1,5 @@
 // A person's agents: settings, webhook secret, stats, status history and read markers.
-import { and, count, desc, eq, max, sql } from "drizzle-orm";
+import { and, count, desc, eq, max, sql, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { db } from "../db/client";
 import { agents, agentStatusHistory, channelReads, messages } from "../db/schema";
@@ -10,6 +10,7 @@ import { roomOf } from "../room";
 import { createAgentBody, markReadBody, updateAgentBody } from "../schemas/agent";
 import { z } from "zod";
 import { createAgent, newWebhookSecret, ownAgent, ownerAgentDto, updateAgent } from "../services/agents";
+import { reviewFilter } from "../services/messages";
 
 export const userAgentRoutes = new Hono<AppEnv>()
   .get("/", doc("The person's agents with unread counts"), async (c) => {
@@ -52,15 +53,15 @@ export const userAgentRoutes = new Hono<AppEnv>()
   .get("/:id/stats", doc("Message counts: sent, answered, expired, pending, webhook failures"), async (c) => {
     const d = db(c.env.DB);
     const agent = await ownAgent(d, c.get("principal"), c.req.param("id"));
-    const n = (cond: ReturnType<typeof sql>) => sql<number>`coalesce(sum(case when ${cond} then 1 else 0 end), 0)`;
+    const n = (cond: SQL) => sql<number>`coalesce(sum(case when ${cond} then 1 else 0 end), 0)`;
     const [row] = await d
       .select({
         sent: n(sql`${messages.senderType} = 'agent'`),
         received: n(sql`${messages.senderType} = 'user'`),
         reviews: n(sql`${messages.reviewStatus} is not null`),
-        pending: n(sql`${messages.reviewStatus} = 'pending'`),
-        answered: n(sql`${messages.reviewStatus} = 'completed'`),
-        expired: n(sql`${messages.reviewStatus} = 'expired'`),
+        pending: n(reviewFilter("pending")),
+        answered: n(reviewFilter("completed")),
+        expired: n(reviewFilter("expired")),
         webhookFailures: n(sql`${messages.deliveryStatus} = 'webhook_failed'`),
       })
       .from(messages)
