@@ -1,41 +1,36 @@
-// Login attempts are limited per account and per address: after too many failures in a window the
-// login answers 429 with Retry-After, even with the right password, until the window ends.
-import { eq, inArray, sql } from "drizzle-orm";
+// Sign-in throttling, per (account, address) and per address, in fixed 15-minute windows kept in D1.
+//
+// An attempt is reserved atomically *before* the password is hashed: one batch bumps both counters and
+// returns them, so 60 concurrent guesses cost at most the limit in password checks. A success gives
+// its reservation back. Failures from other addresses never lock an account: whoever holds the right
+// password still signs in from their own address, the owner included.
+import { and, eq, gt, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { db } from "../db/client";
 import { rateLimits } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
 
-const WINDOW_MS = 15 * 60_000;
-const MAX_PER_ACCOUNT = 10;
+export const LOGIN_WINDOW_MS = 15 * 60_000;
+const MAX_PER_ACCOUNT_AND_ADDRESS = 10;
 const MAX_PER_ADDRESS = 50;
 
-function keysOf(c: Context<AppEnv>, email: string) {
-  const address = c.req.header("cf-connecting-ip") ?? c.req.header("x-real-ip") ?? "local";
-  return [
-    { key: `login:account:${email}`, max: MAX_PER_ACCOUNT },
-    { key: `login:address:${address}`, max: MAX_PER_ADDRESS },
-  ];
+/** The caller's address: Cloudflare always sets cf-connecting-ip in production. */
+const addressOf = (c: Context<AppEnv>) => c.req.header("cf-connecting-ip") ?? c.req.header("x-real-ip") ?? "local";
+
+function countersOf(c: Context<AppEnv>, email: string) {
+  const address = addressOf(c);
+  return {
+    pair: { key: `login:pair:${address}:${email}`, max: MAX_PER_ACCOUNT_AND_ADDRESS },
+    address: { key: `login:address:${address}`, max: MAX_PER_ADDRESS },
+  };
 }
 
-/** 429 when either counter is full. */
-export async function assertLoginAllowed(c: Context<AppEnv>, email: string) {
-  const limits = keysOf(c, email);
-  const now = Date.now();
-  const rows = await db(c.env.DB).select().from(rateLimits).where(inArray(rateLimits.key, limits.map((l) => l.key)));
-  for (const { key, max } of limits) {
-    const row = rows.find((r) => r.key === key);
-    if (row && row.windowStart + WINDOW_MS > now && row.count >= max) {
-      const retryAfter = Math.ceil((row.windowStart + WINDOW_MS - now) / 1000);
-      throw new ApiError(429, "Too many failed sign-ins: try again later", [], { "Retry-After": String(retryAfter) });
-    }
-  }
-}
-
-export async function recordLoginFailure(c: Context<AppEnv>, email: string) {
-  const now = Date.now();
+/** Counts one attempt on both counters (a window that ended starts over) and answers 429 past either limit. */
+export async function reserveLoginAttempt(c: Context<AppEnv>, email: string): Promise<void> {
   const d = db(c.env.DB);
+  const now = Date.now();
+  const windowOver = sql`${rateLimits.windowStart} + ${LOGIN_WINDOW_MS} <= ${now}`;
   const bump = (key: string) =>
     d
       .insert(rateLimits)
@@ -43,16 +38,29 @@ export async function recordLoginFailure(c: Context<AppEnv>, email: string) {
       .onConflictDoUpdate({
         target: rateLimits.key,
         set: {
-          // A window that has ended starts over.
-          count: sql`CASE WHEN ${rateLimits.windowStart} + ${WINDOW_MS} <= ${now} THEN 1 ELSE ${rateLimits.count} + 1 END`,
-          windowStart: sql`CASE WHEN ${rateLimits.windowStart} + ${WINDOW_MS} <= ${now} THEN ${now} ELSE ${rateLimits.windowStart} END`,
+          count: sql`CASE WHEN ${windowOver} THEN 1 ELSE ${rateLimits.count} + 1 END`,
+          windowStart: sql`CASE WHEN ${windowOver} THEN ${now} ELSE ${rateLimits.windowStart} END`,
         },
-      });
-  const [account, address] = keysOf(c, email);
-  await d.batch([bump(account!.key), bump(address!.key)]);
+      })
+      .returning({ count: rateLimits.count, windowStart: rateLimits.windowStart });
+  const { pair, address } = countersOf(c, email);
+  const [[pairRow], [addressRow]] = await d.batch([bump(pair.key), bump(address.key)]);
+  const over = [
+    { row: pairRow, max: pair.max },
+    { row: addressRow, max: address.max },
+  ].filter(({ row, max }) => row && row.count > max);
+  if (over.length) {
+    const until = Math.max(...over.map(({ row }) => row!.windowStart + LOGIN_WINDOW_MS));
+    throw new ApiError(429, "Too many sign-in attempts from here: try again later", [], { "Retry-After": String(Math.ceil((until - now) / 1000)) });
+  }
 }
 
-/** A successful sign-in clears the account's counter. */
-export async function clearLoginFailures(c: Context<AppEnv>, email: string) {
-  await db(c.env.DB).delete(rateLimits).where(eq(rateLimits.key, `login:account:${email}`));
+/** A successful sign-in gives its attempt back: the pair starts over, the address counts one less. */
+export async function releaseLoginAttempt(c: Context<AppEnv>, email: string): Promise<void> {
+  const d = db(c.env.DB);
+  const { pair, address } = countersOf(c, email);
+  await d.batch([
+    d.delete(rateLimits).where(eq(rateLimits.key, pair.key)),
+    d.update(rateLimits).set({ count: sql`${rateLimits.count} - 1` }).where(and(eq(rateLimits.key, address.key), gt(rateLimits.count, 0))),
+  ]);
 }

@@ -1,7 +1,7 @@
 // First run, sign-in and the session: the routes a person uses before and around everything else.
 import { count, eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "../auth/login-limit";
+import { releaseLoginAttempt, reserveLoginAttempt } from "../auth/login-limit";
 import { endOtherSessions, endSession, sessionAuth, sessionHashOf, startSession } from "../auth/session";
 import { issueTicket } from "../auth/tickets";
 import { db } from "../db/client";
@@ -37,14 +37,11 @@ export const authRoutes = new Hono<AppEnv>()
   })
   .post("/login", doc("Sign in: sets the session cookie"), jsonBody(loginBody), async (c) => {
     const { email, password } = c.req.valid("json");
-    await assertLoginAllowed(c, email);
+    await reserveLoginAttempt(c, email); // before the hash: the limit bounds password checks, not failures
     const user = await db(c.env.DB).query.users.findFirst({ where: eq(users.email, email) });
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok) {
-      await recordLoginFailure(c, email);
-      throw new ApiError(401, "Wrong email or password");
-    }
-    await clearLoginFailures(c, email);
+    if (!user || !ok) throw new ApiError(401, "Wrong email or password");
+    await releaseLoginAttempt(c, email);
     await startSession(c, user.id);
     return c.json(userDto(user));
   })
