@@ -20,19 +20,20 @@ export interface TicketHolder {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** A new ticket for a live session; undefined when the session ended meanwhile. */
+/**
+ * A new ticket for a live session; undefined when the session ended meanwhile. (Tickets nobody used
+ * are removed by the hourly clean-up, maintenance/expired-sign-ins.ts.)
+ */
 export async function issueTicket(env: Env, sessionHash: string): Promise<string | undefined> {
   const ticket = `${TICKET_PREFIX}${randomToken(32)}`;
   const now = Date.now();
-  const [, issued] = await env.DB.batch([
-    // Unused tickets are never looked at again after their minute: clear them as new ones come.
-    env.DB.prepare("DELETE FROM ws_tickets WHERE expires_at <= ?").bind(iso(now)),
-    // Only for a session that is still live; the user id is the session's own.
-    env.DB.prepare(
-      "INSERT INTO ws_tickets (token_hash, session_hash, user_id, expires_at) SELECT ?, token_hash, user_id, ? FROM sessions WHERE token_hash = ? AND expires_at > ?",
-    ).bind(await sha256Hex(ticket), iso(now + TICKET_TTL_MS), sessionHash, iso(now)),
-  ]);
-  return issued!.meta.changes === 1 ? ticket : undefined;
+  // Only for a session that is still live; the user id is the session's own.
+  const issued = await env.DB.prepare(
+    "INSERT INTO ws_tickets (token_hash, session_hash, user_id, expires_at) SELECT ?, token_hash, user_id, ? FROM sessions WHERE token_hash = ? AND expires_at > ?",
+  )
+    .bind(await sha256Hex(ticket), iso(now + TICKET_TTL_MS), sessionHash, iso(now))
+    .run();
+  return issued.meta.changes === 1 ? ticket : undefined;
 }
 
 /**
