@@ -21,6 +21,7 @@ export async function startFreshServer() {
   execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { stdio: "pipe", env: { ...process.env, CI: "true" } });
   const worker = await unstable_startWorker({
     config: "wrangler.toml",
+    entrypoint: "test/d1-limits/entry.ts", // production's D1 limits, as in global-setup.ts
     bindings: { ALLOW_LOOPBACK_WEBHOOKS: { type: "plain_text", value: "true" } },
     dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, logLevel: "warn" },
   });

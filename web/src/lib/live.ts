@@ -1,5 +1,5 @@
 // Live updates over Socket.IO. socket.io-client loads after sign-in (its own chunk); each (re)connect
-// gets a fresh 60-second ticket, subscribes to every agent, and asks for what it missed by seq.
+// gets a fresh single-use ticket, subscribes to every agent, and asks for what it missed by seq.
 import type { Socket } from "socket.io-client";
 import { api } from "./api";
 import { emit } from "./bus";
@@ -50,10 +50,11 @@ export function startLive(): Promise<void> {
   starting = import("socket.io-client").then(({ io }) => {
     socket = io("/ws", {
       path: "/socket.io/",
-      // A function, so every reconnection asks for a fresh ticket.
+      // A function, so every reconnection asks for a fresh ticket (single-use, bound to this session).
+      // A 401 means the session ended (signed out elsewhere, password changed): the app shows sign-in.
       auth: (cb) => {
         api
-          .post<{ ticket: string }>("/api/auth/ws-ticket", {}, { quiet401: true })
+          .post<{ ticket: string }>("/api/auth/ws-ticket", {})
           .then(({ ticket }) => cb({ token: ticket }))
           .catch(() => cb({}));
       },
