@@ -1,6 +1,8 @@
 // One run of the hourly clean-up, and the bounded batches every purge deletes in: each statement
 // touches at most BATCH rows, so time and memory stay small however large the backlog, and no batch
 // starts after the run's deadline; what is left waits for the next run.
+import { inArray, type SQL } from "drizzle-orm";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import type { Env } from "../env";
 
@@ -45,4 +47,12 @@ export async function drain(run: MaintenanceRun, deleteBatch: () => Promise<numb
       return total;
     }
   }
+}
+
+/** Deletes every row of `table` that `where` matches, BATCH rows a statement (through `drain`), by its key column. */
+export function purgeRows(run: MaintenanceRun, table: SQLiteTable, key: SQLiteColumn, where: SQL): Promise<number> {
+  return drain(run, async () => {
+    const batch = run.db.select({ key }).from(table).where(where).limit(BATCH);
+    return (await run.db.delete(table).where(inArray(key, batch)).returning({ key })).length;
+  });
 }
