@@ -1,3 +1,4 @@
+import type { Role } from "../contract/enums";
 import type { ChannelRoom } from "./room/ChannelRoom";
 import type { Gateway } from "./gateway/Gateway";
 
@@ -27,7 +28,7 @@ export interface Env {
 /** Who is calling: a person through the session cookie, or an agent through an API key. */
 export interface Principal {
   userId: string;
-  role: "owner" | "member";
+  role: Role;
   /** Set for API-key callers. */
   keyId?: string;
   /** null: every agent of the user; otherwise the agent ids the key is scoped to. */

@@ -2,10 +2,13 @@
 // report status, and follow a channel live over Socket.IO. It needs nothing but `fetch` at run time: the
 // request types come from the server's own zod schemas through type-only imports, which compile away.
 import type { z } from "zod";
-import type { AGENT_STATUSES, statusPingBody } from "../../worker/schemas/agent";
-import type { DELIVERY_STATUSES, MESSAGE_STATUSES, postMessageBody } from "../../worker/schemas/message";
-import type { AttachmentDto, MessageDto, ReviewDto } from "../../worker/schemas/dto";
-import type { FORM_FIELD_TYPES, reviewRequest } from "../../worker/schemas/review";
+import type { AgentDto, ListDto, MessageDto, PageDto, ReviewDto, StoredFileDto, WaitDto } from "../../contract/dto";
+import type { AgentStatus, DeliveryStatus } from "../../contract/enums";
+import type { statusPingBody } from "../../worker/schemas/agent";
+import type { postMessageBody } from "../../worker/schemas/message";
+import type { reviewRequest } from "../../worker/schemas/review";
+
+export type { AgentStatus, DeliveryStatus, FormFieldType, MessageStatus } from "../../contract/enums";
 
 // ---- request types (from the server's zod schemas) ---------------------------------------------
 
@@ -15,10 +18,6 @@ type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T ex
 /** A review to ask for: `{type, payload, expiresInSeconds?, expiresAt?, callback?}`, one of the five types. */
 export type ReviewRequest = DeepReadonly<z.input<typeof reviewRequest>>;
 export type ReviewType = ReviewRequest["type"];
-export type FormFieldType = (typeof FORM_FIELD_TYPES)[number];
-export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
-export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
 type MessageBody = DeepReadonly<Omit<z.input<typeof postMessageBody>, "review">>;
 /** `POST /api/v1/messages`: text, status, metadata, attachmentIds, webhookUrl, clientId, and maybe a review. */
@@ -68,30 +67,13 @@ export type AnswerOf<R> = R extends { type: "approval"; payload: { options: infe
         ? TextAnswer
         : FreeformAnswer;
 
-// ---- what the server answers (API.md "Message": the server's own DTO types; Agent checked by a test) ----
+// ---- what the server answers (the server's own DTO types, from contract/dto.ts) -------------------------
 
-export type Attachment = AttachmentDto;
-export interface StoredFile extends Attachment {
-  channelId: string;
-  createdAt: string;
-}
+export type { AttachmentDto as Attachment, StoredFileDto as StoredFile } from "../../contract/dto";
 /** The server's review, with the answer typed by the review asked. */
 export type Review<Answer = Record<string, unknown>> = Omit<ReviewDto, "response"> & { response: Answer | null };
 export type Message<Answer = Record<string, unknown>> = Omit<MessageDto, "review"> & { review: Review<Answer> | null };
-export interface Agent {
-  id: string;
-  name: string;
-  description: string | null;
-  avatarUrl: string | null;
-  webhookUrl: string | null;
-  status: string;
-  statusMessage: string | null;
-  statusSince: string | null;
-  lastActiveAt: string | null;
-  /** Messages older than this many days are deleted by the server's hourly clean-up; null: kept forever. */
-  retentionDays: number | null;
-  createdAt: string;
-}
+export type Agent = AgentDto;
 
 // ---- errors -------------------------------------------------------------------------------------
 
@@ -280,24 +262,24 @@ export class NodClient {
     for (;;) {
       options.signal?.throwIfAborted();
       const result = await this.retrying(
-        () => this.request<{ status: "completed" | "expired" | "timeout"; message?: Message<Answer> }>("GET", path, { query, ...(options.signal ? { signal: options.signal } : {}) }),
+        () => this.request<WaitDto<Message<Answer>>>("GET", path, { query, ...(options.signal ? { signal: options.signal } : {}) }),
         options.signal,
       );
-      if (result.status === "completed") return { response: result.message!.review!.response as Answer, message: result.message! };
+      if (result.status === "completed") return { response: result.message.review!.response as Answer, message: result.message };
       if (result.status === "expired") throw new ReviewExpiredError(result.message as Message);
       // "timeout" (or "pending", as some servers say): nobody answered yet, poll again.
     }
   }
 
   /** Stores a file in the channel; attach it with `send({attachmentIds: [file.id]})` or `ask`. */
-  upload(file: Blob | ArrayBuffer | Uint8Array | string, options: { filename: string; mimeType?: string; channelId?: string; signal?: AbortSignal }): Promise<StoredFile> {
+  upload(file: Blob | ArrayBuffer | Uint8Array | string, options: { filename: string; mimeType?: string; channelId?: string; signal?: AbortSignal }): Promise<StoredFileDto> {
     const type = options.mimeType ?? (file instanceof Blob && file.type ? file.type : "application/octet-stream");
     const blob = file instanceof Blob && !options.mimeType ? file : new Blob([file as ArrayBuffer], { type }) /* any of the four is a valid blob part */;
     const form = new FormData();
     form.append("file", blob, options.filename);
     const channelId = this.channel(options.channelId);
     if (channelId) form.append("channelId", channelId);
-    return this.request<StoredFile>("POST", "/api/v1/files/store", { form, ...(options.signal ? { signal: options.signal } : {}) });
+    return this.request<StoredFileDto>("POST", "/api/v1/files/store", { form, ...(options.signal ? { signal: options.signal } : {}) });
   }
 
   /** Reports the agent's status (the heartbeat); returns the agent. */
@@ -308,12 +290,12 @@ export class NodClient {
 
   /** The channels (agents) this key can use. */
   async channels(): Promise<Agent[]> {
-    return (await this.request<{ data: Agent[] }>("GET", "/api/v1/agents")).data;
+    return (await this.request<ListDto<Agent>>("GET", "/api/v1/agents")).data;
   }
 
   /** Reviews still waiting for an answer, newest first (this channel, or every channel of the key). */
   async pending(channelId?: string): Promise<Message[]> {
-    return (await this.request<{ data: Message[] }>("GET", "/api/v1/reviews/pending", { query: { channel: this.channel(channelId) } })).data;
+    return (await this.request<PageDto<Message>>("GET", "/api/v1/reviews/pending", { query: { channel: this.channel(channelId) } })).data;
   }
 
   /**

@@ -15,7 +15,7 @@ import {
   type TextAnswer,
 } from "../../client/src/index";
 import type { agentDto } from "../../worker/services/agents";
-import type { MessageDto } from "../../worker/services/messages";
+import type { MessageDto } from "../../contract/dto";
 import { browser, sleep } from "./api-helpers";
 import { agentWithKey, BASE, setupOwner, type Person } from "./helpers";
 

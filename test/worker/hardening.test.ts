@@ -3,7 +3,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { LIMITS } from "../../worker/schemas/limits";
+import { LIMITS } from "../../contract/limits";
 import { roomOf } from "../../worker/room";
 import { agentWithKey, approval, call, setupOwner, type Person } from "./helpers";
 import { browser, expectError, form, raw, sleep, textFile, type Bot } from "./api-helpers";

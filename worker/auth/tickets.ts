@@ -2,6 +2,7 @@
 // HttpOnly cookie there). A ticket is a random token, valid 60 s and good for one CONNECT. D1 keeps
 // only its SHA-256, bound to the session that asked for it: the ticket dies with that session
 // (ON DELETE CASCADE), so a ticket issued before a logout never connects.
+import type { Role } from "../../contract/enums";
 import type { Env } from "../env";
 import { randomToken, sha256Hex } from "../lib/crypto";
 
@@ -12,7 +13,7 @@ const TICKET_PREFIX = "wst.";
 /** What a spent ticket vouches for: the person, and the session the socket will be bound to. */
 export interface TicketHolder {
   userId: string;
-  role: "owner" | "member";
+  role: Role;
   sessionHash: string;
   /** When the session expires (ms): the socket must not outlive it. */
   sessionExpiresAt: number;
@@ -52,7 +53,7 @@ export async function consumeTicket(env: Env, ticket: string): Promise<TicketHol
         (SELECT expires_at FROM sessions s WHERE s.token_hash = ws_tickets.session_hash) AS sessionExpiresAt`,
   )
     .bind(await sha256Hex(ticket), now)
-    .first<{ userId: string; sessionHash: string; role: "owner" | "member" | null; sessionExpiresAt: string | null }>();
+    .first<{ userId: string; sessionHash: string; role: Role | null; sessionExpiresAt: string | null }>();
   if (!row?.role || !row.sessionExpiresAt) return undefined;
   return { userId: row.userId, role: row.role, sessionHash: row.sessionHash, sessionExpiresAt: Date.parse(row.sessionExpiresAt) };
 }

@@ -2,12 +2,13 @@
 // Times are ISO-8601 UTC strings (they sort as text); JSON columns hold validated zod output.
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { AGENT_STATUSES, DELIVERY_STATUSES, MESSAGE_STATUSES, REVIEW_STATUSES, REVIEW_TYPES, ROLES, SENDER_TYPES } from "../../contract/enums";
 
 export const users = sqliteTable("users", {
   id: text("id").primaryKey(),
   email: text("email").notNull().unique(),
   displayName: text("display_name").notNull(),
-  role: text("role", { enum: ["owner", "member"] }).notNull(),
+  role: text("role", { enum: ROLES }).notNull(),
   passwordHash: text("password_hash").notNull(),
   preferences: text("preferences", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
   createdAt: text("created_at").notNull(),
@@ -60,7 +61,7 @@ export const agents = sqliteTable(
     avatarUrl: text("avatar_url"),
     webhookUrl: text("webhook_url"),
     webhookSecret: text("webhook_secret").notNull(),
-    status: text("status", { enum: ["active", "busy", "error", "offline"] }).notNull().default("offline"),
+    status: text("status", { enum: AGENT_STATUSES }).notNull().default("offline"),
     statusMessage: text("status_message"),
     statusSince: text("status_since"),
     lastActiveAt: text("last_active_at"),
@@ -79,21 +80,17 @@ export const messages = sqliteTable(
     // Denormalised owner so the cross-agent inbox is one index scan.
     userId: text("user_id").notNull(),
     seq: integer("seq").notNull(),
-    senderType: text("sender_type", { enum: ["agent", "user"] }).notNull(),
+    senderType: text("sender_type", { enum: SENDER_TYPES }).notNull(),
     senderId: text("sender_id").notNull(),
     text: text("text"),
-    status: text("status", { enum: ["info", "success", "warning", "error"] }),
+    status: text("status", { enum: MESSAGE_STATUSES }),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>(),
     webhookUrl: text("webhook_url"),
-    deliveryStatus: text("delivery_status", {
-      enum: ["sent", "webhook_delivered", "webhook_failed", "agent_received"],
-    })
-      .notNull()
-      .default("sent"),
+    deliveryStatus: text("delivery_status", { enum: DELIVERY_STATUSES }).notNull().default("sent"),
     idempotencyKey: text("idempotency_key"),
     // The review, when there is one: its searchable parts are columns of their own.
-    reviewType: text("review_type", { enum: ["approval", "selection", "form", "text-input", "freeform"] }),
-    reviewStatus: text("review_status", { enum: ["pending", "completed", "expired"] }),
+    reviewType: text("review_type", { enum: REVIEW_TYPES }),
+    reviewStatus: text("review_status", { enum: REVIEW_STATUSES }),
     reviewExpiresAt: text("review_expires_at"),
     reviewCompletedAt: text("review_completed_at"),
     reviewPayload: text("review_payload", { mode: "json" }).$type<Record<string, unknown>>(),
@@ -143,7 +140,7 @@ export const agentStatusHistory = sqliteTable(
   {
     id: text("id").primaryKey(),
     agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
-    status: text("status", { enum: ["active", "busy", "error", "offline"] }).notNull(),
+    status: text("status", { enum: AGENT_STATUSES }).notNull(),
     message: text("message"),
     createdAt: text("created_at").notNull(),
   },

@@ -10,13 +10,15 @@ import { ApiError, invalid, notFound } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
 import { doc, parseWith } from "../lib/validate";
 import { roomOf, unwrap } from "../room";
-import { MESSAGE_STATUSES, messageText } from "../schemas/message";
+import type { StoredFileDto } from "../../contract/dto";
+import { MESSAGE_STATUSES } from "../../contract/enums";
+import { messageText } from "../schemas/message";
 import { canUseAgent, resolveChannel } from "../services/agents";
 import { attachmentDto, type AttachmentRow } from "../services/messages";
 import { deleteObjects } from "./r2";
 import { inList } from "../db/lists";
 import { maxUploadBytes, uploadBodyLimit, uploadTooLarge } from "../lib/body-limit";
-import { LIMITS } from "../schemas/limits";
+import { LIMITS } from "../../contract/limits";
 
 const storeForm = z.object({ file: z.any().describe("the file"), channelId: z.string().optional() });
 const uploadForm = z.object({
@@ -114,7 +116,7 @@ export const fileRoutes = new Hono<AppEnv>()
     if (files.length !== 1) throw invalid([{ path: "file", message: "exactly one file is required" }]);
     const agent = await resolveChannel(d, p, field(form, "channelId"));
     const [row] = await storeFiles(c, d, p, agent.id, checkedFiles(c, files));
-    return c.json({ ...attachmentDto(row!), channelId: agent.id, createdAt: row!.createdAt }, 201);
+    return c.json({ ...attachmentDto(row!), channelId: agent.id, createdAt: row!.createdAt } satisfies StoredFileDto, 201);
   })
   .post("/upload", doc("Upload files as a message", { responses: { 201: "The message carrying the files" }, multipart: uploadForm }), multipartOnly, uploadBodyLimit, async (c) => {
     const form = await readForm(c);

@@ -6,7 +6,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env";
 import { ApiError } from "./errors";
-import { LIMITS } from "../schemas/limits";
+import { LIMITS } from "../../contract/limits";
 
 /** Room for multipart boundaries and the form's small text fields around the files. */
 export const MULTIPART_OVERHEAD = 64 * 1024;

@@ -3,10 +3,11 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { MessageDto } from "../services/messages";
+import type { MessageDto, PageDto, WaitDto } from "../../contract/dto";
 import { statusPingBody } from "../schemas/agent";
 import { idSchema, listMessagesQuery, messageText, postMessageBody } from "../schemas/message";
-import { reviewRequest, type ReviewType } from "../schemas/review";
+import type { ReviewType } from "../../contract/enums";
+import { reviewRequest } from "../schemas/review";
 import type { CallApi } from "./server";
 
 /** The longest single wait: MCP clients give up on tool calls that take much longer. */
@@ -174,12 +175,14 @@ export function registerTools(server: McpServer, call: CallApi) {
       annotations: { readOnlyHint: true },
     },
     ({ messageId, channelId, timeoutSeconds }) =>
-      api<{ status: "completed" | "expired" | "timeout"; message?: MessageDto }>(
+      api<WaitDto>(
         call,
         "GET",
         `/api/v1/reviews/${encodeURIComponent(messageId)}/wait${query({ channel: channelId, timeout: timeoutSeconds * 1000 })}`,
         undefined,
-        ({ status, message: m }) => {
+        (result) => {
+          const { status } = result;
+          const m: MessageDto | undefined = "message" in result ? result.message : undefined;
           if (status === "completed") return { status, messageId, reviewType: m?.review?.type, response: m?.review?.response, completedAt: m?.review?.completedAt };
           if (status === "expired") return { status, messageId, reviewType: m?.review?.type, expiresAt: m?.review?.expiresAt };
           return { status, messageId, next: "No answer yet: call wait_for_review again with the same messageId." };
@@ -200,7 +203,7 @@ export function registerTools(server: McpServer, call: CallApi) {
       annotations: { readOnlyHint: true },
     },
     ({ channelId, limit, cursor }) =>
-      api<{ data: MessageDto[]; nextCursor: string | null }>(
+      api<PageDto<MessageDto>>(
         call,
         "GET",
         `/api/v1/reviews/pending${query({ channel: channelId, limit, cursor })}`,

@@ -7,7 +7,7 @@ import { eq } from "drizzle-orm";
 import { db } from "../db/client";
 import { agents, pushSubscriptions } from "../db/schema";
 import type { Env } from "../env";
-import type { MessageDto } from "../services/messages";
+import type { MessageDto } from "../../contract/dto";
 import { refuseWebhookUrl, webhookPolicy } from "../webhooks/ssrf";
 import { vapid } from "./vapid";
 import { logError } from "../lib/log";

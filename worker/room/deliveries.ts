@@ -10,7 +10,7 @@ import type { Db } from "../db/client";
 import { agents, messages, webhookDeliveries } from "../db/schema";
 import type { Env } from "../env";
 import { newId, nowIso } from "../lib/ids";
-import type { DeliveryStatus } from "../schemas/message";
+import type { DeliveryStatus } from "../../contract/enums";
 import { findMessage, withAttachments } from "../services/messages";
 import { MAX_ATTEMPTS, RETRY_BACKOFF_SECONDS, sendWebhook, webhookPayload, webhookTarget, type WebhookEventName } from "../webhooks/deliver";
 import { webhookPolicy } from "../webhooks/ssrf";

@@ -7,11 +7,12 @@ import type { Db } from "../db/client";
 import { agents, attachments, messages } from "../db/schema";
 import type { FieldError } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
-import { messageDto, withAttachments, type AttachmentRow, type Audience, type MessageDto, type MessageRow } from "../services/messages";
+import type { MessageDto } from "../../contract/dto";
+import { messageDto, withAttachments, type AttachmentRow, type Audience, type MessageRow } from "../services/messages";
 import type { NewMessage, RoomResult } from "./types";
 import { inList } from "../db/lists";
-import { jsonBytes } from "../lib/json";
-import { LIMITS } from "../schemas/limits";
+import { jsonBytes } from "../../contract/json";
+import { LIMITS } from "../../contract/limits";
 
 export type PostResult = RoomResult<{ message: MessageDto; created: boolean }>;
 

@@ -1,6 +1,6 @@
+import type { WaitDto } from "../../contract/dto";
+import type { AgentStatus, MessageStatus, ReviewType, SenderType } from "../../contract/enums";
 import type { FieldError } from "../lib/errors";
-import type { MessageDto } from "../services/messages";
-import type { ReviewType } from "../schemas/review";
 
 /** What a room method answers instead of throwing: RPC keeps the status code and every field error. */
 export type RoomResult<T> =
@@ -13,21 +13,17 @@ export interface EncodedWait {
   body: string;
 }
 
-export type WaitResult =
-  | { status: "completed"; message: MessageDto }
-  | { status: "expired"; message: MessageDto }
-  | { status: "timeout" }
-  /** The message is gone, or never had a review. */
-  | { status: "gone" };
+/** A wait's outcome: the API's answer (WaitDto), or gone (the message is gone, or never had a review: a 404). */
+export type WaitResult = WaitDto | { status: "gone" };
 
 /** A validated message, ready to be stored by its channel's room. */
 export interface NewMessage {
   channelId: string;
   userId: string;
-  senderType: "agent" | "user";
+  senderType: SenderType;
   senderId: string;
   text?: string | null;
-  status?: "info" | "success" | "warning" | "error" | null;
+  status?: MessageStatus | null;
   metadata?: Record<string, unknown>;
   webhookUrl?: string;
   review?: {
@@ -42,7 +38,7 @@ export interface NewMessage {
 
 export interface StatusReport {
   agentId: string;
-  status: "active" | "busy" | "error" | "offline";
+  status: AgentStatus;
   message?: string | null;
 }
 

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { LIMITS } from "./limits";
+import type { PreferencesDto } from "../../contract/dto";
+import { ROLES, THEMES } from "../../contract/enums";
+import { LIMITS } from "../../contract/limits";
 import { idSchema } from "./message";
 
 const email = z.email().max(254).transform((e) => e.toLowerCase());
@@ -10,9 +12,9 @@ export const setupBody = z.strictObject({ email, password, displayName });
 export const loginBody = z.strictObject({ email, password: z.string().min(1).max(200) });
 export const changePasswordBody = z.strictObject({ currentPassword: z.string().min(1).max(200), newPassword: password });
 
-export const createUserBody = z.strictObject({ email, password, displayName, role: z.enum(["owner", "member"]).default("member") });
+export const createUserBody = z.strictObject({ email, password, displayName, role: z.enum(ROLES).default("member") });
 export const updateUserBody = z
-  .strictObject({ displayName: displayName.optional(), role: z.enum(["owner", "member"]).optional(), password: password.optional() })
+  .strictObject({ displayName: displayName.optional(), role: z.enum(ROLES).optional(), password: password.optional() })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to update" });
 
 export const createApiKeyBody = z.strictObject({
@@ -21,7 +23,7 @@ export const createApiKeyBody = z.strictObject({
 });
 
 const preferenceFields = {
-  theme: z.enum(["light", "dark", "system"]),
+  theme: z.enum(THEMES),
   inlineHtml: z.boolean(),
   push: z.boolean(),
 };
@@ -30,7 +32,7 @@ export const preferencesSchema = z.object({
   theme: preferenceFields.theme.default("system"),
   inlineHtml: preferenceFields.inlineHtml.default(false),
   push: preferenceFields.push.default(false),
-});
+}) satisfies z.ZodType<PreferencesDto>;
 /** A change: only the fields sent (no defaults, or they would overwrite what is stored). */
 export const updatePreferencesBody = z.strictObject(preferenceFields).partial();
 

@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { LIMITS } from "./limits";
+import { AGENT_STATUSES } from "../../contract/enums";
+import { LIMITS } from "../../contract/limits";
 import { idSchema, webhookUrlSchema } from "./message";
-
-export const AGENT_STATUSES = ["active", "busy", "error", "offline"] as const;
 
 const name = z.string().trim().min(1).max(LIMITS.label);
 const description = z.string().max(LIMITS.description).nullable();

@@ -1,12 +1,8 @@
 import { z } from "zod";
-import { LIMITS } from "./limits";
+import { MESSAGE_STATUSES, REVIEW_STATUSES } from "../../contract/enums";
+import { jsonBytes } from "../../contract/json";
+import { LIMITS } from "../../contract/limits";
 import { reviewRequest } from "./review";
-import { jsonBytes } from "../lib/json";
-
-export const MESSAGE_STATUSES = ["info", "success", "warning", "error"] as const;
-export const DELIVERY_STATUSES = ["sent", "webhook_delivered", "webhook_failed", "agent_received"] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
-
 
 export const metadataSchema = z
   .record(z.string(), z.unknown())
@@ -73,7 +69,7 @@ export const waitQuery = z.object({
 });
 
 export const inboxQuery = z.object({
-  status: z.enum(["pending", "completed", "expired", "all"]).default("pending"),
+  status: z.enum([...REVIEW_STATUSES, "all"]).default("pending"),
   channel: idSchema.optional(),
   limit,
   cursor,

@@ -2,8 +2,9 @@
 // A response is checked against the payload of its own review, so `responseSchema(review)` builds the
 // exact zod schema for one review. The web app's forms use the same functions.
 import { z } from "zod";
-import { LIMITS } from "./limits";
-import { jsonBytes } from "../lib/json";
+import { FORM_FIELD_TYPES, type ReviewType } from "../../contract/enums";
+import { jsonBytes } from "../../contract/json";
+import { LIMITS } from "../../contract/limits";
 
 const id = z.string().trim().min(1).max(LIMITS.id);
 const label = z.string().trim().min(1).max(LIMITS.label);
@@ -39,12 +40,6 @@ export const selectionPayload = z.object({
     .max(LIMITS.items)
     .superRefine(uniqueBy((o) => o.id, "item id")),
 });
-
-export const FORM_FIELD_TYPES = [
-  "text", "number", "email", "url", "textarea", "select",
-  "checkbox", "date", "time", "datetime", "range", "password",
-] as const;
-export type FormFieldType = (typeof FORM_FIELD_TYPES)[number];
 
 const formField = z
   .object({
@@ -94,9 +89,7 @@ export const reviewPayloads = {
   form: formPayload,
   "text-input": textInputPayload,
   freeform: freeformPayload,
-} as const;
-export type ReviewType = keyof typeof reviewPayloads;
-export const REVIEW_TYPES = Object.keys(reviewPayloads) as ReviewType[];
+} as const satisfies Record<ReviewType, z.ZodType>;
 
 // ---- the review an agent attaches to a message -----------------------------------------------
 

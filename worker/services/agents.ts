@@ -1,5 +1,6 @@
 // Agents (= channels) as the APIs show them, and the ownership checks every channel request makes.
 import { and, eq } from "drizzle-orm";
+import type { AgentDto, OwnerAgentDto } from "../../contract/dto";
 import type { Db } from "../db/client";
 import { agents } from "../db/schema";
 import type { Env, Principal } from "../env";
@@ -9,7 +10,7 @@ import { newId, nowIso } from "../lib/ids";
 
 export type AgentRow = typeof agents.$inferSelect;
 
-export function agentDto(a: AgentRow) {
+export function agentDto(a: AgentRow): AgentDto {
   return {
     id: a.id,
     name: a.name,
@@ -26,7 +27,7 @@ export function agentDto(a: AgentRow) {
 }
 
 /** The owner's view also shows the webhook signing secret. */
-export const ownerAgentDto = (a: AgentRow) => ({ ...agentDto(a), webhookSecret: a.webhookSecret });
+export const ownerAgentDto = (a: AgentRow): OwnerAgentDto => ({ ...agentDto(a), webhookSecret: a.webhookSecret });
 
 export const canUseAgent = (p: Principal, agentId: string) => p.agentIds === null || p.agentIds.includes(agentId);
 

@@ -4,10 +4,9 @@ import type { Db } from "../db/client";
 import { attachments, messages } from "../db/schema";
 import type { Principal } from "../env";
 import { invalid, notFound } from "../lib/errors";
-import type { JsonObject } from "../lib/json";
-import type { AttachmentDto, MessageDto, ReviewDto } from "../schemas/dto";
-
-export type { AttachmentDto, MessageDto, ReviewDto };
+import type { AttachmentDto, MessageDto, PageDto, ReviewDto } from "../../contract/dto";
+import type { ReviewStatus } from "../../contract/enums";
+import type { JsonObject } from "../../contract/json";
 import { canUseAgent } from "./agents";
 import { passwordFields } from "../schemas/review";
 import { inList } from "../db/lists";
@@ -100,7 +99,7 @@ export interface ListOptions {
   userId: string;
   /** One channel: ordered by seq. Several: ordered by id (roughly creation time). Undefined: every channel of the user. */
   channelIds?: string[] | undefined;
-  reviewStatus?: "pending" | "completed" | "expired" | "any";
+  reviewStatus?: ReviewStatus | "any";
   search?: string;
   limit: number;
   cursor?: string;
@@ -118,7 +117,7 @@ export function reviewFilter(status: NonNullable<ListOptions["reviewStatus"]>): 
 }
 
 /** A page of messages, newest first (or oldest first after a seq), with the cursor of the next page. */
-export async function listMessages(d: Db, o: ListOptions, audience: Audience) {
+export async function listMessages(d: Db, o: ListOptions, audience: Audience): Promise<PageDto<MessageDto>> {
   if (o.channelIds?.length === 0) return { data: [], nextCursor: null };
   const single = o.channelIds?.length === 1;
   const conditions: SQL[] = [eq(messages.userId, o.userId)];

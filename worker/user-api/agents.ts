@@ -1,6 +1,7 @@
 // A person's agents: settings, webhook secret, stats, status history and read markers.
 import { and, count, desc, eq, max, sql, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
+import type { AgentListItemDto, AgentStatsDto, ListDto, StatusHistoryRowDto } from "../../contract/dto";
 import { db } from "../db/client";
 import { agents, agentStatusHistory, channelReads, messages } from "../db/schema";
 import type { AppEnv } from "../env";
@@ -25,7 +26,7 @@ export const userAgentRoutes = new Hono<AppEnv>()
         .where(and(eq(messages.userId, userId), eq(messages.senderType, "agent"), sql`${messages.seq} > coalesce(${channelReads.lastReadSeq}, 0)`))
         .groupBy(messages.channelId),
     ]);
-    return c.json({ data: list.map((a) => ({ ...ownerAgentDto(a), unreadCount: unread.find((u) => u.agentId === a.id)?.n ?? 0 })) });
+    return c.json({ data: list.map((a) => ({ ...ownerAgentDto(a), unreadCount: unread.find((u) => u.agentId === a.id)?.n ?? 0 })) } satisfies ListDto<AgentListItemDto>);
   })
   .post("/", doc("Create an agent", { responses: { 201: "The new agent" } }), jsonBody(createAgentBody), async (c) => {
     return c.json(ownerAgentDto(await createAgent(db(c.env.DB), c.env, c.get("principal").userId, c.req.valid("json"))), 201);
@@ -66,7 +67,7 @@ export const userAgentRoutes = new Hono<AppEnv>()
       })
       .from(messages)
       .where(eq(messages.channelId, agent.id));
-    return c.json({ agentId: agent.id, ...row });
+    return c.json({ agentId: agent.id, ...row! } satisfies AgentStatsDto);
   })
   .get("/:id/status-history", doc("The agent's status reports, newest first"), query(z.object({ limit: queryInt(1, 500).default(100) })), async (c) => {
     const d = db(c.env.DB);
@@ -77,7 +78,7 @@ export const userAgentRoutes = new Hono<AppEnv>()
       .where(eq(agentStatusHistory.agentId, agent.id))
       .orderBy(desc(agentStatusHistory.createdAt))
       .limit(c.req.valid("query").limit);
-    return c.json({ data: rows });
+    return c.json({ data: rows } satisfies ListDto<StatusHistoryRowDto>);
   })
   .post("/:id/read", doc("Mark the conversation read up to a seq (default: all of it)"), jsonBody(markReadBody, { optional: true }), async (c) => {
     const d = db(c.env.DB);

@@ -1,6 +1,7 @@
 // API keys: created and rotated here, shown once, stored only as SHA-256.
 import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
+import type { ApiKeyDto, IssuedApiKeyDto } from "../../contract/dto";
 import { db, type Db } from "../db/client";
 import { agents, apiKeys } from "../db/schema";
 import type { AppEnv, Env } from "../env";
@@ -15,7 +16,7 @@ import { inList } from "../db/lists";
 
 type KeyRow = typeof apiKeys.$inferSelect;
 
-const keyDto = (k: KeyRow) => ({ id: k.id, label: k.label, keyPrefix: k.keyPrefix, agentIds: k.agentIds, lastUsedAt: k.lastUsedAt, createdAt: k.createdAt });
+const keyDto = (k: KeyRow): ApiKeyDto => ({ id: k.id, label: k.label, keyPrefix: k.keyPrefix, agentIds: k.agentIds, lastUsedAt: k.lastUsedAt, createdAt: k.createdAt });
 
 async function ownKey(d: Db, userId: string, id: string) {
   const key = await d.query.apiKeys.findFirst({ where: and(eq(apiKeys.id, id), eq(apiKeys.userId, userId)) });
@@ -43,7 +44,7 @@ export const apiKeyRoutes = new Hono<AppEnv>()
     const { key, keyPrefix } = newApiKey();
     const row: KeyRow = { id: newId(), userId, label: body.label, keyPrefix, keyHash: await sha256Hex(key), agentIds: body.agentIds ?? null, lastUsedAt: null, createdAt: nowIso() };
     await d.insert(apiKeys).values(row);
-    return c.json({ ...keyDto(row), key }, 201);
+    return c.json({ ...keyDto(row), key } satisfies IssuedApiKeyDto, 201);
   })
   .delete("/:id", doc("Revoke an API key: it stops working at once"), async (c) => {
     const d = db(c.env.DB);
@@ -58,5 +59,5 @@ export const apiKeyRoutes = new Hono<AppEnv>()
     const { key, keyPrefix } = newApiKey();
     await d.update(apiKeys).set({ keyPrefix, keyHash: await sha256Hex(key), lastUsedAt: null }).where(eq(apiKeys.id, row.id));
     await dropSockets(c.env, row.id);
-    return c.json({ ...keyDto({ ...row, keyPrefix, lastUsedAt: null }), key });
+    return c.json({ ...keyDto({ ...row, keyPrefix, lastUsedAt: null }), key } satisfies IssuedApiKeyDto);
   });

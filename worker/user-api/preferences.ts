@@ -1,12 +1,13 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
+import type { PreferencesDto } from "../../contract/dto";
 import { db } from "../db/client";
 import { users } from "../db/schema";
 import type { AppEnv } from "../env";
 import { doc, jsonBody } from "../lib/validate";
 import { preferencesSchema, updatePreferencesBody } from "../schemas/account";
 
-const readPreferences = (stored: Record<string, unknown>) => preferencesSchema.parse(stored);
+const readPreferences = (stored: Record<string, unknown>): PreferencesDto => preferencesSchema.parse(stored);
 
 export const preferenceRoutes = new Hono<AppEnv>()
   .get("/", doc("The person's preferences: theme, inline HTML, push"), async (c) => {

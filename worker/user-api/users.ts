@@ -1,6 +1,7 @@
 // Owner-only user management.
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
+import type { UserDto } from "../../contract/dto";
 import { db } from "../db/client";
 import { attachments, users } from "../db/schema";
 import type { AppEnv } from "../env";
@@ -20,7 +21,7 @@ const MORE_THAN_ONE_OWNER = "(SELECT count(*) FROM users WHERE role = 'owner') >
 
 const lastOwner = () => new ApiError(400, "The last owner cannot be removed or made a member");
 
-export const userDto = (u: UserRow) => ({ id: u.id, email: u.email, displayName: u.displayName, role: u.role, createdAt: u.createdAt });
+export const userDto = (u: UserRow): UserDto => ({ id: u.id, email: u.email, displayName: u.displayName, role: u.role, createdAt: u.createdAt });
 
 export const userRoutes = new Hono<AppEnv>()
   .use(ownerOnly)

@@ -1,6 +1,7 @@
 // Webhooks: where an event goes (three tiers), what it says (API.md payloads), and one signed attempt.
 import type { AgentRow } from "../services/agents";
-import type { MessageDto, MessageRow } from "../services/messages";
+import type { MessageDto } from "../../contract/dto";
+import type { MessageRow } from "../services/messages";
 import { refuseWebhookUrl, type WebhookPolicy } from "./ssrf";
 import { signatureHeaders } from "./sign";
 

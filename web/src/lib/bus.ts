@@ -1,5 +1,5 @@
 // Live events inside the page: the Socket.IO connection (loaded later) and local actions publish here.
-import type { Agent, AgentStatus, DeliveryStatus, Message } from "./types";
+import type { AgentStatus, DeliveryStatus, Message, OwnerAgent } from "./types";
 
 export interface LiveEvents {
   "message:created": Message;
@@ -10,7 +10,7 @@ export interface LiveEvents {
   "agent:status": { agentId: string; status: AgentStatus; statusMessage: string | null; statusSince: string | null };
   /** The connection came back: views refetch what replay cannot bring (answers, expiries, ticks). */
   resync: void;
-  "agent:changed": Agent;
+  "agent:changed": OwnerAgent;
 }
 
 type Handler<K extends keyof LiveEvents> = (data: LiveEvents[K]) => void;

@@ -4,7 +4,7 @@ import { createStore, produce, reconcile } from "solid-js/store";
 import { api } from "./api";
 import { emit, on } from "./bus";
 import { applyTheme } from "./theme";
-import type { Agent, Message, Page, Preferences, User } from "./types";
+import type { Agent, List, Message, OwnerAgent, Page, Preferences, User } from "./types";
 
 // ---- session ---------------------------------------------------------------------------------
 /** undefined: still asking; null: signed out. */
@@ -52,13 +52,14 @@ export { agents, agentsLoaded };
 export const agentById = (id: string | undefined) => agents.find((a) => a.id === id);
 
 export async function loadAgents() {
-  const { data } = await api.get<{ data: Agent[] }>("/api/agents");
+  const { data } = await api.get<List<Agent>>("/api/agents");
   setAgents(reconcile(data, { key: "id" }));
   setAgentsLoaded(true);
   return data;
 }
 
-export function upsertAgent(agent: Agent) {
+/** An agent created or changed here: new ones start with nothing unread. */
+export function upsertAgent(agent: OwnerAgent | Agent) {
   const i = agents.findIndex((a) => a.id === agent.id);
   if (i === -1) setAgents(agents.length, { unreadCount: 0, ...agent });
   else setAgents(i, (a) => ({ ...a, ...agent }));

@@ -8,7 +8,7 @@ import { useAsync } from "../lib/async";
 import { on as onLive } from "../lib/bus";
 import { agents, agentsLoaded } from "../lib/state";
 import { ago, clock, duration, fullDate, now } from "../lib/time";
-import type { Agent, AgentStats, AgentStatus, StatusRow } from "../lib/types";
+import type { Agent, AgentStats, AgentStatus, List, StatusRow } from "../lib/types";
 
 const RANGES = [
   { id: "all", label: "All reports", ms: 0 },
@@ -50,7 +50,7 @@ export default function Status() {
 
 function AgentStatusCard(props: { agent: Agent; rangeMs: number }) {
   const stats = useAsync(() => props.agent.id, (id) => api.get<AgentStats>(apiPath`/api/agents/${id}/stats`));
-  const history = useAsync(() => props.agent.id, (id) => api.get<{ data: StatusRow[] }>(apiPath`/api/agents/${id}/status-history` + qs({ limit: 500 })).then((r) => r.data));
+  const history = useAsync(() => props.agent.id, (id) => api.get<List<StatusRow>>(apiPath`/api/agents/${id}/status-history` + qs({ limit: 500 })).then((r) => r.data));
   let timer: ReturnType<typeof setTimeout> | undefined;
   const refresh = () => {
     clearTimeout(timer);

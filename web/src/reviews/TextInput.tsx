@@ -2,7 +2,7 @@
 import { createSignal, onMount, Show } from "solid-js";
 import { uid } from "../components/Field";
 import { Markdown } from "../components/Markdown";
-import { LIMITS } from "../../../worker/schemas/limits";
+import { LIMITS } from "../../../contract/limits";
 import { FormErrors, ReviewForm, useAnswer, type WidgetProps } from "./common";
 import { textInputPayload } from "./validate";
 

@@ -8,12 +8,9 @@ import { fieldErrors, TextField, Field } from "../../components/Field";
 import { StatusDot } from "../../components/StatusDot";
 import { api, ApiError } from "../../lib/api";
 import { agents, errorText, removeAgent, toast, upsertAgent } from "../../lib/state";
-import type { Agent } from "../../lib/types";
+import type { Agent, OwnerAgent } from "../../lib/types";
 
 const syncLive = () => void import("../../lib/live").then((m) => m.syncSubscriptions());
-
-/** The agent as the server sends it; `retentionDays` (null: forever) is not in lib/types' Agent yet. */
-type AgentWithRetention = Agent & { retentionDays?: number | null };
 
 const RETENTION_LABEL = "Keep messages for N days (empty: forever)";
 const RETENTION_HINT = "Older messages and their files are deleted by the hourly clean-up; the newest message always stays.";
@@ -58,7 +55,7 @@ export function AgentsSettings() {
     if (Object.keys(local).length) return;
     setBusy(true);
     try {
-      const created = await api.post<Agent>("/api/agents", Object.fromEntries(Object.entries(body).filter(([, v]) => v !== null)));
+      const created = await api.post<OwnerAgent>("/api/agents", Object.fromEntries(Object.entries(body).filter(([, v]) => v !== null)));
       upsertAgent({ ...created, unreadCount: 0 });
       syncLive();
       formEl.reset();
@@ -106,10 +103,10 @@ function AgentEditor(props: { agent: Agent }) {
   const [secret, setSecret] = createSignal<string | undefined>(props.agent.webhookSecret);
   const [reveal, setReveal] = createSignal(false);
   const a = () => props.agent;
-  const retention = () => (props.agent as AgentWithRetention).retentionDays ?? null;
+  const retention = () => props.agent.retentionDays ?? null;
 
   const loadSecret = async () => {
-    if (!secret()) setSecret((await api.get<Agent>(`/api/agents/${a().id}`)).webhookSecret);
+    if (!secret()) setSecret((await api.get<OwnerAgent>(`/api/agents/${a().id}`)).webhookSecret);
   };
 
   const save = async (e: SubmitEvent) => {
@@ -119,7 +116,7 @@ function AgentEditor(props: { agent: Agent }) {
     setErrors(local);
     if (Object.keys(local).length) return;
     try {
-      upsertAgent(await api.patch<Agent>(`/api/agents/${a().id}`, body));
+      upsertAgent(await api.patch<OwnerAgent>(`/api/agents/${a().id}`, body));
       setEditing(false);
       toast("Saved", "success");
     } catch (err) {
@@ -130,7 +127,7 @@ function AgentEditor(props: { agent: Agent }) {
   const rotateSecret = async () => {
     if (!(await confirmDialog({ title: "Rotate the webhook secret?", body: "Webhooks are signed with the new secret from now on; update your receiver.", confirm: "Rotate secret" }))) return;
     try {
-      const updated = await api.post<Agent>(`/api/agents/${a().id}/rotate-webhook-secret`, {});
+      const updated = await api.post<OwnerAgent>(`/api/agents/${a().id}/rotate-webhook-secret`, {});
       setSecret(updated.webhookSecret);
       setReveal(true);
       toast("New webhook secret", "success");

@@ -6,7 +6,7 @@ import { fieldErrors, TextField } from "../../components/Field";
 import { api, ApiError, apiPath } from "../../lib/api";
 import { agentById, agents, errorText, toast } from "../../lib/state";
 import { ago, now } from "../../lib/time";
-import type { ApiKey } from "../../lib/types";
+import type { ApiKey, IssuedApiKey, List } from "../../lib/types";
 
 export function ApiKeys() {
   const [keys, setKeys] = createSignal<ApiKey[]>([]);
@@ -19,7 +19,7 @@ export function ApiKeys() {
 
   const load = async () => {
     try {
-      setKeys((await api.get<{ data: ApiKey[] }>("/api/api-keys")).data);
+      setKeys((await api.get<List<ApiKey>>("/api/api-keys")).data);
     } catch (err) {
       toast(errorText(err), "error");
     } finally {
@@ -39,8 +39,8 @@ export function ApiKeys() {
     if (Object.keys(local).length) return;
     setBusy(true);
     try {
-      const created = await api.post<ApiKey>("/api/api-keys", { label, ...(scoped() ? { agentIds: scope() } : {}) });
-      setShown({ key: created.key!, label: created.label, rotated: false });
+      const created = await api.post<IssuedApiKey>("/api/api-keys", { label, ...(scoped() ? { agentIds: scope() } : {}) });
+      setShown({ key: created.key, label: created.label, rotated: false });
       formEl.reset();
       setScoped(false);
       setScope([]);
@@ -66,8 +66,8 @@ export function ApiKeys() {
   const rotate = async (k: ApiKey) => {
     if (!(await confirmDialog({ title: `Rotate “${k.label}”?`, body: "A new key replaces this one; the old key stops working at once.", confirm: "Rotate key" }))) return;
     try {
-      const r = await api.post<ApiKey>(apiPath`/api/api-keys/${k.id}/rotate`, {});
-      setShown({ key: r.key!, label: r.label, rotated: true });
+      const r = await api.post<IssuedApiKey>(apiPath`/api/api-keys/${k.id}/rotate`, {});
+      setShown({ key: r.key, label: r.label, rotated: true });
       await load();
     } catch (err) {
       toast(errorText(err), "error");

@@ -5,7 +5,7 @@ import { fieldErrors, TextField } from "../../components/Field";
 import { api, ApiError, apiPath } from "../../lib/api";
 import { errorText, me, toast } from "../../lib/state";
 import { fullDate } from "../../lib/time";
-import type { User } from "../../lib/types";
+import type { List, User } from "../../lib/types";
 
 export function Users() {
   const [users, setUsers] = createSignal<User[]>([]);
@@ -14,7 +14,7 @@ export function Users() {
   const [resetError, setResetError] = createSignal("");
   const load = async () => {
     try {
-      setUsers((await api.get<{ data: User[] }>("/api/users")).data);
+      setUsers((await api.get<List<User>>("/api/users")).data);
     } catch (err) {
       toast(errorText(err), "error");
     }

@@ -1,0 +1,140 @@
+// What the APIs answer with (API.md). Plain types, free of Worker types, so the Worker declares its
+// answers with them and the web app and the typed client read the very same shapes.
+import type { AgentStatus, DeliveryStatus, MessageStatus, ReviewStatus, ReviewType, Role, SenderType, Theme } from "./enums";
+import type { JsonObject } from "./json";
+
+// ---- lists ----------------------------------------------------------------------------------------
+
+/** A whole list: `GET /api/agents`, `/api/users`, `/api/keys`, status history. */
+export interface ListDto<T> {
+  data: T[];
+}
+
+/** One page of a longer list (messages, reviews); pass `nextCursor` back as `cursor` for the next. */
+export interface PageDto<T> extends ListDto<T> {
+  nextCursor: string | null;
+}
+
+// ---- messages (API.md "Message") ------------------------------------------------------------------
+
+export interface AttachmentDto {
+  id: string;
+  filename: string;
+  mimeType: string;
+  size: number;
+}
+
+/** A file just stored (`POST /api/v1/files/store`), not yet attached to a message. */
+export interface StoredFileDto extends AttachmentDto {
+  channelId: string;
+  createdAt: string;
+}
+
+export interface ReviewDto {
+  type: ReviewType;
+  payload: JsonObject;
+  status: ReviewStatus;
+  response: JsonObject | null;
+  expiresAt: string | null;
+  completedAt: string | null;
+  /** The same as completedAt, under its older name. */
+  completed_at: string | null;
+}
+
+export interface MessageDto {
+  id: string;
+  channelId: string;
+  seq: number;
+  senderType: SenderType;
+  senderId: string;
+  text: string | null;
+  status: MessageStatus | null;
+  review: ReviewDto | null;
+  metadata: JsonObject | null;
+  deliveryStatus: DeliveryStatus;
+  createdAt: string;
+  attachments: AttachmentDto[];
+}
+
+/** `GET /api/v1/reviews/:id/wait`: the settled message, or a timeout (ask again). Generic for the client's typed answers. */
+export type WaitDto<M = MessageDto> = { status: "completed" | "expired"; message: M } | { status: "timeout" };
+
+// ---- agents (= channels) --------------------------------------------------------------------------
+
+/** An agent as the agent API shows it. */
+export interface AgentDto {
+  id: string;
+  name: string;
+  description: string | null;
+  avatarUrl: string | null;
+  webhookUrl: string | null;
+  status: AgentStatus;
+  statusMessage: string | null;
+  statusSince: string | null;
+  lastActiveAt: string | null;
+  /** Messages older than this many days are removed by the hourly clean-up; null keeps them forever. */
+  retentionDays: number | null;
+  createdAt: string;
+}
+
+/** The owner's view (user API) also shows the webhook signing secret. */
+export interface OwnerAgentDto extends AgentDto {
+  webhookSecret: string;
+}
+
+/** An entry of the person's agent list (`GET /api/agents`), with how many agent messages they have not read. */
+export interface AgentListItemDto extends OwnerAgentDto {
+  unreadCount: number;
+}
+
+/** `GET /api/agents/:id/stats`: message counts of one agent. */
+export interface AgentStatsDto {
+  agentId: string;
+  sent: number;
+  received: number;
+  reviews: number;
+  pending: number;
+  answered: number;
+  expired: number;
+  webhookFailures: number;
+}
+
+/** One status report of an agent (`GET /api/agents/:id/status-history`). */
+export interface StatusHistoryRowDto {
+  status: AgentStatus;
+  message: string | null;
+  createdAt: string;
+}
+
+// ---- people and their keys ------------------------------------------------------------------------
+
+export interface UserDto {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  createdAt: string;
+}
+
+/** An API key as listed: never the key itself, only its prefix. */
+export interface ApiKeyDto {
+  id: string;
+  label: string;
+  keyPrefix: string;
+  /** null: every agent of the user; otherwise only these. */
+  agentIds: string[] | null;
+  lastUsedAt: string | null;
+  createdAt: string;
+}
+
+/** A key just created or rotated: the only answer that carries the key. */
+export interface IssuedApiKeyDto extends ApiKeyDto {
+  key: string;
+}
+
+/** A type rather than an interface: it is also what the users.preferences JSON column stores. */
+export type PreferencesDto = {
+  theme: Theme;
+  inlineHtml: boolean;
+  push: boolean;
+};

@@ -1,0 +1,40 @@
+// Every closed list of values that crosses the wire or is stored, spelled once. The zod schemas, the
+// drizzle columns (`enum:`), the DTOs, the web app and the client all take their values from here.
+
+/** A person's role: owners manage users; there is always at least one. */
+export const ROLES = ["owner", "member"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What an agent reports about itself (POST /api/v1/status/ping). */
+export const AGENT_STATUSES = ["active", "busy", "error", "offline"] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+/** Who wrote a message: the agent, or a person writing to it. */
+export const SENDER_TYPES = ["agent", "user"] as const;
+export type SenderType = (typeof SENDER_TYPES)[number];
+
+/** The colour of an agent's message. */
+export const MESSAGE_STATUSES = ["info", "success", "warning", "error"] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+/** How far a message got towards the agent: `agent_received` (the agent's ack) is final. */
+export const DELIVERY_STATUSES = ["sent", "webhook_delivered", "webhook_failed", "agent_received"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** The five kinds of review (their payloads and answers: requests/review.ts). */
+export const REVIEW_TYPES = ["approval", "selection", "form", "text-input", "freeform"] as const;
+export type ReviewType = (typeof REVIEW_TYPES)[number];
+
+export const REVIEW_STATUSES = ["pending", "completed", "expired"] as const;
+export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
+
+/** The input types a form review's field may have. */
+export const FORM_FIELD_TYPES = [
+  "text", "number", "email", "url", "textarea", "select",
+  "checkbox", "date", "time", "datetime", "range", "password",
+] as const;
+export type FormFieldType = (typeof FORM_FIELD_TYPES)[number];
+
+/** The web app's colour scheme preference. */
+export const THEMES = ["light", "dark", "system"] as const;
+export type Theme = (typeof THEMES)[number];
