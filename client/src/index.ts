@@ -4,9 +4,9 @@
 import type { z } from "zod";
 import type { AgentDto, ListDto, MessageDto, PageDto, ReviewDto, StoredFileDto, WaitDto } from "../../contract/dto";
 import type { AgentStatus, DeliveryStatus } from "../../contract/enums";
-import type { statusPingBody } from "../../worker/schemas/agent";
-import type { postMessageBody } from "../../worker/schemas/message";
-import type { reviewRequest } from "../../worker/schemas/review";
+import type { statusPingBody } from "../../contract/requests/agent";
+import type { postMessageBody } from "../../contract/requests/message";
+import type { reviewRequest } from "../../contract/requests/review";
 
 export type { AgentStatus, DeliveryStatus, FormFieldType, MessageStatus } from "../../contract/enums";
 

@@ -102,7 +102,7 @@ describe("MCP: tools", () => {
     );
     const byName = Object.fromEntries(tools.map((t) => [t.name, t.inputSchema as any]));
     for (const t of tools) expect(t.description?.length, t.name).toBeGreaterThan(20);
-    // ask_approval: the approval payload of worker/schemas/review.ts (options with their four styles).
+    // ask_approval: the approval payload of contract/requests/review.ts (options with their four styles).
     const approval = byName.ask_approval;
     expect(approval.required).toEqual(expect.arrayContaining(["text", "payload"]));
     expect(approval.properties.payload.required).toEqual(["options"]);

@@ -5,7 +5,7 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
 import { doc, jsonBody } from "../lib/validate";
 import { roomOf } from "../room";
-import { createAgentBody, statusPingBody, updateAgentBody } from "../schemas/agent";
+import { createAgentBody, statusPingBody, updateAgentBody } from "../../contract/requests/agent";
 import { agentDto, createAgent, ownAgent, resolveChannel, updateAgent, usableAgents } from "../services/agents";
 
 export const agentRoutes = new Hono<AppEnv>()

@@ -12,7 +12,7 @@ import { doc, parseWith } from "../lib/validate";
 import { roomOf, unwrap } from "../room";
 import type { StoredFileDto } from "../../contract/dto";
 import { MESSAGE_STATUSES } from "../../contract/enums";
-import { messageText } from "../schemas/message";
+import { messageText } from "../../contract/requests/message";
 import { canUseAgent, resolveChannel } from "../services/agents";
 import { attachmentDto, type AttachmentRow } from "../services/messages";
 import { deleteObjects } from "./r2";

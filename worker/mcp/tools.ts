@@ -1,13 +1,13 @@
-// The MCP tools. Inputs are built from the API's own zod schemas (worker/schemas); each tool is one or two
+// The MCP tools. Inputs are built from the API's own zod schemas (contract/requests); each tool is one or two
 // calls to the agent API, which validates again and does the work, so MCP adds no second implementation.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { MessageDto, PageDto, WaitDto } from "../../contract/dto";
-import { statusPingBody } from "../schemas/agent";
-import { idSchema, listMessagesQuery, messageText, postMessageBody } from "../schemas/message";
+import { statusPingBody } from "../../contract/requests/agent";
+import { idSchema, listMessagesQuery, messageText, postMessageBody } from "../../contract/requests/message";
 import type { ReviewType } from "../../contract/enums";
-import { reviewRequest } from "../schemas/review";
+import { reviewRequest } from "../../contract/requests/review";
 import type { CallApi } from "./server";
 
 /** The longest single wait: MCP clients give up on tool calls that take much longer. */

@@ -20,7 +20,7 @@ import type { Env } from "../env";
 import type { FieldError } from "../lib/errors";
 import { zodErrors } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
-import { responseSchema } from "../schemas/review";
+import { responseSchema } from "../../contract/requests/review";
 import type { MessageDto } from "../../contract/dto";
 import { attachmentsQuery, findMessage, messageDto, reviewStatusOf, withAttachments, type MessageRow } from "../services/messages";
 import type { AgentRow } from "../services/agents";

@@ -8,7 +8,7 @@ import type { AttachmentDto, MessageDto, PageDto, ReviewDto } from "../../contra
 import type { ReviewStatus } from "../../contract/enums";
 import type { JsonObject } from "../../contract/json";
 import { canUseAgent } from "./agents";
-import { passwordFields } from "../schemas/review";
+import { passwordFields } from "../../contract/requests/review";
 import { inList } from "../db/lists";
 import { nowIso } from "../lib/ids";
 

@@ -8,7 +8,7 @@ import type { AppEnv } from "../env";
 import { nowIso } from "../lib/ids";
 import { doc, jsonBody, query, queryInt } from "../lib/validate";
 import { roomOf } from "../room";
-import { createAgentBody, markReadBody, updateAgentBody } from "../schemas/agent";
+import { createAgentBody, markReadBody, updateAgentBody } from "../../contract/requests/agent";
 import { z } from "zod";
 import { createAgent, newWebhookSecret, ownAgent, ownerAgentDto, updateAgent } from "../services/agents";
 import { reviewFilter } from "../services/messages";

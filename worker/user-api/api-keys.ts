@@ -10,7 +10,7 @@ import { invalid, notFound } from "../lib/errors";
 import { sha256Hex } from "../lib/crypto";
 import { newId, nowIso } from "../lib/ids";
 import { doc, jsonBody } from "../lib/validate";
-import { createApiKeyBody } from "../schemas/account";
+import { createApiKeyBody } from "../../contract/requests/account";
 import { newApiKey } from "../auth/api-key";
 import { inList } from "../db/lists";
 

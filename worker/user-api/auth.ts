@@ -11,7 +11,7 @@ import { hashPassword, verifyPassword } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
 import { doc, jsonBody } from "../lib/validate";
-import { changePasswordBody, loginBody, setupBody } from "../schemas/account";
+import { changePasswordBody, loginBody, setupBody } from "../../contract/requests/account";
 import { userDto } from "./users";
 
 // Compared against when the email is unknown, so a wrong email costs as long as a wrong password.

@@ -4,7 +4,7 @@ import { db } from "../db/client";
 import type { AppEnv } from "../env";
 import { doc, jsonBody, query } from "../lib/validate";
 import { roomOf, unwrap } from "../room";
-import { inboxQuery, listMessagesQuery, respondBody, userMessageBody } from "../schemas/message";
+import { inboxQuery, listMessagesQuery, respondBody, userMessageBody } from "../../contract/requests/message";
 import { ownAgent, resolveChannel } from "../services/agents";
 import { listMessages, ownMessage, withAttachments } from "../services/messages";
 import { idempotencyKey, pageOf } from "../agent-api/messages";

@@ -5,7 +5,7 @@ import { db } from "../db/client";
 import { users } from "../db/schema";
 import type { AppEnv } from "../env";
 import { doc, jsonBody } from "../lib/validate";
-import { preferencesSchema, updatePreferencesBody } from "../schemas/account";
+import { preferencesSchema, updatePreferencesBody } from "../../contract/requests/account";
 
 const readPreferences = (stored: Record<string, unknown>): PreferencesDto => preferencesSchema.parse(stored);
 

@@ -9,7 +9,7 @@ import { ApiError } from "../lib/errors";
 import { doc, jsonBody } from "../lib/validate";
 import { vapid } from "../push/vapid";
 import { assertWebhookUrls } from "../webhooks/ssrf";
-import { pushSubscribeBody, pushUnsubscribeBody } from "../schemas/account";
+import { pushSubscribeBody, pushUnsubscribeBody } from "../../contract/requests/account";
 
 export const pushRoutes = new Hono<AppEnv>()
   .get("/vapid-key", doc("The VAPID public key for PushManager.subscribe"), async (c) => {

@@ -9,7 +9,7 @@ import { ApiError, notFound } from "../lib/errors";
 import { hashPassword } from "../lib/crypto";
 import { newId, nowIso } from "../lib/ids";
 import { doc, jsonBody } from "../lib/validate";
-import { createUserBody, updateUserBody } from "../schemas/account";
+import { createUserBody, updateUserBody } from "../../contract/requests/account";
 import { endUserSessions, ownerOnly } from "../auth/session";
 import { revokeEverywhere } from "../gateway/revocation";
 import { deleteObjects } from "../files/r2";

@@ -1,7 +1,8 @@
+// Bodies of the people endpoints: setup, sign-in, users, API keys, preferences, push subscriptions.
 import { z } from "zod";
-import type { PreferencesDto } from "../../contract/dto";
-import { ROLES, THEMES } from "../../contract/enums";
-import { LIMITS } from "../../contract/limits";
+import type { PreferencesDto } from "../dto";
+import { ROLES, THEMES } from "../enums";
+import { LIMITS } from "../limits";
 import { idSchema } from "./message";
 
 const email = z.email().max(254).transform((e) => e.toLowerCase());

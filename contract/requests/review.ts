@@ -2,9 +2,9 @@
 // A response is checked against the payload of its own review, so `responseSchema(review)` builds the
 // exact zod schema for one review. The web app's forms use the same functions.
 import { z } from "zod";
-import { FORM_FIELD_TYPES, type ReviewType } from "../../contract/enums";
-import { jsonBytes } from "../../contract/json";
-import { LIMITS } from "../../contract/limits";
+import { FORM_FIELD_TYPES, type ReviewType } from "../enums";
+import { jsonBytes } from "../json";
+import { LIMITS } from "../limits";
 
 const id = z.string().trim().min(1).max(LIMITS.id);
 const label = z.string().trim().min(1).max(LIMITS.label);

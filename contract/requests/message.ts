@@ -1,7 +1,8 @@
+// Bodies and queries of the message and review endpoints (agent and user API); ids, text and metadata bounds.
 import { z } from "zod";
-import { MESSAGE_STATUSES, REVIEW_STATUSES } from "../../contract/enums";
-import { jsonBytes } from "../../contract/json";
-import { LIMITS } from "../../contract/limits";
+import { MESSAGE_STATUSES, REVIEW_STATUSES } from "../enums";
+import { jsonBytes } from "../json";
+import { LIMITS } from "../limits";
 import { reviewRequest } from "./review";
 
 export const metadataSchema = z

@@ -1,6 +1,7 @@
+// Bodies of the agent endpoints: create/change an agent, the status ping, read markers.
 import { z } from "zod";
-import { AGENT_STATUSES } from "../../contract/enums";
-import { LIMITS } from "../../contract/limits";
+import { AGENT_STATUSES } from "../enums";
+import { LIMITS } from "../limits";
 import { idSchema, webhookUrlSchema } from "./message";
 
 const name = z.string().trim().min(1).max(LIMITS.label);
