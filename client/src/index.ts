@@ -3,7 +3,8 @@
 // request types come from the server's own zod schemas through type-only imports, which compile away.
 import type { z } from "zod";
 import type { AgentDto, ListDto, MessageDto, PageDto, ReviewDto, StoredFileDto, WaitDto } from "../../contract/dto";
-import type { AgentStatus, DeliveryStatus } from "../../contract/enums";
+import type { AgentStatus } from "../../contract/enums";
+import type { ChannelEventListeners, ChannelEventName, ChannelEvents } from "../../contract/events";
 import type { statusPingBody } from "../../contract/requests/agent";
 import type { postMessageBody } from "../../contract/requests/message";
 import type { reviewRequest } from "../../contract/requests/review";
@@ -103,14 +104,19 @@ export class ReviewExpiredError extends Error {
 
 // ---- live events ----------------------------------------------------------------------------------
 
-export interface NodEvents {
-  "message:created": (message: Message) => void;
-  "message:deleted": (event: { messageId: string }) => void;
-  "review:responded": (message: Message) => void;
-  "review:expired": (event: { messageId: string }) => void;
-  "message:delivery": (event: { messageId: string; deliveryStatus: DeliveryStatus }) => void;
-  "agent:status": (event: { agentId: string; status: AgentStatus; statusMessage: string | null; statusSince: string | null }) => void;
-}
+/** A handler per live event of a channel, each taking the payload the server sends (contract/events.ts). */
+export type NodEvents = ChannelEventListeners;
+export type { ChannelEvents };
+
+/** The events `subscribe` hands straight to the caller's handlers (message:created also records its seq).
+ * A record over the contract's names, so an event added there does not compile until it is listed here. */
+const FORWARDED: Record<Exclude<ChannelEventName, "message:created">, true> = {
+  "message:deleted": true,
+  "review:responded": true,
+  "review:expired": true,
+  "message:delivery": true,
+  "agent:status": true,
+};
 
 /** The part of a socket.io-client Socket the helper uses. */
 export interface SocketLike {
@@ -334,11 +340,11 @@ export class NodClient {
       settle?.reject(err);
       onError(err);
     });
-    socket.on("message:created", (message: Message) => {
+    socket.on("message:created", (message: ChannelEvents["message:created"]) => {
       lastSeq.set(message.channelId, Math.max(message.seq, lastSeq.get(message.channelId) ?? 0));
       options.on["message:created"]?.(message);
     });
-    for (const name of ["message:deleted", "review:responded", "review:expired", "message:delivery", "agent:status"] as const) {
+    for (const name of Object.keys(FORWARDED) as (keyof typeof FORWARDED)[]) {
       const handler = options.on[name] as ((arg: unknown) => void) | undefined;
       if (handler) socket.on(name, handler);
     }

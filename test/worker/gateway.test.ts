@@ -6,6 +6,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { ChannelEvents } from "../../contract/events";
 import { Gateway } from "../../worker/gateway/Gateway";
 import { CONNECT_TIMEOUT_MS, MAX_AWAITING_CONNECT } from "../../worker/gateway/protocol";
 import type { SessionState } from "../../worker/gateway/session";
@@ -115,7 +116,8 @@ describe("Socket.IO gateway", () => {
     await next((f) => f.startsWith("43/ws,1"));
     const delivered = await runInDurableObject(shardStub(open.sid), (_instance, state) =>
       // A new instance over the same state, as after hibernation: nothing in memory.
-      new Gateway(state, env).deliver({ channelId: bot.agent.id, name: "agent:status", data: { agentId: bot.agent.id, status: "busy" } }),
+      // A partial payload on purpose (cast past the contract's type): only the delivery path is under test.
+      new Gateway(state, env).deliver({ channelId: bot.agent.id, name: "agent:status", data: { agentId: bot.agent.id, status: "busy" } as ChannelEvents["agent:status"] }),
     );
     expect(delivered).toBe(true);
     expect(await next((f) => f.includes("agent:status"))).toBe(`42/ws,["agent:status",{"agentId":"${bot.agent.id}","status":"busy"}]`);

@@ -24,6 +24,7 @@ import type { RoomEvent } from "../room/types";
 import { AwaitingConnect } from "./awaiting";
 import { authenticate, handlePacket, registerWithRoom, type Authenticated } from "./namespace";
 import {
+  channelEventPacket,
   decodeEngine,
   decodePolling,
   decodeSocket,
@@ -329,8 +330,8 @@ export class Gateway extends DurableObject<Env> {
 
   /** Sends a room's event to this shard's sockets on the channel. False: none left here. */
   async deliver(event: RoomEvent): Promise<boolean> {
-    const forAgent = eventPacket(event.name, event.data);
-    const forPerson = event.personData === undefined ? forAgent : eventPacket(event.name, event.personData);
+    const forAgent = channelEventPacket(event.name, event.data);
+    const forPerson = event.personData === undefined ? forAgent : channelEventPacket(event.name, event.personData);
     let delivered = false;
     for (const { state, send } of this.sessions()) {
       if (!state.socketId || !state.channels.includes(event.channelId)) continue;

@@ -8,7 +8,7 @@ import { randomToken } from "../lib/crypto";
 import { roomOf } from "../room";
 import { ownAgent } from "../services/agents";
 import { listMessages } from "../services/messages";
-import { CONNECT_TIMEOUT_MS, eventPacket, NAMESPACE, PacketType, socketPacket, type SocketPacket } from "./protocol";
+import { channelEventPacket, CONNECT_TIMEOUT_MS, eventPacket, NAMESPACE, PacketType, socketPacket, type SocketPacket } from "./protocol";
 import type { SessionState } from "./session";
 
 type Send = (frame: string) => void;
@@ -116,7 +116,7 @@ async function onEvent(env: Env, state: SessionState, principal: Principal, pack
       ack({ ok: true, channelId: sub.channelId });
       if (sub.after !== undefined) {
         const missed = await listMessages(db(env.DB), { userId: principal.userId, channelIds: [sub.channelId], after: sub.after, limit: REPLAY_LIMIT }, state.audience ?? "agent");
-        for (const message of missed.data) send(eventPacket("message:created", message));
+        for (const message of missed.data) send(channelEventPacket("message:created", message));
       }
       return added;
     }

@@ -3,6 +3,7 @@
 // attachments are not supported, and a client that sends them is told so and disconnected.
 import { decodePacket, decodePayload, encodePacket, encodePayload, type Packet as EnginePacket, type PacketType as EngineType } from "engine.io-parser";
 import { Decoder, Encoder, PacketType, type Packet as SocketPacket } from "socket.io-parser";
+import type { ChannelEventName, ChannelEvents } from "../../contract/events";
 
 export { PacketType };
 export type { EnginePacket, SocketPacket };
@@ -59,6 +60,9 @@ export function socketPacket(packet: Omit<SocketPacket, "nsp"> & { nsp?: string 
 }
 
 export const eventPacket = (name: string, ...args: unknown[]) => socketPacket({ type: PacketType.EVENT, data: [name, ...args] });
+
+/** A channel's event (contract/events.ts) as a packet: its one argument is the payload of its name. */
+export const channelEventPacket = <K extends ChannelEventName>(name: K, payload: ChannelEvents[K]) => eventPacket(name, payload);
 
 /** Decodes one Socket.IO packet; binary packets and malformed text are errors. */
 export function decodeSocket(text: string): SocketPacket {

@@ -1,5 +1,6 @@
 import type { WaitDto } from "../../contract/dto";
 import type { AgentStatus, MessageStatus, ReviewType, SenderType } from "../../contract/enums";
+import type { ChannelEventName, ChannelEvents } from "../../contract/events";
 import type { FieldError } from "../lib/errors";
 
 /** What a room method answers instead of throwing: RPC keeps the status code and every field error. */
@@ -42,10 +43,10 @@ export interface StatusReport {
   message?: string | null;
 }
 
-/** An event of a channel, as subscribers receive it. `personData`, when set, is what people see instead. */
-export interface RoomEvent {
-  channelId: string;
-  name: "message:created" | "message:deleted" | "review:responded" | "review:expired" | "message:delivery" | "agent:status";
-  data: unknown;
-  personData?: unknown;
-}
+/**
+ * An event of a channel on its way to the subscribers: one member per event of contract/events.ts, so a
+ * payload that does not fit its name does not compile. `personData`, when set, is what people see instead.
+ */
+export type RoomEvent = {
+  [K in ChannelEventName]: { channelId: string; name: K; data: ChannelEvents[K]; personData?: ChannelEvents[K] };
+}[ChannelEventName];

@@ -1,13 +1,9 @@
 // Live events inside the page: the Socket.IO connection (loaded later) and local actions publish here.
-import type { AgentStatus, DeliveryStatus, Message, OwnerAgent } from "./types";
+import type { ChannelEvents } from "../../../contract/events";
+import type { OwnerAgent } from "./types";
 
-export interface LiveEvents {
-  "message:created": Message;
-  "message:deleted": { messageId: string; channelId?: string };
-  "review:responded": Message;
-  "review:expired": { messageId: string; channelId?: string };
-  "message:delivery": { messageId: string; deliveryStatus: DeliveryStatus; channelId?: string };
-  "agent:status": { agentId: string; status: AgentStatus; statusMessage: string | null; statusSince: string | null };
+/** The server's channel events (contract/events.ts, as they arrive) plus the page's own. */
+export interface LiveEvents extends ChannelEvents {
   /** The connection came back: views refetch what replay cannot bring (answers, expiries, ticks). */
   resync: void;
   "agent:changed": OwnerAgent;

@@ -1,14 +1,15 @@
 // Live updates over Socket.IO. socket.io-client loads after sign-in (its own chunk); each (re)connect
 // gets a fresh single-use ticket, subscribes to every agent, and asks for what it missed by seq.
 import type { Socket } from "socket.io-client";
+import type { ChannelEventListeners } from "../../../contract/events";
 import { api } from "./api";
 import { emit } from "./bus";
 import { agents, lastSeq, sawMessage } from "./state";
-import type { Message } from "./types";
 
 import { setLiveState } from "./live-state";
 
-let socket: Socket | undefined;
+/** What the server sends is typed by contract/events.ts; what this page sends (subscribe acks) is not. */
+let socket: Socket<ChannelEventListeners, Record<string, (...args: any[]) => void>> | undefined;
 let starting: Promise<void> | undefined;
 const subscribed = new Set<string>();
 let connectedOnce = false;
@@ -81,11 +82,11 @@ export function startLive(): Promise<void> {
       const s = socket;
       if (s && !s.active) setTimeout(() => socket === s && !s.connected && s.connect(), 3000);
     });
-    socket.on("message:created", (m: Message) => {
+    socket.on("message:created", (m) => {
       sawMessage(m);
       emit("message:created", m);
     });
-    socket.on("review:responded", (m: Message) => emit("review:responded", m));
+    socket.on("review:responded", (m) => emit("review:responded", m));
     socket.on("message:deleted", (d) => emit("message:deleted", d));
     socket.on("review:expired", (d) => emit("review:expired", d));
     socket.on("message:delivery", (d) => emit("message:delivery", d));

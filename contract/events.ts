@@ -1,0 +1,25 @@
+// The live events of a channel: what the Socket.IO gateway (namespace /ws) sends to the sockets
+// subscribed to it, by event name, with its one argument. The room emits them, the gateway delivers
+// them, the web app's event bus and the client's subscribe helper receive them: all typed from here.
+import type { MessageDto } from "./dto";
+import type { AgentStatus, DeliveryStatus } from "./enums";
+
+export interface ChannelEvents {
+  /** A new message (also replayed after a reconnect that asked for `after`). */
+  "message:created": MessageDto;
+  /** A message was retracted. */
+  "message:deleted": { messageId: string };
+  /** A review was answered: the message with its review and answer. */
+  "review:responded": MessageDto;
+  /** A review expired unanswered. */
+  "review:expired": { messageId: string };
+  /** The message's deliveryStatus moved (a webhook went out or failed; the agent acked). */
+  "message:delivery": { messageId: string; deliveryStatus: DeliveryStatus };
+  /** The agent reported its status. */
+  "agent:status": { agentId: string; status: AgentStatus; statusMessage: string | null; statusSince: string | null };
+}
+
+export type ChannelEventName = keyof ChannelEvents;
+
+/** One listener per event, in the form socket.io-client's typed `Socket<ListenEvents>` expects. */
+export type ChannelEventListeners = { [K in ChannelEventName]: (payload: ChannelEvents[K]) => void };
