@@ -1,5 +1,5 @@
-// Helpers for `npm run bench`: statistics, HTTP calls to the app, webhook receivers, the reference
-// Socket.IO server, socket.io-client sockets, and workerd's memory from /proc.
+// Helpers for `npm run bench`: statistics, closed-loop load, HTTP calls to the app, webhook receivers, the
+// reference Socket.IO server, socket.io-client sockets, and workerd's memory and CPU from /proc.
 import { createHmac, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { createServer } from "node:http";
@@ -49,6 +49,58 @@ export function stats(xs) {
 
 /** Rounds every number of a stats object for the report. */
 export const round = (s, digits = 2) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === "number" ? Number(v.toFixed(digits)) : v]));
+
+// ---- closed-loop load: `clients` loops, each sending its next request when the last one ended --------
+
+/** A request for closedLoop: GET `url`, good when it answers 200 (the body is read to its end). */
+export const getOk = (url) => () => fetch(url).then(async (r) => (await r.arrayBuffer(), r.status === 200));
+
+/**
+ * Runs `clients` loops of `request(client)` for `durationMs`; counts the good answers and reads the CPU
+ * the app's workerd processes (`app.workerdPids`, of which `app.proxyPid` is wrangler's dev proxy) spent.
+ */
+export async function closedLoop(app, clients, durationMs, request) {
+  const latencies = [];
+  let ok = 0;
+  let errors = 0;
+  const cpu0 = cpuSeconds(app.workerdPids);
+  const proxy0 = app.proxyPid ? cpuSeconds([app.proxyPid]) : 0;
+  const t0 = now();
+  const end = t0 + durationMs;
+  let last = t0;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, client) => {
+      while (now() < end) {
+        const s = now();
+        let good = false;
+        try {
+          good = await request(client);
+        } catch {
+          good = false;
+        }
+        const e = now();
+        latencies.push(e - s);
+        if (good) ok++;
+        else errors++;
+        if (e > last) last = e;
+      }
+    }),
+  );
+  const ms = last - t0;
+  const workerdCpuMs = (cpuSeconds(app.workerdPids) - cpu0) * 1000;
+  const proxyCpuMs = ((app.proxyPid ? cpuSeconds([app.proxyPid]) : 0) - proxy0) * 1000;
+  const requests = Math.max(1, ok + errors);
+  return {
+    ok,
+    errors,
+    ms,
+    perSecond: (ok / ms) * 1000,
+    latency: stats(latencies),
+    workerdCpuMsPerRequest: workerdCpuMs / requests,
+    devProxyCpuMsPerRequest: proxyCpuMs / requests,
+    workerdCores: workerdCpuMs / ms,
+  };
+}
 
 // ---- the app's HTTP API -------------------------------------------------------------------------
 

@@ -1,0 +1,44 @@
+// 3. answer → signed webhook received by a local receiver: the time from the answer's HTTP response to
+// the delivery's arrival, with every signature checked.
+import { approval, receiver, round, signatureValid, sleep, stats } from "../lib.mjs";
+import { fmtMs, fmtStats } from "../report.mjs";
+
+export default {
+  id: "3",
+  title: "answer → signed webhook received by a local receiver",
+  needs: ["app", "floor"],
+  async run({ nod, floor, record, onCleanup }) {
+    const hook = await receiver();
+    onCleanup(() => hook.close());
+    const agent = await nod.newAgent("Bench webhook", hook.url);
+    const signed = [];
+    const fromSent = [];
+    const answerTrip = [];
+    let valid = 0;
+    for (let i = -3; i < 50; i++) {
+      const msg = await nod.post(agent, { text: `webhook ${i}`, review: approval });
+      const ans = await nod.answer(msg.id);
+      const hit = await hook.waitFor((b) => b.event === "review:responded" && b.message_id === msg.id);
+      await sleep(20); // the delivery records its outcome
+      if (i < 0) continue;
+      if (signatureValid(hit, agent.secret)) valid++;
+      signed.push(hit.at - ans.doneAt);
+      fromSent.push(hit.at - ans.sentAt);
+      answerTrip.push(ans.doneAt - ans.sentAt);
+    }
+    const s = stats(signed);
+    const ratio = Math.max(0, s.p50) / floor.p50;
+    record({
+      id: "3",
+      name: "answer → signed webhook received",
+      result: `n=${s.n}, ${valid}/${s.n} signatures valid; answer's round trip p50 ${fmtMs(stats(answerTrip).p50)}, answer sent → webhook p50 ${fmtMs(stats(fromSent).p50)}`,
+      stats: s,
+      baseline: { name: "floor", p50: floor.p50 },
+      ratio,
+      target: "p50 ≤ 10 ms",
+      met: s.p50 <= 10 && valid === s.n,
+      extra: { answerRoundTrip: round(stats(answerTrip)), answerSentToWebhook: round(stats(fromSent)) },
+    });
+    return `${fmtStats(s)}; ${valid}/${s.n} signatures valid`;
+  },
+};

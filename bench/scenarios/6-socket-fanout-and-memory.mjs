@@ -1,0 +1,115 @@
+// 6. 1,000 sockets on one channel receive one message (6a); workerd memory per 1,000 idle sockets (6b).
+// Both rows come from the same 1,000 sockets. It runs first, on a fresh runtime: the memory reading is
+// RSS, and the later scenarios (1,000 parked waits, the load test) leave a heap high-water mark that new
+// sockets would quietly reuse.
+import { bareWebSocketMemory, connect, findWorkerd, now, round, rssBytes, sleep, stats } from "../lib.mjs";
+import { fmtMs, fmtStats } from "../report.mjs";
+
+const N = 1000;
+const BATCH = 100;
+const SETTLE = 2000; // ms idle before each memory reading
+
+export default {
+  id: "6",
+  rows: ["6a", "6b"],
+  title: "1,000 sockets on one channel receive one message; workerd memory per 1,000 idle sockets",
+  needs: ["app", "reference"],
+  async run({ url, nod, app, ref, baselines, record, onCleanup, log }) {
+    const { workerdPids, runtimePid, proxyPid, startTicks } = app;
+    const agent = await nod.newAgent("Bench fan-out");
+    const pids = findWorkerd(startTicks);
+    if (pids.join() !== workerdPids.join()) throw new Error(`workerd restarted: its processes are now ${pids.join(", ")}, were ${workerdPids.join(", ")}`);
+    await sleep(SETTLE);
+    const rssBefore = { runtime: rssBytes([runtimePid]), proxy: proxyPid ? rssBytes([proxyPid]) : 0 };
+    const tOpen = now();
+    const clients = [];
+    for (let i = 0; i < N; i += BATCH) {
+      const tb = now();
+      const batch = Array.from({ length: Math.min(BATCH, N - i) }, () => connect(url, { apiKey: agent.apiKey }, ["websocket"]));
+      clients.push(...batch);
+      const opened = await Promise.allSettled(batch.map((c) => c.connected(60_000)));
+      const failed = opened.filter((o) => o.status === "rejected");
+      if (failed.length) throw new Error(`${failed.length}/${batch.length} sockets of batch ${i / BATCH + 1} did not connect within ${((now() - tb) / 1000).toFixed(0)} s: ${failed[0].reason?.message}`);
+      await Promise.all(batch.map((c) => c.subscribe(agent.channelId, 60_000)));
+      if (process.env.BENCH_VERBOSE) log(`        batch ${i / BATCH + 1}: ${(now() - tb).toFixed(0)} ms`);
+    }
+    onCleanup(() => clients.forEach((c) => c.close()));
+    const openMs = now() - tOpen;
+    await sleep(SETTLE); // idle
+    const rssAfter = { runtime: rssBytes([runtimePid]), proxy: proxyPid ? rssBytes([proxyPid]) : 0 };
+    const perThousand = (after, before) => ((after - before) / 1e6) * (1000 / N);
+    const growthMB = perThousand(rssAfter.runtime, rssBefore.runtime);
+    const proxyGrowthMB = perThousand(rssAfter.proxy, rssBefore.proxy);
+
+    const tSent = now();
+    const res = await nod.agent(agent.apiKey, "POST", "/api/v1/messages", { channelId: agent.channelId, text: "to everyone" });
+    const tPosted = now();
+    if (res.status !== 201) throw new Error(`post: ${res.status}`);
+    const arrivals = await Promise.allSettled(clients.map((c) => c.waitFor("message:created", (m) => m?.id === res.json.id, 30_000)));
+    const got = arrivals.filter((a) => a.status === "fulfilled").map((a) => a.value.at);
+    const signed = got.map((at) => at - tPosted);
+    const fromSent = got.map((at) => at - tSent);
+    for (const c of clients) c.close();
+
+    // The reference: the same 1,000 sockets on the official server, one emit.
+    const refClients = [];
+    for (let i = 0; i < N; i += BATCH) {
+      const batch = Array.from({ length: Math.min(BATCH, N - i) }, () => connect(ref.url, {}, ["websocket"]));
+      refClients.push(...batch);
+      await Promise.all(batch.map((c) => c.connected(60_000)));
+      await Promise.all(batch.map((c) => c.subscribe("fan", 60_000)));
+    }
+    onCleanup(() => refClients.forEach((c) => c.close()));
+    await sleep(500);
+    const rSent = now();
+    await (await fetch(`${ref.url}/emit?room=fan&event=message:created&id=fan-1`)).arrayBuffer();
+    const refArrivals = await Promise.all(refClients.map((c) => c.waitFor("message:created", (m) => m?.id === "fan-1", 30_000)));
+    const refFanout = stats(refArrivals.map((e) => e.at - rSent));
+    for (const c of refClients) c.close();
+    baselines.referenceSocketIO_fanout1000 = { what: "request sent → each of 1,000 websocket clients", ...round(refFanout, 3) };
+
+    // The memory floor: the same number of idle WebSockets in a bare workerd (Durable Objects with the
+    // hibernation API, nothing else), measured the same way.
+    const bare = await bareWebSocketMemory(N, SETTLE, startTicks);
+    const bareMB = perThousand(bare.rssAfter, bare.rssBefore);
+    baselines.bareWorkerdWebSocketMemory = {
+      what: "RSS growth of a bare workerd (Miniflare; a Worker handing each WebSocket to one of 4 Durable Objects that accept it with the hibernation API) per 1,000 idle WebSockets",
+      mbPerThousand: Number(bareMB.toFixed(1)),
+    };
+
+    const s = stats(fromSent);
+    record({
+      id: "6a",
+      name: "1,000 sockets on one channel receive one message (from the POST sent)",
+      result: `${got.length}/${N} received; the POST's round trip ${fmtMs(tPosted - tSent)}; ref. Socket.IO last ${fmtMs(refFanout.max)}`,
+      stats: s,
+      baseline: { name: "ref. Socket.IO, 1,000 sockets", p50: refFanout.p50 },
+      ratio: s.p50 / refFanout.p50,
+      target: "all within 500 ms",
+      met: got.length === N && s.max <= 500,
+      extra: { fromPostResponse: round(stats(signed)), postRoundTrip: Number((tPosted - tSent).toFixed(2)), reference: round(refFanout), openAndSubscribeMs: Math.round(openMs) },
+    });
+    record({
+      id: "6b",
+      name: "workerd memory growth per 1,000 idle sockets (the runtime process)",
+      result: `+${growthMB.toFixed(0)} MB; beyond the bare runtime's own: ${(growthMB - bareMB).toFixed(0)} MB; wrangler's dev proxy (not in production) +${proxyGrowthMB.toFixed(0)} MB`,
+      stats: undefined,
+      baseline: { name: "bare workerd, 1,000 idle WebSockets", value: `+${bareMB.toFixed(0)} MB` },
+      ratio: growthMB / bareMB,
+      ratioNote: "growth ÷ bare workerd's growth",
+      target: "≤ 30 MB",
+      met: growthMB <= 30,
+      extra: {
+        runtimePid,
+        devProxyPid: proxyPid ?? null,
+        runtimeRssBeforeMB: Number((rssBefore.runtime / 1e6).toFixed(1)),
+        runtimeRssAfterMB: Number((rssAfter.runtime / 1e6).toFixed(1)),
+        devProxyGrowthMB: Number(proxyGrowthMB.toFixed(1)),
+        bareWorkerdGrowthMB: Number(bareMB.toFixed(1)),
+        sockets: N,
+        settleMs: SETTLE,
+      },
+    });
+    return `${got.length}/${N} received, ${fmtStats(s)} from the POST sent (ref. ${fmtStats(refFanout)}); runtime RSS +${growthMB.toFixed(0)} MB per 1,000 (bare workerd +${bareMB.toFixed(0)} MB, dev proxy +${proxyGrowthMB.toFixed(0)} MB)`;
+  },
+};
