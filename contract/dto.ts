@@ -3,6 +3,21 @@
 import type { AgentStatus, DeliveryStatus, MessageStatus, ReviewStatus, ReviewType, Role, SenderType, Theme } from "./enums";
 import type { JsonObject } from "./json";
 
+// ---- errors -------------------------------------------------------------------------------------
+
+/** One problem with one field of a request: `path` like `review.payload.options.0.id`. */
+export interface FieldErrorDto {
+  path: string;
+  message: string;
+}
+
+/** Every refused request (API.md's error shape). */
+export interface ErrorDto {
+  statusCode: number;
+  message: string;
+  errors: FieldErrorDto[];
+}
+
 // ---- lists ----------------------------------------------------------------------------------------
 
 /** A whole list: `GET /api/agents`, `/api/users`, `/api/keys`, status history. */

@@ -2,7 +2,7 @@
 // report status, and follow a channel live over Socket.IO. It needs nothing but `fetch` at run time: the
 // request types come from the server's own zod schemas through type-only imports, which compile away.
 import type { z } from "zod";
-import type { AgentDto, ListDto, MessageDto, PageDto, ReviewDto, StoredFileDto, WaitDto } from "../../contract/dto";
+import type { AgentDto, FieldErrorDto, ListDto, MessageDto, PageDto, ReviewDto, StoredFileDto, WaitDto } from "../../contract/dto";
 import type { AgentStatus } from "../../contract/enums";
 import type { ChannelEventListeners, ChannelEventName, ChannelEvents } from "../../contract/events";
 import type { statusPingBody } from "../../contract/requests/agent";
@@ -84,7 +84,7 @@ export class NodError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly errors: { path: string; message: string }[] = [],
+    readonly errors: FieldErrorDto[] = [],
     /** Seconds to wait before retrying, from `Retry-After` (429). */
     readonly retryAfter?: number,
   ) {

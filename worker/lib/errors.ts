@@ -2,12 +2,10 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
+import type { ErrorDto, FieldErrorDto } from "../../contract/dto";
 import { logError } from "./log";
 
-export interface FieldError {
-  path: string;
-  message: string;
-}
+export type FieldError = FieldErrorDto;
 
 /** An error that becomes `{statusCode, message, errors}` (API.md's error shape). */
 export class ApiError extends Error {
@@ -38,7 +36,7 @@ export function invalid(errors: FieldError[], message?: string): ApiError {
 
 export function errorResponse(c: Context, err: ApiError) {
   for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
-  return c.json({ statusCode: err.status, message: err.message, errors: err.errors }, err.status);
+  return c.json({ statusCode: err.status, message: err.message, errors: err.errors } satisfies ErrorDto, err.status);
 }
 
 /** Hono's onError: known errors keep their status; anything else is logged and hidden behind a 500. */

@@ -1,8 +1,7 @@
 // The user API client: JSON in and out, the session cookie, and API.md's error shape.
-export interface FieldError {
-  path: string;
-  message: string;
-}
+import type { ErrorDto, FieldErrorDto as FieldError } from "../../../contract/dto";
+
+export type { FieldError };
 
 export class ApiError extends Error {
   constructor(
@@ -65,7 +64,7 @@ export async function request<T>(method: string, path: string, body?: unknown, i
     json = undefined;
   }
   if (!res.ok) {
-    const err = (json ?? {}) as { message?: string; errors?: FieldError[] };
+    const err = (json ?? {}) as Partial<ErrorDto>;
     if (res.status === 401 && !init.quiet401) onUnauthorized?.();
     throw new ApiError(res.status, err.message ?? `${res.status} ${res.statusText}`, err.errors ?? []);
   }

@@ -1,10 +1,12 @@
 // Light, dark or the system's: a data-theme attribute on <html> picks the CSS variables.
+import type { Theme } from "./types";
+
 const media = window.matchMedia("(prefers-color-scheme: dark)");
-let chosen: "light" | "dark" | "system" = "system";
+let chosen: Theme = "system";
 
-export const effectiveTheme = (): "light" | "dark" => (chosen === "system" ? (media.matches ? "dark" : "light") : chosen);
+export const effectiveTheme = (): Exclude<Theme, "system"> => (chosen === "system" ? (media.matches ? "dark" : "light") : chosen);
 
-export function applyTheme(theme: "light" | "dark" | "system") {
+export function applyTheme(theme: Theme) {
   chosen = theme;
   const t = effectiveTheme();
   document.documentElement.dataset.theme = t;

@@ -1,6 +1,6 @@
 // The shapes the user API answers with, under the web app's short names. All of them are defined once,
 // in contract/ at the repository root; nothing is declared here.
-export type { AgentStatus, DeliveryStatus, MessageStatus, ReviewStatus, ReviewType } from "../../../contract/enums";
+export type { AgentStatus, DeliveryStatus, MessageStatus, ReviewStatus, ReviewType, Theme } from "../../../contract/enums";
 export type {
   AgentListItemDto as Agent,
   AgentStatsDto as AgentStats,

@@ -15,6 +15,7 @@ import { query, setQuery } from "../lib/router";
 import { agentById, agents, errorText, refreshPendingCount } from "../lib/state";
 import { ago, now, shortTime, timeLeft } from "../lib/time";
 import type { Message, Page, ReviewStatus } from "../lib/types";
+import { REVIEW_TYPE_LABEL } from "../reviews/labels";
 
 const ReviewCard = lazy(() => import("../reviews/ReviewCard"));
 
@@ -25,7 +26,6 @@ const FILTERS: { id: Filter; label: string }[] = [
   { id: "expired", label: "Expired" },
   { id: "all", label: "All" },
 ];
-const TYPE_LABEL = { approval: "Approval", selection: "Selection", form: "Form", "text-input": "Text", freeform: "JSON" } as const;
 
 export default function Inbox() {
   const filter = () => (query().get("status") as Filter | null) ?? "pending";
@@ -219,9 +219,9 @@ export default function Inbox() {
                         <span class="inbox-agent">{a()?.name ?? "Agent"}</span>
                         <span class="inbox-time">{shortTime(m.createdAt, now())}</span>
                       </span>
-                      <span class="inbox-text">{m.text ? plainText(m.text) : `${TYPE_LABEL[m.review!.type]} review`}</span>
+                      <span class="inbox-text">{m.text ? plainText(m.text) : `${REVIEW_TYPE_LABEL[m.review!.type]} review`}</span>
                       <span class="inbox-tags">
-                        <span class="tag">{TYPE_LABEL[m.review!.type]}</span>
+                        <span class="tag">{REVIEW_TYPE_LABEL[m.review!.type]}</span>
                         <Show when={m.status}>
                           <span class={`status-tag status-tag-${m.status}`}>{STATUS_TEXT[m.status!]}</span>
                         </Show>

@@ -4,16 +4,16 @@ import { createMemo, Match, Show, Switch } from "solid-js";
 import { Dynamic } from "solid-js/web";
 import { pluginOf, FRAME_PLUGINS } from "../components/PluginView";
 import { ago, fullDate, now, timeLeft } from "../lib/time";
-import type { Message } from "../lib/types";
+import type { Message, ReviewType } from "../lib/types";
 import { Answer } from "./Answer";
 import Approval from "./Approval";
 import Form from "./Form";
 import Freeform from "./Freeform";
 import Selection from "./Selection";
+import { REVIEW_TYPE_LABEL } from "./labels";
 import TextInput from "./TextInput";
 
-const WIDGETS = { approval: Approval, selection: Selection, form: Form, "text-input": TextInput, freeform: Freeform } as const;
-export const TYPE_LABEL = { approval: "Approval", selection: "Selection", form: "Form", "text-input": "Text", freeform: "JSON" } as const;
+const WIDGETS = { approval: Approval, selection: Selection, form: Form, "text-input": TextInput, freeform: Freeform } as const satisfies Record<ReviewType, unknown>;
 
 export default function ReviewCard(props: { message: Message; onAnswered: (m: Message) => void; autofocus?: boolean }) {
   const review = () => props.message.review!;
@@ -25,7 +25,7 @@ export default function ReviewCard(props: { message: Message; onAnswered: (m: Me
     <section class={`review-card review-${state()}`} aria-labelledby={titleId} data-review-type={review().type} data-review-state={state()}>
       <header class="review-head">
         <span class="review-type" id={titleId}>
-          {TYPE_LABEL[review().type]} review
+          {REVIEW_TYPE_LABEL[review().type]} review
         </span>
         <Switch>
           <Match when={state() === "pending"}>
