@@ -9,7 +9,7 @@ import { docsPage } from "./lib/docs-page";
 import { shardFor } from "./gateway/shards";
 import { MAX_PAYLOAD_BYTES } from "./gateway/protocol";
 import { mcpRoute } from "./mcp";
-import { capBody, jsonBodyLimit } from "./lib/body-limit";
+import { capBody, jsonBodyLimit, mcpBodyLimit } from "./lib/body-limit";
 
 const api = new Hono<AppEnv>().route("/api/v1", agentApi).route("/api", userApi);
 
@@ -21,7 +21,7 @@ const UPLOAD_ROUTE = /^\/api(\/v1)?\/files\/(store|upload)$/;
 export const app = new Hono<AppEnv>()
   // Bodies are capped before anything reads them, the unauthenticated routes (login, setup) included.
   .use("/api/*", (c, next) => (UPLOAD_ROUTE.test(c.req.path) ? next() : jsonBodyLimit(c, next)))
-  .use("/mcp", jsonBodyLimit)
+  .use("/mcp", mcpBodyLimit)
   .use("/socket.io/*", capBody(() => MAX_PAYLOAD_BYTES, (_c, max) => new ApiError(413, `Engine.IO payloads may be at most ${max} bytes`)))
   .route("/", api)
   .get("/api/openapi.json", (c) => c.json((openApi ??= buildOpenApi(api))))

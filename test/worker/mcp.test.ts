@@ -290,4 +290,15 @@ describe("MCP: tools", () => {
     expect(bad.isError).toBe(true);
     expect(textOf(bad)).toMatch(/base64/);
   });
+
+  it("upload_file takes files past the 1 MiB JSON cap of other routes (the /mcp cap is the upload limit, base64-encoded)", async () => {
+    const client = await mcpClient();
+    const size = 3 * 1024 * 1024;
+    const bytes = new Uint8Array(size).map((_, i) => i % 251);
+    let binary = "";
+    for (let i = 0; i < size; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    const stored = await callTool(client, "upload_file", { channelId: bot.agent.id, filename: "big.bin", contentBase64: btoa(binary) });
+    expect(stored.isError, textOf(stored)).toBeFalsy();
+    expect(stored.structuredContent.file).toMatchObject({ filename: "big.bin", size });
+  });
 });

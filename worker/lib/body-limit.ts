@@ -31,3 +31,9 @@ export const jsonBodyLimit = capBody(
 
 /** A multipart upload: every file together within MAX_UPLOAD_BYTES. */
 export const uploadBodyLimit = capBody((c) => maxUploadBytes(c) + MULTIPART_OVERHEAD, (c) => uploadTooLarge(c));
+
+/** MCP's `upload_file` carries a whole upload as base64 in its JSON: the upload limit, encoded, plus the envelope. */
+export const mcpBodyLimit = capBody(
+  (c) => Math.ceil((maxUploadBytes(c) * 4) / 3) + MULTIPART_OVERHEAD,
+  (_c, max) => new ApiError(413, `MCP requests may be at most ${max} bytes (an upload_file of at most MAX_UPLOAD_BYTES)`),
+);
