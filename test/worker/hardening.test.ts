@@ -322,6 +322,19 @@ describe("wait and answer agree", () => {
   });
 });
 
+describe("seq never goes back", () => {
+  it("a deleted newest message's seq is not handed out again, even by a restarted room", async () => {
+    const channel = (await owner.as("POST", "/api/agents", { name: "Seq" })).json.id as string;
+    const post = (text: string) => bot.v1("POST", "/messages", { channelId: channel, text });
+    await post("one");
+    const newest = await post("two");
+    expect(newest.json.seq).toBe(2);
+    expect((await bot.v1("DELETE", `/messages/${newest.json.id}`)).status).toBe(200);
+    await runInDurableObject(stub(channel), (_room, state) => state.abort("restart")).catch(() => undefined);
+    expect((await post("three")).json.seq).toBe(3);
+  });
+});
+
 describe("smaller holes", () => {
   const keys = { p256dh: "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", auth: "tBHItJI5svbpez7KI4CCXg" };
 

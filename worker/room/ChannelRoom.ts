@@ -27,6 +27,7 @@ import type { AgentRow } from "../services/agents";
 import type { EncodedWait, NewMessage, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
 import { Deliveries, deliveryKey } from "./deliveries";
 import { PostCommitter, type PostResult } from "./posts";
+import { SeqMark } from "./seq-mark";
 import { purgeMessagesBefore, type PurgeResult } from "./retention";
 import { Timers, type Timer } from "./timers";
 import { gatewayOf } from "../gateway/shards";
@@ -48,7 +49,7 @@ export class ChannelRoom extends DurableObject<Env> {
   private readonly timers = new Timers(this.ctx.storage);
   private readonly deliveries = new Deliveries(this.env, this.db, this.timers, (event) => this.emit(event));
   /** Posts, committed in groups; the channel's seq lives there. */
-  private readonly posts = new PostCommitter(this.db, (row) => this.recordIntents(row), (write) => this.serial(write));
+  private readonly posts = new PostCommitter(this.db, new SeqMark(this.ctx.storage.sql), (row) => this.recordIntents(row), (write) => this.serial(write));
   /** The last events, newest last. */
   private readonly recent: RoomEvent[] = [];
 

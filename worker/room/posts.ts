@@ -1,6 +1,7 @@
 // Posts of one room, committed in groups: posts that arrive while a write is in flight wait in a queue
 // and go to D1 together, in one transaction, in arrival order. The committer owns the channel's seq:
-// it is read from D1 once, then counted here, and re-read after any write whose outcome is unknown.
+// it is read once (the larger of D1's max and the room's stored mark, seq-mark.ts), then counted here,
+// and re-read after any write whose outcome is unknown.
 import { and, eq, max, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
@@ -10,6 +11,7 @@ import { newId, nowIso } from "../lib/ids";
 import type { MessageDto } from "../../contract/dto";
 import { messageDto, withAttachments, type AttachmentRow, type Audience, type MessageRow } from "../services/messages";
 import type { NewMessage, RoomResult } from "./types";
+import type { SeqMark } from "./seq-mark";
 import { inList } from "../db/lists";
 import { jsonBytes } from "../../contract/json";
 import { LIMITS } from "../../contract/limits";
@@ -53,6 +55,7 @@ export class PostCommitter {
 
   constructor(
     private readonly db: Db,
+    private readonly mark: SeqMark,
     /**
      * Records what must happen once a message is stored (its expiry timer, its webhook) in the room's
      * own storage, before the D1 commit: a restart right after the commit then loses nothing, and a
@@ -74,12 +77,13 @@ export class PostCommitter {
   /** The channel was deleted: its seq starts over if it is ever used again. */
   forgetSeq() {
     this.lastSeq = undefined;
+    this.mark.clear();
   }
 
   private async nextSeq(channelId: string): Promise<number> {
     if (this.lastSeq === undefined) {
       const [row] = await this.db.select({ seq: max(messages.seq) }).from(messages).where(eq(messages.channelId, channelId));
-      this.lastSeq = row?.seq ?? 0;
+      this.lastSeq = Math.max(row?.seq ?? 0, this.mark.get());
     }
     return this.lastSeq + 1;
   }
@@ -154,6 +158,7 @@ export class PostCommitter {
         throw err;
       }
       this.lastSeq = seq;
+      this.mark.raise(seq);
     }
     for (const { index, row, files: linked } of created) {
       results[index] = { ok: true, value: { message: messageDto(row, linked, "agent"), created: true } };
