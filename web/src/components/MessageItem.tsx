@@ -2,7 +2,7 @@
 // review widget (loaded on demand with zod) and delivery ticks.
 import { lazy, Show, Suspense } from "solid-js";
 import { clock, fullDate } from "../lib/time";
-import type { Agent, Message } from "../lib/types";
+import type { Agent, Message, MessageStatus } from "../lib/types";
 import { Attachments } from "./Attachments";
 import { Avatar } from "./Avatar";
 import { DeliveryTicks } from "./DeliveryTicks";
@@ -11,7 +11,7 @@ import { pluginOf, PluginView } from "./PluginView";
 
 const ReviewCard = lazy(() => import("../reviews/ReviewCard"));
 
-export const STATUS_TEXT = { info: "Info", success: "Success", warning: "Warning", error: "Error" } as const;
+export const STATUS_TEXT = { info: "Info", success: "Success", warning: "Warning", error: "Error" } as const satisfies Record<MessageStatus, string>;
 
 export function MessageItem(props: { message: Message; agent: Agent | undefined; onUpdate: (m: Message) => void; onSent?: (m: Message) => void; highlight?: boolean }) {
   const m = () => props.message;
