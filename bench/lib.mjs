@@ -53,7 +53,11 @@ export const round = (s, digits = 2) => Object.fromEntries(Object.entries(s).map
 // ---- closed-loop load: `clients` loops, each sending its next request when the last one ended --------
 
 /** A request for closedLoop: GET `url`, good when it answers 200 (the body is read to its end). */
-export const getOk = (url) => () => fetch(url).then(async (r) => (await r.arrayBuffer(), r.status === 200));
+export const getOk = (url) => () =>
+  fetch(url).then(async (r) => {
+    await r.arrayBuffer();
+    return r.status === 200;
+  });
 
 /**
  * Runs `clients` loops of `request(client)` for `durationMs`; counts the good answers and reads the CPU
@@ -200,7 +204,13 @@ export class Nod {
 
 export const approval = {
   type: "approval",
-  payload: { options: [{ id: "approve", label: "Approve", style: "primary" }, { id: "reject", label: "Reject", style: "danger" }], allowComment: true },
+  payload: {
+    options: [
+      { id: "approve", label: "Approve", style: "primary" },
+      { id: "reject", label: "Reject", style: "danger" },
+    ],
+    allowComment: true,
+  },
 };
 
 // ---- webhook receivers ----------------------------------------------------------------------------
@@ -226,7 +236,12 @@ export async function receiver() {
     hits,
     /** Resolves with the first hit whose parsed body matches. */
     waitFor(match, ms = 10_000) {
-      return firstMatch(() => hits.find((h) => match(JSON.parse(h.body))), waiters, ms, () => `no matching webhook within ${ms} ms (${hits.length} received)`);
+      return firstMatch(
+        () => hits.find((h) => match(JSON.parse(h.body))),
+        waiters,
+        ms,
+        () => `no matching webhook within ${ms} ms (${hits.length} received)`,
+      );
     },
     close: () => closeServer(server),
   };
@@ -237,8 +252,10 @@ export function signatureValid(hit, secret) {
   const id = hit.headers["webhook-id"];
   const timestamp = hit.headers["webhook-timestamp"];
   const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
-  const expected = "v1," + createHmac("sha256", key).update(`${id}.${timestamp}.${hit.body}`).digest("base64");
-  return String(hit.headers["webhook-signature"] ?? "").split(" ").includes(expected);
+  const expected = `v1,${createHmac("sha256", key).update(`${id}.${timestamp}.${hit.body}`).digest("base64")}`;
+  return String(hit.headers["webhook-signature"] ?? "")
+    .split(" ")
+    .includes(expected);
 }
 
 export function closeServer(server) {
@@ -263,15 +280,26 @@ export function connect(base, auth, transports) {
     for (const w of waiters) w();
   });
   function waitFor(name, match = () => true, ms = 10_000) {
-    return firstMatch(() => seen.find((e) => e.name === name && match(e.data)), waiters, ms, () => `no ${name} within ${ms} ms`);
+    return firstMatch(
+      () => seen.find((e) => e.name === name && match(e.data)),
+      waiters,
+      ms,
+      () => `no ${name} within ${ms} ms`,
+    );
   }
   const connected = (ms = 30_000) =>
     socket.connected
       ? Promise.resolve()
       : new Promise((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`not connected within ${ms} ms`)), ms);
-          socket.once("connect", () => (clearTimeout(timer), resolve()));
-          socket.once("connect_error", (err) => (clearTimeout(timer), reject(new Error(`connect_error: ${err.message}`))));
+          socket.once("connect", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          socket.once("connect_error", (err) => {
+            clearTimeout(timer);
+            reject(new Error(`connect_error: ${err.message}`));
+          });
         });
   const subscribe = async (channelId, ms = 30_000) => {
     const ack = await socket.timeout(ms).emitWithAck("subscribe:channel", channelId);
@@ -290,7 +318,10 @@ export async function referenceServer() {
   const http = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     if (url.pathname === "/emit") {
-      ioServer.of("/ws").to(url.searchParams.get("room") ?? "").emit(url.searchParams.get("event") ?? "review:responded", { ...payload, id: url.searchParams.get("id") });
+      ioServer
+        .of("/ws")
+        .to(url.searchParams.get("room") ?? "")
+        .emit(url.searchParams.get("event") ?? "review:responded", { ...payload, id: url.searchParams.get("id") });
       res.writeHead(200, { "content-type": "application/json" });
       res.end('{"ok":true}');
       return;
@@ -352,7 +383,9 @@ export const ownStartTicks = () => procStat(process.pid)?.startTicks ?? 0;
  * workerd (falling back to any workerd that started after this process did).
  */
 export function findWorkerd(sinceTicks) {
-  const pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number);
+  const pids = readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
   const workerd = pids.filter((pid) => pid !== process.pid && /workerd/.test(cmdline(pid)));
   const descends = (pid) => {
     for (let p = pid, hops = 0; p > 1 && hops < 50; hops++) {

@@ -38,8 +38,12 @@ export class Report {
       name: row.name,
       result: row.result,
       ...(row.stats ? { latencyMs: round(row.stats) } : {}),
-      ...(row.baseline ? { baseline: row.baseline.p50 !== undefined ? { name: row.baseline.name, p50Ms: Number(row.baseline.p50.toFixed(3)) } : row.baseline } : {}),
-      ...(row.ratio !== undefined ? { ratio: Number(row.ratio.toFixed(3)), ...(row.ratioNote ? { ratioIs: row.ratioNote } : { ratioIs: "p50 ÷ baseline p50" }) } : {}),
+      ...(row.baseline
+        ? { baseline: row.baseline.p50 !== undefined ? { name: row.baseline.name, p50Ms: Number(row.baseline.p50.toFixed(3)) } : row.baseline }
+        : {}),
+      ...(row.ratio !== undefined
+        ? { ratio: Number(row.ratio.toFixed(3)), ...(row.ratioNote ? { ratioIs: row.ratioNote } : { ratioIs: "p50 ÷ baseline p50" }) }
+        : {}),
       target: row.target,
       met: row.met ?? null,
       ...(row.extra ? { details: row.extra } : {}),
@@ -54,16 +58,24 @@ export class Report {
     lines.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for (const r of [...this.rows].sort((a, b) => a.id.localeCompare(b.id))) {
       const s = r.stats;
-      const base = !r.baseline ? "—" : r.baseline.p50 !== undefined ? `${r.baseline.name}: ${fmtMs(r.baseline.p50)}` : `${r.baseline.name}: ${r.baseline.value}`;
+      const base = !r.baseline
+        ? "—"
+        : r.baseline.p50 !== undefined
+          ? `${r.baseline.name}: ${fmtMs(r.baseline.p50)}`
+          : `${r.baseline.name}: ${r.baseline.value}`;
       const ratio = r.ratio === undefined ? "—" : r.ratio === 0 ? "0×" : `${r.ratio < 0.01 ? r.ratio.toFixed(4) : r.ratio.toFixed(2)}×`;
       const met = r.met === undefined ? "—" : r.met ? "yes" : "**no**";
-      lines.push(`| ${r.id} | ${r.name} | ${r.result} | ${s ? fmtMs(s.p50) : "—"} | ${s ? fmtMs(s.p99) : "—"} | ${s ? fmtMs(s.max) : "—"} | ${base} | ${ratio} | ${r.target} | ${met} |`);
+      lines.push(
+        `| ${r.id} | ${r.name} | ${r.result} | ${s ? fmtMs(s.p50) : "—"} | ${s ? fmtMs(s.p99) : "—"} | ${s ? fmtMs(s.max) : "—"} | ${base} | ${ratio} | ${r.target} | ${met} |`,
+      );
     }
     lines.push("");
     lines.push("| baseline | p50 | p99 | max |");
     lines.push("| --- | --- | --- | --- |");
     const brow = (name, s) => s && lines.push(`| ${name} | ${fmtMs(s.p50)} | ${fmtMs(s.p99)} | ${fmtMs(s.max)} |`);
-    const load = (what, t) => t && `${what}, 32 concurrent clients: ${t.perSecond} req/s, workerd ${t.workerdCpuMsPerRequest} ms CPU per request (${t.ofWhichDevProxy} in the dev proxy)`;
+    const load = (what, t) =>
+      t &&
+      `${what}, 32 concurrent clients: ${t.perSecond} req/s, workerd ${t.workerdCpuMsPerRequest} ms CPU per request (${t.ofWhichDevProxy} in the dev proxy)`;
     brow("floor: GET /api/docs round trip (static page, no I/O)", b.floor);
     brow("GET /api/auth/setup round trip (one D1 read)", b.floorWithD1Read);
     brow(load("floor", b.floorThroughput), b.floorThroughput);
@@ -71,13 +83,16 @@ export class Report {
     brow("reference Socket.IO, websocket: request sent → event", b.referenceSocketIO_websocket);
     brow("reference Socket.IO, polling: request sent → event", b.referenceSocketIO_polling);
     brow("reference Socket.IO, 1,000 websocket clients: request sent → each event", b.referenceSocketIO_fanout1000);
-    if (b.bareWorkerdWebSocketMemory) lines.push(`| bare workerd (a Worker and 4 Durable Objects holding hibernatable WebSockets, nothing else): RSS growth per 1,000 idle WebSockets | +${b.bareWorkerdWebSocketMemory.mbPerThousand} MB | — | — |`);
+    if (b.bareWorkerdWebSocketMemory)
+      lines.push(
+        `| bare workerd (a Worker and 4 Durable Objects holding hibernatable WebSockets, nothing else): RSS growth per 1,000 idle WebSockets | +${b.bareWorkerdWebSocketMemory.mbPerThousand} MB | — | — |`,
+      );
     lines.push("| anchor design (reported, not run): long-poll re-reads the database every 2 s | ≈1000 ms added | — | 2000 ms |");
     lines.push("| anchor design (reported, not run): once-a-minute expiry job | ≈30 s late | — | 60 s late |");
     return lines.join("\n");
   }
 
   write(path) {
-    writeFileSync(path, JSON.stringify(this.results, null, 2) + "\n");
+    writeFileSync(path, `${JSON.stringify(this.results, null, 2)}\n`);
   }
 }

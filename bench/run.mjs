@@ -60,7 +60,10 @@ function parseOnly(argv) {
     const arg = argv[i];
     const value = arg === "--only" ? argv[++i] : arg.startsWith("--only=") ? arg.slice("--only=".length) : undefined;
     if (value === undefined) usageError(arg === "--only" ? "--only needs a scenario id" : `unknown argument "${arg}"`);
-    const ids = value.split(",").map((id) => id.trim()).filter(Boolean);
+    const ids = value
+      .split(",")
+      .map((id) => id.trim())
+      .filter(Boolean);
     if (!ids.length) usageError("--only needs a scenario id");
     for (const id of ids) if (!SCENARIOS.some((s) => idsOf(s).includes(id))) usageError(`unknown scenario id "${id}"`);
     only = [...new Set([...(only ?? []), ...ids])];
@@ -128,7 +131,12 @@ async function step(title, fn, scenario) {
   const seconds = (now() - t0) / 1000;
   const ours = (cpuSeconds(pids) - ours0) / seconds;
   const others = Math.max(0, (machineBusySeconds() - busy0) / seconds - ours);
-  results.steps.push({ step: title, seconds: Number(seconds.toFixed(1)), benchAndWorkerdCores: Number(ours.toFixed(2)), otherProcessesCores: Number(others.toFixed(2)) });
+  results.steps.push({
+    step: title,
+    seconds: Number(seconds.toFixed(1)),
+    benchAndWorkerdCores: Number(ours.toFixed(2)),
+    otherProcessesCores: Number(others.toFixed(2)),
+  });
   log(`        ${summary} (${seconds.toFixed(1)} s; ${elapsed()} s total; CPU: bench+workerd ${ours.toFixed(2)} cores, other processes ${others.toFixed(2)})`);
 }
 
@@ -192,7 +200,9 @@ function finish(exitCode) {
   const met = results.scenarios.filter((s) => s.met === true).length;
   const missed = results.scenarios.filter((s) => s.met === false).map((s) => s.id);
   log("");
-  log(`targets met: ${met}, missed: ${missed.length ? missed.join(", ") : "none"}; ${results.machine.cores} cores, ${results.machine.cpu}, Node ${results.machine.node}; ${results.date}`);
+  log(
+    `targets met: ${met}, missed: ${missed.length ? missed.join(", ") : "none"}; ${results.machine.cores} cores, ${results.machine.cpu}, Node ${results.machine.node}; ${results.date}`,
+  );
   if (results.devProxyResends) log(`requests resent after wrangler's dev proxy answered "Your worker restarted mid-request": ${results.devProxyResends}`);
   log(`bench finished in ${results.durationSeconds} s; results in bench/results.json`);
   report.write(join(ROOT, "bench", "results.json"));

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { approval, closedLoop, connect, findWorkerd, getOk, listenerPid, Nod, now, ownStartTicks, referenceServer, round, sleep, stats } from "./lib.mjs";
+import { approval, closedLoop, connect, findWorkerd, getOk, listenerPid, Nod, now, ownStartTicks, round, sleep, stats } from "./lib.mjs";
 import { fmtStats } from "./report.mjs";
 
 const START_TIMEOUT_MS = 120_000;
@@ -57,7 +57,13 @@ export async function startApp({ root, onCleanup, log, elapsed }) {
   onCleanup(() => worker.dispose());
   // A Worker that does not build leaves `ready` pending (wrangler prints the error): fail rather than wait for the watchdog.
   let timer;
-  const stalled = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the app did not start within ${START_TIMEOUT_MS / 1000} s (see wrangler's errors above)`)), START_TIMEOUT_MS)));
+  const stalled = new Promise(
+    (_, reject) =>
+      (timer = setTimeout(
+        () => reject(new Error(`the app did not start within ${START_TIMEOUT_MS / 1000} s (see wrangler's errors above)`)),
+        START_TIMEOUT_MS,
+      )),
+  );
   await Promise.race([worker.ready, stalled]).finally(() => clearTimeout(timer));
   const url = (await worker.url).toString().replace(/\/$/, "");
   if (new URL(url).hostname !== "127.0.0.1") throw new Error(`the app is not on 127.0.0.1: ${url}`);
@@ -125,8 +131,18 @@ export async function measureFloor(app, baselines) {
     ofWhichDevProxy: Number(run.devProxyCpuMsPerRequest.toFixed(2)),
     workerdCores: Number(run.workerdCores.toFixed(2)),
   });
-  baselines.floorThroughput = { route: "GET /api/docs, 32 concurrent clients, 3 s", perSecond: Math.round(floorThroughput.perSecond), ...round(floorThroughput.latency, 3), ...cpuOf(floorThroughput) };
-  baselines.d1ReadThroughput = { route: "GET /api/auth/setup, 32 concurrent clients, 3 s", perSecond: Math.round(d1Throughput.perSecond), ...round(d1Throughput.latency, 3), ...cpuOf(d1Throughput) };
+  baselines.floorThroughput = {
+    route: "GET /api/docs, 32 concurrent clients, 3 s",
+    perSecond: Math.round(floorThroughput.perSecond),
+    ...round(floorThroughput.latency, 3),
+    ...cpuOf(floorThroughput),
+  };
+  baselines.d1ReadThroughput = {
+    route: "GET /api/auth/setup, 32 concurrent clients, 3 s",
+    perSecond: Math.round(d1Throughput.perSecond),
+    ...round(d1Throughput.latency, 3),
+    ...cpuOf(d1Throughput),
+  };
   const summary = `floor ${fmtStats(floor)}; with a D1 read ${fmtStats(floorD1)}; 32 clients: ${Math.round(floorThroughput.perSecond)} req/s (workerd ${floorThroughput.workerdCpuMsPerRequest.toFixed(2)} ms CPU each), with a D1 read ${Math.round(d1Throughput.perSecond)} req/s (${d1Throughput.workerdCpuMsPerRequest.toFixed(2)} ms CPU each)`;
   return { floor, summary };
 }
@@ -161,6 +177,11 @@ export async function measureReferencePush(ref, baselines, onCleanup) {
 
 /** The designs issue 7 compares against, reported beside the figures but not run. */
 export function reportAnchors(baselines) {
-  baselines.anchorLongPoll = { what: "reported, not run: the database is re-read every 2 s while a long-poll waits", p50: 1000, max: 2000, note: "≈1 s average added wait" };
+  baselines.anchorLongPoll = {
+    what: "reported, not run: the database is re-read every 2 s while a long-poll waits",
+    p50: 1000,
+    max: 2000,
+    note: "≈1 s average added wait",
+  };
   baselines.anchorExpiry = { what: "reported, not run: reviews are expired by a once-a-minute job", p50: 30000, max: 60000, note: "up to 60 s late" };
 }

@@ -29,10 +29,7 @@ export const REVIEW_STATUSES = ["pending", "completed", "expired"] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 
 /** The input types a form review's field may have. */
-export const FORM_FIELD_TYPES = [
-  "text", "number", "email", "url", "textarea", "select",
-  "checkbox", "date", "time", "datetime", "range", "password",
-] as const;
+export const FORM_FIELD_TYPES = ["text", "number", "email", "url", "textarea", "select", "checkbox", "date", "time", "datetime", "range", "password"] as const;
 export type FormFieldType = (typeof FORM_FIELD_TYPES)[number];
 
 /** The web app's colour scheme preference. */

@@ -22,9 +22,18 @@ export const app = new Hono<AppEnv>()
   // Bodies are capped before anything reads them, the unauthenticated routes (login, setup) included.
   .use("/api/*", (c, next) => (UPLOAD_ROUTE.test(c.req.path) ? next() : jsonBodyLimit(c, next)))
   .use("/mcp", mcpBodyLimit)
-  .use("/socket.io/*", capBody(() => MAX_PAYLOAD_BYTES, (_c, max) => new ApiError(413, `Engine.IO payloads may be at most ${max} bytes`)))
+  .use(
+    "/socket.io/*",
+    capBody(
+      () => MAX_PAYLOAD_BYTES,
+      (_c, max) => new ApiError(413, `Engine.IO payloads may be at most ${max} bytes`),
+    ),
+  )
   .route("/", api)
-  .get("/api/openapi.json", (c) => c.json((openApi ??= buildOpenApi(api))))
+  .get("/api/openapi.json", (c) => {
+    openApi ??= buildOpenApi(api);
+    return c.json(openApi);
+  })
   .get("/api/docs", (c) => c.html(docsPage))
   // Socket.IO: every request of a session goes to the gateway shard its sid names.
   .all("/socket.io/*", (c) => {

@@ -15,7 +15,10 @@ export default {
     for (let i = 0; i < 60; i++) {
       const msg = await nod.post(agent, { text: `long-poll ${i}`, review: approval });
       let returned = false;
-      const w = nod.wait(agent, msg.id).then((r) => ((returned = true), r));
+      const w = nod.wait(agent, msg.id).then((r) => {
+        returned = true;
+        return r;
+      });
       await sleep(80); // the wait reaches the room and parks
       if (returned) throw new Error("a wait returned before the answer");
       const ans = await nod.answer(msg.id, { selectedOption: i % 2 ? "approve" : "reject" });
@@ -37,7 +40,11 @@ export default {
       ratio,
       target: "p50 ≤ 5 ms, p99 ≤ 25 ms, ≤ 2× floor",
       met,
-      extra: { answerRoundTrip: round(stats(answerTrip)), answerSentToWaitReturned: round(stats(fromSent)), anchorDesign: "≈1000 ms average added wait (reported, not run)" },
+      extra: {
+        answerRoundTrip: round(stats(answerTrip)),
+        answerSentToWaitReturned: round(stats(fromSent)),
+        anchorDesign: "≈1000 ms average added wait (reported, not run)",
+      },
     });
     return `${fmtStats(s)}; ${ratio.toFixed(2)}× floor; answer sent → wait p50 ${fmtMs(stats(fromSent).p50)}`;
   },

@@ -69,7 +69,9 @@ export default {
           cpu,
         },
       });
-      parts.push(`${channels} ch: ${Math.round(run.perSecond)} msg/s (floor just before ${Math.round(floorNow.perSecond)} req/s), ${fmtStats(run.latency)}, workerd ${cpu.workerdCpuMsPerPost} ms CPU per POST`);
+      parts.push(
+        `${channels} ch: ${Math.round(run.perSecond)} msg/s (floor just before ${Math.round(floorNow.perSecond)} req/s), ${fmtStats(run.latency)}, workerd ${cpu.workerdCpuMsPerPost} ms CPU per POST`,
+      );
     }
     return parts.join("; ");
   },

@@ -28,8 +28,14 @@ export default {
     const tStart = now();
     const waits = Array.from({ length: N }, () =>
       nod.wait(agent, msg.id).then(
-        (r) => ((returned++), r),
-        (err) => ((returned++), { status: 0, json: { error: String(err) }, at: now() }),
+        (r) => {
+          returned++;
+          return r;
+        },
+        (err) => {
+          returned++;
+          return { status: 0, json: { error: String(err) }, at: now() };
+        },
       ),
     );
     // Parked = the server has nothing left to do: a D1-backed request is as quick as when idle

@@ -29,11 +29,16 @@ export default {
       clients.push(...batch);
       const opened = await Promise.allSettled(batch.map((c) => c.connected(60_000)));
       const failed = opened.filter((o) => o.status === "rejected");
-      if (failed.length) throw new Error(`${failed.length}/${batch.length} sockets of batch ${i / BATCH + 1} did not connect within ${((now() - tb) / 1000).toFixed(0)} s: ${failed[0].reason?.message}`);
+      if (failed.length)
+        throw new Error(
+          `${failed.length}/${batch.length} sockets of batch ${i / BATCH + 1} did not connect within ${((now() - tb) / 1000).toFixed(0)} s: ${failed[0].reason?.message}`,
+        );
       await Promise.all(batch.map((c) => c.subscribe(agent.channelId, 60_000)));
       if (process.env.BENCH_VERBOSE) log(`        batch ${i / BATCH + 1}: ${(now() - tb).toFixed(0)} ms`);
     }
-    onCleanup(() => clients.forEach((c) => c.close()));
+    onCleanup(() => {
+      for (const c of clients) c.close();
+    });
     const openMs = now() - tOpen;
     await sleep(SETTLE); // idle
     const rssAfter = { runtime: rssBytes([runtimePid]), proxy: proxyPid ? rssBytes([proxyPid]) : 0 };
@@ -59,7 +64,9 @@ export default {
       await Promise.all(batch.map((c) => c.connected(60_000)));
       await Promise.all(batch.map((c) => c.subscribe("fan", 60_000)));
     }
-    onCleanup(() => refClients.forEach((c) => c.close()));
+    onCleanup(() => {
+      for (const c of refClients) c.close();
+    });
     await sleep(500);
     const rSent = now();
     await (await fetch(`${ref.url}/emit?room=fan&event=message:created&id=fan-1`)).arrayBuffer();
@@ -87,7 +94,12 @@ export default {
       ratio: s.p50 / refFanout.p50,
       target: "all within 500 ms",
       met: got.length === N && s.max <= 500,
-      extra: { fromPostResponse: round(stats(signed)), postRoundTrip: Number((tPosted - tSent).toFixed(2)), reference: round(refFanout), openAndSubscribeMs: Math.round(openMs) },
+      extra: {
+        fromPostResponse: round(stats(signed)),
+        postRoundTrip: Number((tPosted - tSent).toFixed(2)),
+        reference: round(refFanout),
+        openAndSubscribeMs: Math.round(openMs),
+      },
     });
     record({
       id: "6b",

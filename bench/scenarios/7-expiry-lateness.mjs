@@ -29,7 +29,9 @@ export default {
     const done = await Promise.all(waits);
     const expired = done.filter((r) => r.status === 200 && r.json?.status === "expired").length;
     const waitLate = done.map((r) => r.epochAt - r.due);
-    const events = await Promise.allSettled(posted.map((p) => c.waitFor("review:expired", (d) => d?.messageId === p.id, 15_000).then((e) => e.epochAt - p.due)));
+    const events = await Promise.allSettled(
+      posted.map((p) => c.waitFor("review:expired", (d) => d?.messageId === p.id, 15_000).then((e) => e.epochAt - p.due)),
+    );
     const sockLate = events.filter((e) => e.status === "fulfilled").map((e) => e.value);
     c.close();
     const parts = [];

@@ -2,7 +2,7 @@
 // report status, and follow a channel live over Socket.IO. It needs nothing but `fetch` at run time: the
 // request types come from the server's own zod schemas through type-only imports, which compile away.
 import type { z } from "zod";
-import type { AgentDto, FieldErrorDto, ListDto, MessageDto, PageDto, ReviewDto, StoredFileDto, WaitDto } from "../../contract/dto";
+import type { AgentDto, ErrorDto, FieldErrorDto, ListDto, MessageDto, PageDto, ReviewDto, StoredFileDto, WaitDto } from "../../contract/dto";
 import type { AgentStatus } from "../../contract/enums";
 import type { ChannelEventListeners, ChannelEventName, ChannelEvents } from "../../contract/events";
 import type { statusPingBody } from "../../contract/requests/agent";
@@ -120,8 +120,8 @@ const FORWARDED: Record<Exclude<ChannelEventName, "message:created">, true> = {
 
 /** The part of a socket.io-client Socket the helper uses. */
 export interface SocketLike {
-  on(event: string, listener: (...args: any[]) => void): unknown;
-  emit(event: string, ...args: any[]): unknown;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  emit(event: string, ...args: unknown[]): unknown;
   disconnect(): unknown;
 }
 /** socket.io-client's `io`, passed in by the caller so this client does not depend on it. */
@@ -210,7 +210,7 @@ export class NodClient {
     }
     const res = await this.fetchFn(url.toString(), { method, headers, body, ...(options.signal ? { signal: options.signal } : {}) });
     const text = await res.text();
-    let data: any;
+    let data: (Partial<ErrorDto> & Record<string, unknown>) | undefined;
     try {
       data = text ? JSON.parse(text) : undefined;
     } catch {
@@ -278,7 +278,10 @@ export class NodClient {
   }
 
   /** Stores a file in the channel; attach it with `send({attachmentIds: [file.id]})` or `ask`. */
-  upload(file: Blob | ArrayBuffer | Uint8Array | string, options: { filename: string; mimeType?: string; channelId?: string; signal?: AbortSignal }): Promise<StoredFileDto> {
+  upload(
+    file: Blob | ArrayBuffer | Uint8Array | string,
+    options: { filename: string; mimeType?: string; channelId?: string; signal?: AbortSignal },
+  ): Promise<StoredFileDto> {
     const type = options.mimeType ?? (file instanceof Blob && file.type ? file.type : "application/octet-stream");
     const blob = file instanceof Blob && !options.mimeType ? file : new Blob([file as ArrayBuffer], { type }) /* any of the four is a valid blob part */;
     const form = new FormData();
@@ -308,10 +311,7 @@ export class NodClient {
    * Follows channels live over Socket.IO. Pass socket.io-client's `io`. Subscriptions are renewed after a
    * reconnect, asking the server to replay the messages created meanwhile.
    */
-  subscribe(
-    io: IoFunction,
-    options: { channels?: string[]; on: Partial<NodEvents>; onError?: (error: Error) => void; transports?: string[] },
-  ): Subscription {
+  subscribe(io: IoFunction, options: { channels?: string[]; on: Partial<NodEvents>; onError?: (error: Error) => void; transports?: string[] }): Subscription {
     const channels = options.channels ?? (this.channelId ? [this.channelId] : []);
     if (channels.length === 0) throw new TypeError("subscribe needs channels, or a channelId in the client's options");
     const socket = io(`${this.url}/ws`, { auth: { apiKey: this.apiKey }, ...(options.transports ? { transports: options.transports } : {}) });

@@ -5,7 +5,10 @@ import { ROLES, THEMES } from "../enums";
 import { LIMITS } from "../limits";
 import { idSchema } from "./message";
 
-const email = z.email().max(254).transform((e) => e.toLowerCase());
+const email = z
+  .email()
+  .max(254)
+  .transform((e) => e.toLowerCase());
 const password = z.string().min(8, "at least 8 characters").max(200);
 const displayName = z.string().trim().min(1).max(LIMITS.label);
 

@@ -66,7 +66,12 @@ export const requiredChannelQuery = z.object({ channel: idSchema });
 
 export const waitQuery = z.object({
   channel: idSchema.optional(),
-  timeout: z.coerce.number().int().min(0).default(30_000).transform((t) => Math.min(t, 30_000)),
+  timeout: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(30_000)
+    .transform((t) => Math.min(t, 30_000)),
 });
 
 export const inboxQuery = z.object({

@@ -43,12 +43,20 @@ export const selectionPayload = z.object({
 
 const formField = z
   .object({
-    name: z.string().min(1).max(LIMITS.id).regex(/^[A-Za-z_][\w.-]*$/, "letters, digits, _ . - and not starting with a digit"),
+    name: z
+      .string()
+      .min(1)
+      .max(LIMITS.id)
+      .regex(/^[A-Za-z_][\w.-]*$/, "letters, digits, _ . - and not starting with a digit"),
     type: z.enum(FORM_FIELD_TYPES),
     label,
     required: z.boolean().optional(),
     placeholder: z.string().max(LIMITS.label).optional(),
-    options: z.array(z.object({ value: z.string().max(LIMITS.label), label })).min(1).max(LIMITS.items).optional(),
+    options: z
+      .array(z.object({ value: z.string().max(LIMITS.label), label }))
+      .min(1)
+      .max(LIMITS.items)
+      .optional(),
     min: z.union([z.number(), z.string().max(40)]).optional(),
     max: z.union([z.number(), z.string().max(40)]).optional(),
     step: z.number().positive().optional(),
@@ -64,7 +72,11 @@ const formField = z
 export type FormField = z.infer<typeof formField>;
 
 export const formPayload = z.object({
-  fields: z.array(formField).min(1).max(LIMITS.fields).superRefine(uniqueBy((f) => f.name, "field name")),
+  fields: z
+    .array(formField)
+    .min(1)
+    .max(LIMITS.fields)
+    .superRefine(uniqueBy((f) => f.name, "field name")),
   submitLabel: z.string().max(LIMITS.label).optional(),
 });
 
@@ -102,8 +114,14 @@ const reviewOptions = {
       method: z.enum(["POST", "PUT", "PATCH"]).optional(),
       headers: z
         .record(
-          z.string().regex(/^[!#$%&'*+.^_`|~\w-]+$/, "not a header name").max(LIMITS.headerName),
-          z.string().max(LIMITS.headerValue).regex(/^[^\r\n]*$/, "no line breaks"),
+          z
+            .string()
+            .regex(/^[!#$%&'*+.^_`|~\w-]+$/, "not a header name")
+            .max(LIMITS.headerName),
+          z
+            .string()
+            .max(LIMITS.headerValue)
+            .regex(/^[^\r\n]*$/, "no line breaks"),
         )
         .refine((h) => Object.keys(h).length <= LIMITS.callbackHeaders, `at most ${LIMITS.callbackHeaders} headers`)
         .optional(),
@@ -178,9 +196,7 @@ export function fieldSchema(field: FormField): z.ZodType {
       if (typeof field.max === "number") n = n.max(field.max);
       const { step } = field;
       const base = typeof field.min === "number" ? field.min : 0;
-      schema = step
-        ? n.refine((v) => Math.abs((v - base) / step - Math.round((v - base) / step)) < 1e-9, `must be a multiple of ${step}`)
-        : n;
+      schema = step ? n.refine((v) => Math.abs((v - base) / step - Math.round((v - base) / step)) < 1e-9, `must be a multiple of ${step}`) : n;
       break;
     }
     case "select": {

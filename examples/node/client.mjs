@@ -20,10 +20,16 @@ try {
       type: "form",
       payload: {
         fields: [
-          { name: "env", type: "select", label: "Environment", required: true, options: [
-            { value: "staging", label: "Staging" },
-            { value: "production", label: "Production" },
-          ] },
+          {
+            name: "env",
+            type: "select",
+            label: "Environment",
+            required: true,
+            options: [
+              { value: "staging", label: "Staging" },
+              { value: "production", label: "Production" },
+            ],
+          },
           { name: "instances", type: "number", label: "Instances", min: 1, max: 10 },
         ],
         submitLabel: "Deploy",

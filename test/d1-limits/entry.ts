@@ -7,7 +7,10 @@ import { strictD1 } from "./strict-d1";
 const wrapped = new WeakMap<Env, Env>();
 function strictEnv(env: Env): Env {
   let strict = wrapped.get(env);
-  if (!strict) wrapped.set(env, (strict = { ...env, DB: strictD1(env.DB) }));
+  if (!strict) {
+    strict = { ...env, DB: strictD1(env.DB) };
+    wrapped.set(env, strict);
+  }
   return strict;
 }
 

@@ -34,7 +34,18 @@ describe("NodClient.subscribe over Socket.IO", () => {
     subs.push(sub);
     await sub.ready;
 
-    const asking = nod.ask({ text: "Ship the hotfix?", review: { type: "approval", payload: { options: [{ id: "ship", label: "Ship" }, { id: "hold", label: "Hold" }] } } });
+    const asking = nod.ask({
+      text: "Ship the hotfix?",
+      review: {
+        type: "approval",
+        payload: {
+          options: [
+            { id: "ship", label: "Ship" },
+            { id: "hold", label: "Hold" },
+          ],
+        },
+      },
+    });
     expect((await answerWhenAsked(channelId, /^Ship the hotfix\?$/, { selectedOption: "ship" })).status).toBe(200);
     expect(await asking).toEqual({ selectedOption: "ship" });
 

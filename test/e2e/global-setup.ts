@@ -24,8 +24,29 @@ export default async function setup(project: TestProject) {
   process.env.WRANGLER_SEND_METRICS = "false";
   const persist = mkdtempSync(join(tmpdir(), "nod-e2e-"));
   const tls = { cert: join(persist, "local-cert.pem"), key: join(persist, "local-key.pem") };
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", tls.key, "-out", tls.cert], { stdio: "pipe" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      tls.key,
+      "-out",
+      tls.cert,
+    ],
+    { stdio: "pipe" },
+  );
   // Read by miniflare when it is first loaded: in the test processes, spawned after this.
   process.env.NODE_EXTRA_CA_CERTS = tls.cert;
   execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {

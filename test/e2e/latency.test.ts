@@ -7,8 +7,7 @@ import { asOwner, newAgent, nodUrl } from "./helpers";
 const REPS = 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Nearest-rank percentile of an ascending, non-empty list. */
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 
 describe("long-poll latency", () => {
   it("a parked wait returns the answer as soon as the person answers", async () => {
@@ -26,7 +25,13 @@ describe("long-poll latency", () => {
           text: `Latency probe ${i}`,
           review: {
             type: "approval",
-            payload: { options: [{ id: "go", label: "Go" }, { id: "stop", label: "Stop" }], allowComment: true },
+            payload: {
+              options: [
+                { id: "go", label: "Go" },
+                { id: "stop", label: "Stop" },
+              ],
+              allowComment: true,
+            },
           },
         }),
       });
@@ -66,8 +71,7 @@ describe("long-poll latency", () => {
       const sorted = [...xs].sort((a, b) => a - b);
       return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1]!, min: sorted[0]! };
     };
-    const fmt = (s: ReturnType<typeof stats>) =>
-      `p50=${s.p50.toFixed(1)} ms p99=${s.p99.toFixed(1)} ms max=${s.max.toFixed(1)} ms`;
+    const fmt = (s: ReturnType<typeof stats>) => `p50=${s.p50.toFixed(1)} ms p99=${s.p99.toFixed(1)} ms max=${s.max.toFixed(1)} ms`;
     const after = stats(latencies);
     console.log(`long-poll wake-up, answer response -> wait response, ${REPS} runs: ${fmt(after)}`);
     console.log(`  signed (negative = wait returned before the answer's response): ${fmt(stats(raw))} min=${stats(raw).min.toFixed(1)} ms`);

@@ -69,7 +69,10 @@ async function receiver(reply: (n: number) => Reply = () => ({ status: 200 })): 
     waitFor: async (n, ms = 10_000) => {
       const until = Date.now() + ms;
       while (hits.length < n) {
-        if (Date.now() > until) throw new Error(`expected ${n} webhook request(s) within ${ms} ms, got ${hits.length}: ${JSON.stringify(hits.map((h) => [h.method, h.path, h.body.slice(0, 200)]))}`);
+        if (Date.now() > until)
+          throw new Error(
+            `expected ${n} webhook request(s) within ${ms} ms, got ${hits.length}: ${JSON.stringify(hits.map((h) => [h.method, h.path, h.body.slice(0, 200)]))}`,
+          );
         await sleep(20);
       }
       return hits;
@@ -97,7 +100,15 @@ async function personPost(path: string) {
   return { status: res.status, json: text ? JSON.parse(text) : undefined };
 }
 
-const approval = { type: "approval", payload: { options: [{ id: "approve", label: "Approve" }, { id: "reject", label: "Reject", style: "danger" }] } };
+const approval = {
+  type: "approval",
+  payload: {
+    options: [
+      { id: "approve", label: "Approve" },
+      { id: "reject", label: "Reject", style: "danger" },
+    ],
+  },
+};
 
 /** The agent posts a message (201 asserted) and gets it back. */
 async function post(apiKey: string, channelId: string, body: Record<string, unknown>) {
@@ -155,7 +166,7 @@ function expectSigned(hit: Hit, secret: string) {
   expect(timestamp, "webhook-timestamp is unix seconds").toMatch(/^\d+$/);
   expect(Math.abs(Number(timestamp) - hit.at / 1000), "webhook-timestamp is now").toBeLessThan(30);
   const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
-  const expected = "v1," + createHmac("sha256", key).update(`${id}.${timestamp}.${hit.body}`).digest("base64");
+  const expected = `v1,${createHmac("sha256", key).update(`${id}.${timestamp}.${hit.body}`).digest("base64")}`;
   // The header may carry several space-separated signatures; ours must be one of them.
   expect(String(signature).split(" "), `webhook-signature for id=${id} ts=${timestamp}`).toContain(expected);
   expect(hit.headers["content-type"]).toMatch(/^application\/json/);
@@ -215,7 +226,12 @@ describe("webhooks", () => {
       response: { selectedOption: "approve" },
     });
     expect(Date.parse(body.responded_at), `responded_at: ${body.responded_at}`).toBeGreaterThanOrEqual(answeredAt - 1000);
-    expect(body.message).toMatchObject({ id: msg.id, channelId, text: "Deploy?", review: { type: "approval", status: "completed", response: { selectedOption: "approve" } } });
+    expect(body.message).toMatchObject({
+      id: msg.id,
+      channelId,
+      text: "Deploy?",
+      review: { type: "approval", status: "completed", response: { selectedOption: "approve" } },
+    });
     expectSigned(hit!, secret);
 
     await untilStatus(apiKey, channelId, msg.id, "webhook_delivered", 5000);
@@ -280,9 +296,18 @@ describe("webhooks", () => {
     await untilStatus(apiKey, channelId, third.id, "webhook_delivered", 5000);
 
     await sleep(500);
-    expect(messageHook.hits.map((h) => JSON.parse(h.body).message_id), "the message hook got only its message").toEqual([first.id]);
-    expect(agentHook.hits.map((h) => JSON.parse(h.body).message_id), "the agent hook got only the tier-2 message").toEqual([second.id]);
-    expect(callbackHook.hits.map((h) => JSON.parse(h.body).message_id), "the callback got only the tier-3 message").toEqual([third.id]);
+    expect(
+      messageHook.hits.map((h) => JSON.parse(h.body).message_id),
+      "the message hook got only its message",
+    ).toEqual([first.id]);
+    expect(
+      agentHook.hits.map((h) => JSON.parse(h.body).message_id),
+      "the agent hook got only the tier-2 message",
+    ).toEqual([second.id]);
+    expect(
+      callbackHook.hits.map((h) => JSON.parse(h.body).message_id),
+      "the callback got only the tier-3 message",
+    ).toEqual([third.id]);
   });
 
   it("an expired review sends review:expired to the agent's webhook", { timeout: 30_000 }, async () => {

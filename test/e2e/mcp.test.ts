@@ -37,7 +37,12 @@ describe("MCP over HTTP against wrangler dev", () => {
       name: "ask_approval",
       arguments: {
         text: "Rotate the database credentials?",
-        payload: { options: [{ id: "yes", label: "Yes", style: "primary" }, { id: "no", label: "No", style: "danger" }] },
+        payload: {
+          options: [
+            { id: "yes", label: "Yes", style: "primary" },
+            { id: "no", label: "No", style: "danger" },
+          ],
+        },
       },
     });
     expect(asked.isError, JSON.stringify(asked)).toBeFalsy();

@@ -194,7 +194,13 @@ describe("web push to a local push service", () => {
     let before = push.hits.length;
     const review = await agent.post({ review: { type: "text-input", payload: { placeholder: "Why?" } } });
     let hit = await push.next("/push/phone", before);
-    expect(accept(hit, devices.phone, vapidKey, push.origin)).toMatchObject({ title: "Deploy bot", body: "asks for your review", review: true, messageId: review.id, url: `/chat/${agent.id}` });
+    expect(accept(hit, devices.phone, vapidKey, push.origin)).toMatchObject({
+      title: "Deploy bot",
+      body: "asks for your review",
+      review: true,
+      messageId: review.id,
+      url: `/chat/${agent.id}`,
+    });
     expect(hit.headers.urgency).toBe("high");
 
     before = push.hits.length;
@@ -214,7 +220,10 @@ describe("web push to a local push service", () => {
     await agent.post({ text: "marker" });
     await push.next("/push/phone", before);
     await sleep(300);
-    const bodies = push.hits.slice(before).filter((h) => h.path === "/push/phone").map((h) => accept(h, devices.phone, vapidKey, push.origin).body);
+    const bodies = push.hits
+      .slice(before)
+      .filter((h) => h.path === "/push/phone")
+      .map((h) => accept(h, devices.phone, vapidKey, push.origin).body);
     expect(bodies).toEqual(["marker"]);
   });
 
@@ -296,9 +305,14 @@ describe("the Notifications setting in Chromium", () => {
       ({ endpoint, p256dh, auth }) => {
         if (typeof PushManager === "undefined") return;
         const w = window as unknown as { __pushStandIn: { subscribeCalls: { userVisibleOnly?: boolean; key: string }[]; current: unknown } };
-        const state = (w.__pushStandIn = { subscribeCalls: [] as { userVisibleOnly?: boolean; key: string }[], current: null as unknown });
-        const b64u = (buf: ArrayBuffer | ArrayBufferView) => btoa(String.fromCharCode(...new Uint8Array(ArrayBuffer.isView(buf) ? buf.buffer : buf))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-        PushManager.prototype.subscribe = async function (options?: PushSubscriptionOptionsInit) {
+        const state = { subscribeCalls: [] as { userVisibleOnly?: boolean; key: string }[], current: null as unknown };
+        w.__pushStandIn = state;
+        const b64u = (buf: ArrayBuffer | ArrayBufferView) =>
+          btoa(String.fromCharCode(...new Uint8Array(ArrayBuffer.isView(buf) ? buf.buffer : buf)))
+            .replace(/\+/g, "-")
+            .replace(/\//g, "_")
+            .replace(/=+$/, "");
+        PushManager.prototype.subscribe = async (options?: PushSubscriptionOptionsInit) => {
           const key = options?.applicationServerKey as ArrayBufferView;
           state.subscribeCalls.push({ userVisibleOnly: options?.userVisibleOnly, key: b64u(key) });
           const sub = {
@@ -306,7 +320,10 @@ describe("the Notifications setting in Chromium", () => {
             expirationTime: null,
             options: { userVisibleOnly: true, applicationServerKey: new Uint8Array(key.buffer).buffer },
             toJSON: () => ({ endpoint, expirationTime: null, keys: { p256dh, auth } }),
-            unsubscribe: async () => ((state.current = null), true),
+            unsubscribe: async () => {
+              state.current = null;
+              return true;
+            },
           };
           state.current = sub;
           return sub as unknown as PushSubscription;
@@ -330,7 +347,9 @@ describe("the Notifications setting in Chromium", () => {
       return { script: reg.active?.scriptURL, scope: reg.scope, state: reg.active?.state, permission: Notification.permission };
     });
     expect(sw).toEqual({ script: `${server.url}/sw.js`, scope: `${server.url}/`, state: "activated", permission: "granted" });
-    expect(await page.evaluate(() => (window as unknown as { __pushStandIn: { subscribeCalls: unknown[] } }).__pushStandIn.subscribeCalls)).toEqual([{ userVisibleOnly: true, key: vapidKey }]);
+    expect(await page.evaluate(() => (window as unknown as { __pushStandIn: { subscribeCalls: unknown[] } }).__pushStandIn.subscribeCalls)).toEqual([
+      { userVisibleOnly: true, key: vapidKey },
+    ]);
 
     // Stored: the next agent message is pushed to that subscription, encrypted for its keys.
     let before = push.hits.length;
@@ -346,7 +365,10 @@ describe("the Notifications setting in Chromium", () => {
     await expect.poll(() => registrations.find((r) => r.scopeURL === `${server.url}/` && !r.isDeleted)).toBeTruthy();
     const registrationId = registrations.find((r) => r.scopeURL === `${server.url}/` && !r.isDeleted)!.registrationId;
     await cdp.send("ServiceWorker.deliverPushMessage", { origin: server.url, registrationId, data: JSON.stringify(notice) });
-    const shown = () => page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data })));
+    const shown = () =>
+      page.evaluate(async () =>
+        (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data })),
+      );
     await expect.poll(shown).toEqual([{ title: "Browser bot", body: "Ready to ship?", tag: msg.id, data: { url: `/chat/${agent.id}` } }]);
 
     // Off again: the server forgets the subscription, so the next message is not pushed to it.

@@ -110,5 +110,4 @@ export function workspace(): Workspace {
 }
 
 /** For assertion messages: everything a failing script said. */
-export const describeRun = (r: SeedRun) =>
-  `exit=${r.code} signal=${r.signal} timedOut=${r.timedOut}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
+export const describeRun = (r: SeedRun) => `exit=${r.code} signal=${r.signal} timedOut=${r.timedOut}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;

@@ -35,8 +35,7 @@ async function runWhileAnswering(script: Running, answer: () => Promise<{ status
 describe("seed examples run unchanged against Nod", () => {
   it("seed 004 (Python requests, Bearer auth): send, store report.pdf, attach + approve, download, status ping", async () => {
     const { channelId, apiKey } = await newAgent("Seed 004 python");
-    const statusOf = async () =>
-      (await asOwner("GET", "/api/agents")).json.data.find((a: { id: string }) => a.id === channelId)?.status;
+    const statusOf = async () => (await asOwner("GET", "/api/agents")).json.data.find((a: { id: string }) => a.id === channelId)?.status;
     expect(await statusOf(), "a new agent should not start active, or the ping check proves nothing").not.toBe("active");
     ws = workspace();
     // A small fake PDF, with bytes that are not valid UTF-8 so a lossy round trip would show.
@@ -69,9 +68,8 @@ describe("seed examples run unchanged against Nod", () => {
     ws = workspace();
     // The bash block reads $PLACET_URL and $API_KEY; only the literal channel id is in the text.
     const script = ws.prepare("seed002_longpoll.sh", { "your-agent-id": channelId });
-    const run = await runWhileAnswering(
-      ws.run(BASH, [script], { env: { PLACET_URL: nodUrl(), API_KEY: apiKey } }),
-      () => answerWhenAsked(channelId, /^Continue processing\?$/, { selectedOption: "yes" }),
+    const run = await runWhileAnswering(ws.run(BASH, [script], { env: { PLACET_URL: nodUrl(), API_KEY: apiKey } }), () =>
+      answerWhenAsked(channelId, /^Continue processing\?$/, { selectedOption: "yes" }),
     );
     expect(run.code, describeRun(run)).toBe(0);
     expect(run.stdout, describeRun(run)).toMatch(/^Response: \{/m);

@@ -37,7 +37,11 @@ async function asBrowser(cookie: string, method: string, path: string, body?: un
 let people = 0;
 
 async function signIn(email: string, password = PASSWORD): Promise<string> {
-  const res = await fetch(`${nodUrl()}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password }) });
+  const res = await fetch(`${nodUrl()}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
   expect(res.status).toBe(200);
   return res.headers.get("set-cookie")!.match(/nod_session=[^;]+/)![0];
 }
@@ -61,7 +65,11 @@ async function ticket(cookie: string): Promise<string> {
 }
 
 async function post(apiKey: string, channelId: string, text: string) {
-  const res = await fetch(`${nodUrl()}/api/v1/messages`, { method: "POST", headers: { "x-api-key": apiKey, "content-type": "application/json" }, body: JSON.stringify({ channelId, text }) });
+  const res = await fetch(`${nodUrl()}/api/v1/messages`, {
+    method: "POST",
+    headers: { "x-api-key": apiKey, "content-type": "application/json" },
+    body: JSON.stringify({ channelId, text }),
+  });
   expect(res.status).toBe(201);
   return (await res.json()) as { id: string; seq: number };
 }
@@ -81,8 +89,12 @@ function client(auth: Record<string, unknown>, options: { reconnection?: boolean
 function outcome(socket: Socket, timeoutMs = 10_000): Promise<"connected" | string> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(`nothing within ${timeoutMs} ms`), timeoutMs);
-    socket.once("connect", () => (clearTimeout(timer), resolve("connected")));
-    socket.once("connect_error", (err) => (clearTimeout(timer), resolve(err.message)));
+    const settle = (outcome: string) => {
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    socket.once("connect", () => settle("connected"));
+    socket.once("connect_error", (err) => settle(err.message));
   });
 }
 

@@ -264,13 +264,7 @@ describe("Socket.IO (namespace /ws) with stock clients", () => {
 
     await run.waitFor(/^Deploying\.\.\.$/m, 15_000);
     const lines = run.stdout().trim().split("\n");
-    expect(lines, run.describe()).toEqual([
-      "Connected to Placet",
-      `Approval sent: ${sent[1]}`,
-      "Decision: approve",
-      "Comment: Go ahead",
-      "Deploying...",
-    ]);
+    expect(lines, run.describe()).toEqual(["Connected to Placet", `Approval sent: ${sent[1]}`, "Decision: approve", "Comment: Go ahead", "Deploying..."]);
     expect(run.stderr(), run.describe()).toBe("");
     run.kill(); // the example keeps its socket open forever
   }, 60_000);

@@ -8,7 +8,16 @@ import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { unstable_startWorker } from "wrangler";
 
-export const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+export const CHROMIUM_FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 
 export const launchBrowser = () => chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
 
@@ -18,7 +27,10 @@ export const OWNER = { email: "owner@example.com", password: "correct horse batt
 export async function startFreshServer() {
   process.env.WRANGLER_SEND_METRICS = "false";
   const persist = mkdtempSync(join(tmpdir(), "nod-web-"));
-  execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { stdio: "pipe", env: { ...process.env, CI: "true" } });
+  execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
+    stdio: "pipe",
+    env: { ...process.env, CI: "true" },
+  });
   const worker = await unstable_startWorker({
     config: "wrangler.toml",
     entrypoint: "test/d1-limits/entry.ts", // production's D1 limits, as in global-setup.ts
@@ -44,8 +56,16 @@ export interface Opened {
 }
 
 /** A browser context on the app, signed in with `cookie` when given. */
-export async function openApp(browser: Browser, baseUrl: string, opts: { cookie?: string; colorScheme?: "light" | "dark"; viewport?: { width: number; height: number } } = {}): Promise<Opened> {
-  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 820 }, colorScheme: opts.colorScheme ?? "light", baseURL: baseUrl });
+export async function openApp(
+  browser: Browser,
+  baseUrl: string,
+  opts: { cookie?: string; colorScheme?: "light" | "dark"; viewport?: { width: number; height: number } } = {},
+): Promise<Opened> {
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? { width: 1280, height: 820 },
+    colorScheme: opts.colorScheme ?? "light",
+    baseURL: baseUrl,
+  });
   if (opts.cookie) {
     const [name, value] = opts.cookie.split("=") as [string, string];
     await context.addCookies([{ name, value, url: baseUrl }]);
@@ -71,7 +91,11 @@ export async function http(baseUrl: string, method: string, path: string, body?:
 
 /** Signs in through the API and returns the session cookie (`nod_session=…`). */
 export async function login(baseUrl: string, email: string, password: string) {
-  const res = await fetch(`${baseUrl}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password }) });
+  const res = await fetch(`${baseUrl}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
   const cookie = res.headers.get("set-cookie")?.match(/nod_session=[^;]+/)?.[0];
   if (res.status !== 200 || !cookie) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   return cookie;

@@ -44,7 +44,13 @@ function recordRequests(context: BrowserContext) {
 }
 
 /** The API calls any page of the app makes on load, whatever the route. */
-const SHELL_CALLS = [/^GET \/api\/auth\/me$/, /^GET \/api\/preferences$/, /^GET \/api\/agents$/, /^GET \/api\/reviews\?status=pending&limit=100$/, /^POST \/api\/auth\/ws-ticket$/];
+const SHELL_CALLS = [
+  /^GET \/api\/auth\/me$/,
+  /^GET \/api\/preferences$/,
+  /^GET \/api\/agents$/,
+  /^GET \/api\/reviews\?status=pending&limit=100$/,
+  /^POST \/api\/auth\/ws-ticket$/,
+];
 /** Requests that are not API calls: the page, its assets, the live socket. */
 const NOT_API = /^GET \/(?!api\/)|^POST \/socket\.io\//;
 
@@ -87,7 +93,13 @@ describe("request", () => {
   it("refuses a path the browser would send somewhere else than it names", async () => {
     vi.stubGlobal("location", { origin: "http://127.0.0.1:1" });
     try {
-      for (const path of ["/api/agents/../auth/logout?/read", "/api/agents/%2e%2E/read", "/api/agents/x/..", "/api/agents/..\\auth\\logout", "//evil.example/api/x"]) {
+      for (const path of [
+        "/api/agents/../auth/logout?/read",
+        "/api/agents/%2e%2E/read",
+        "/api/agents/x/..",
+        "/api/agents/..\\auth\\logout",
+        "//evil.example/api/x",
+      ]) {
         await expect(request("POST", path), path).rejects.toThrow(/Refused to send/);
       }
       // Paths sent as written go out (and find no server on port 1).
@@ -244,7 +256,13 @@ describe("PDF preview", () => {
       if (!viewer) await sleep(100);
     }
     expect(pdfFrame!.url()).toMatch(/\/api\/files\/\w+\/view$/);
-    expect(viewer, `frames: ${page.frames().map((f) => f.url()).join(", ")}`).toBe(true);
+    expect(
+      viewer,
+      `frames: ${page
+        .frames()
+        .map((f) => f.url())
+        .join(", ")}`,
+    ).toBe(true);
     expect(page.frames().some((f) => f.url().startsWith("chrome-error:"))).toBe(false);
     expect(problems).toEqual([]);
   });

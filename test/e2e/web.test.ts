@@ -226,7 +226,17 @@ async function seedDemo(url: string, cookie: string) {
   await support.post({ text: "New signup form submitted", metadata: { plugin: "form-submit", name: "John Doe", email: "john@example.com", plan: "Pro" } });
   await support.post({
     text: "Which reply template fits ticket **#4822**?",
-    review: { type: "selection", payload: { mode: "single", items: [{ id: "apology", label: "Apology + voucher", description: "10 % off the next order" }, { id: "replace", label: "Send a replacement" }, { id: "escalate", label: "Escalate to a human" }] } },
+    review: {
+      type: "selection",
+      payload: {
+        mode: "single",
+        items: [
+          { id: "apology", label: "Apology + voucher", description: "10 % off the next order" },
+          { id: "replace", label: "Send a replacement" },
+          { id: "escalate", label: "Escalate to a human" },
+        ],
+      },
+    },
   });
   const supportForm = await support.post({
     text: "Customer **#4821** asks for a refund of €129 (order 99812, damaged on arrival). Fill in the refund.",
@@ -236,7 +246,17 @@ async function seedDemo(url: string, cookie: string) {
         submitLabel: "Issue refund",
         fields: [
           { name: "amount", type: "number", label: "Amount (€)", required: true, min: 0, max: 500, step: 0.01, default: 129 },
-          { name: "reason", type: "select", label: "Reason", required: true, options: [{ value: "damaged", label: "Damaged" }, { value: "late", label: "Late delivery" }, { value: "other", label: "Other" }] },
+          {
+            name: "reason",
+            type: "select",
+            label: "Reason",
+            required: true,
+            options: [
+              { value: "damaged", label: "Damaged" },
+              { value: "late", label: "Late delivery" },
+              { value: "other", label: "Other" },
+            ],
+          },
           { name: "email", type: "email", label: "Notify email", placeholder: "customer@example.com" },
           { name: "date", type: "date", label: "Refund date" },
           { name: "note", type: "textarea", label: "Note to the customer", placeholder: "Sorry about that…" },
@@ -247,7 +267,10 @@ async function seedDemo(url: string, cookie: string) {
     },
   });
   await data.post({ text: "Nightly import failed: `AccessDenied` on `s3://warehouse/raw/2026-11-21/`.", status: "error" });
-  await data.post({ text: "Write the incident summary for the status page.", review: { type: "text-input", payload: { markdown: true, placeholder: "What happened, impact, next steps", minLength: 20, maxLength: 600 } } });
+  await data.post({
+    text: "Write the incident summary for the status page.",
+    review: { type: "text-input", payload: { markdown: true, placeholder: "What happened, impact, next steps", minLength: 20, maxLength: 600 } },
+  });
   return { deploy, support, data, deployApproval: deployApproval.id, supportForm: supportForm.id };
 }
 
@@ -310,7 +333,10 @@ describe("the app on the shared server", () => {
     await page.getByLabel(/^New password/).fill("second password 2");
     await page.getByLabel(/^Repeat new password/).fill("second password 2");
     await page.getByRole("button", { name: "Change password" }).click();
-    await page.getByText(/current password is wrong|wrong password/i).first().waitFor();
+    await page
+      .getByText(/current password is wrong|wrong password/i)
+      .first()
+      .waitFor();
     await page.getByLabel(/^Current password/).fill("first password 1");
     await page.getByRole("button", { name: "Change password" }).click();
     await page.getByText("Password changed").waitFor();
@@ -325,7 +351,10 @@ describe("the app on the shared server", () => {
     const older = await agent.post({ text: "Rotate the database password tonight?", review: approval() });
     const newer = await agent.post({ text: "Deploy **v9.9.9** to production?", status: "warning", review: approval() });
     let settled = false;
-    const waiting = agent.wait(newer.id).then((r) => ((settled = true), r));
+    const waiting = agent.wait(newer.id).then((r) => {
+      settled = true;
+      return r;
+    });
 
     const { page } = await open(url(), { cookie: cookie() });
     await page.goto(`/?agent=${agent.id}`);
@@ -360,7 +389,16 @@ describe("the app on the shared server", () => {
             { name: "amount", type: "number", label: "Amount", required: true, min: 1, max: 500 },
             { name: "email", type: "email", label: "Email" },
             { name: "site", type: "url", label: "Order page" },
-            { name: "reason", type: "select", label: "Reason", required: true, options: [{ value: "damaged", label: "Damaged" }, { value: "late", label: "Late" }] },
+            {
+              name: "reason",
+              type: "select",
+              label: "Reason",
+              required: true,
+              options: [
+                { value: "damaged", label: "Damaged" },
+                { value: "late", label: "Late" },
+              ],
+            },
             { name: "note", type: "textarea", label: "Note" },
             { name: "restock", type: "checkbox", label: "Restock" },
             { name: "day", type: "date", label: "Day", min: "2026-01-01" },
@@ -388,7 +426,9 @@ describe("the app on the shared server", () => {
     expect(await amountError.textContent()).toMatch(/500/);
     expect(await form.locator('[data-field="email"] .field-error').textContent()).toMatch(/email/i);
     expect(await form.getByLabel(/^Amount/).getAttribute("aria-invalid")).toBe("true");
-    expect((await http(url(), "GET", `/api/v1/reviews/${msg.id}?channel=${agent.id}`, undefined, { "x-api-key": agent.key })).json.review.status).toBe("pending");
+    expect((await http(url(), "GET", `/api/v1/reviews/${msg.id}?channel=${agent.id}`, undefined, { "x-api-key": agent.key })).json.review.status).toBe(
+      "pending",
+    );
 
     await form.getByLabel(/^Amount/).fill("129.5");
     await form.getByLabel(/^Email/).fill("jane@example.com");
@@ -426,8 +466,24 @@ describe("the app on the shared server", () => {
 
   it("selection, text input and freeform JSON: each validated in the browser, each answer read by the agent", async () => {
     const agent = await createAgent(url(), cookie(), "Widgets bot");
-    const sel = await agent.post({ text: "Which regions?", review: { type: "selection", payload: { mode: "multi", items: [{ id: "eu", label: "Europe" }, { id: "us", label: "United States" }, { id: "ap", label: "Asia Pacific" }] } } });
-    const txt = await agent.post({ text: "Summarize the incident.", review: { type: "text-input", payload: { markdown: true, minLength: 10, maxLength: 80 } } });
+    const sel = await agent.post({
+      text: "Which regions?",
+      review: {
+        type: "selection",
+        payload: {
+          mode: "multi",
+          items: [
+            { id: "eu", label: "Europe" },
+            { id: "us", label: "United States" },
+            { id: "ap", label: "Asia Pacific" },
+          ],
+        },
+      },
+    });
+    const txt = await agent.post({
+      text: "Summarize the incident.",
+      review: { type: "text-input", payload: { markdown: true, minLength: 10, maxLength: 80 } },
+    });
     const json = await agent.post({ text: "Config overrides?", review: { type: "freeform", payload: {} } });
     const { page } = await open(url(), { cookie: cookie() });
     await page.goto(`/chat/${agent.id}`);
@@ -518,7 +574,10 @@ describe("the app on the shared server", () => {
     await inner.getByText("script ran").waitFor();
     expect(await inner.locator("body").getAttribute("data-blocked")).toBe("parent");
     expect(await inner.locator("body").getAttribute("data-cookie")).toBe("blocked");
-    expect(await page.evaluate(() => [typeof (window as unknown as { __leak?: number }).__leak, document.title])).toEqual(["undefined", expect.not.stringContaining("leaked")]);
+    expect(await page.evaluate(() => [typeof (window as unknown as { __leak?: number }).__leak, document.title])).toEqual([
+      "undefined",
+      expect.not.stringContaining("leaked"),
+    ]);
     await owner("PATCH", "/api/preferences", { inlineHtml: false });
   });
 
@@ -846,7 +905,19 @@ describe("the app on the shared server", () => {
 
   it("accessible markup: landmarks, a skip link, and a name for every control", async () => {
     const agent = await createAgent(url(), cookie(), "A11y bot");
-    await agent.post({ text: "Check every control", review: { type: "form", payload: { fields: [{ name: "a", type: "text", label: "A" }, { name: "b", type: "checkbox", label: "B" }, { name: "c", type: "range", label: "C" }] } } });
+    await agent.post({
+      text: "Check every control",
+      review: {
+        type: "form",
+        payload: {
+          fields: [
+            { name: "a", type: "text", label: "A" },
+            { name: "b", type: "checkbox", label: "B" },
+            { name: "c", type: "range", label: "C" },
+          ],
+        },
+      },
+    });
     const { page } = await open(url(), { cookie: cookie() });
     for (const path of [`/?agent=${agent.id}`, `/chat/${agent.id}`, "/status", "/settings/api-keys", "/settings/agents"]) {
       await page.goto(path);

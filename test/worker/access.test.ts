@@ -33,7 +33,10 @@ const FAKE: Ids = {
 const worlds: Record<"owner" | "member", World> = {} as never;
 
 async function storeFile(bot: Bot, text: string, name: string) {
-  const res = await call("POST", "/api/v1/files/store", { raw: form({ file: textFile(text, name), channelId: bot.agent.id }), headers: { "x-api-key": bot.apiKey } });
+  const res = await call("POST", "/api/v1/files/store", {
+    raw: form({ file: textFile(text, name), channelId: bot.agent.id }),
+    headers: { "x-api-key": bot.apiKey },
+  });
   expect(res.status, res.text).toBe(201);
   return res.json.id as string;
 }
@@ -97,7 +100,10 @@ const notFoundRoutes: [string, (a: World, v: Ids) => Promise<Res>][] = [
   ["v1 GET /files/:id/download (attached)", (a, v) => a.bot.v1("GET", `/files/${v.fileId}/download`)],
   ["v1 GET /files/:id/download (stored)", (a, v) => a.bot.v1("GET", `/files/${v.storedFileId}/download`)],
   ["v1 POST /files/store into the channel", (a, v) => multipart(a, "/api/v1/files/store", form({ file: textFile("planted"), channelId: v.agentId }), true)],
-  ["v1 POST /files/upload into the channel", (a, v) => multipart(a, "/api/v1/files/upload", form({ file: textFile("planted"), channelId: v.agentId, text: "injected" }), true)],
+  [
+    "v1 POST /files/upload into the channel",
+    (a, v) => multipart(a, "/api/v1/files/upload", form({ file: textFile("planted"), channelId: v.agentId, text: "injected" }), true),
+  ],
   // User API, with the actor's own session.
   ["GET /api/agents/:id", (a, v) => a.person.as("GET", `/api/agents/${v.agentId}`)],
   ["PATCH /api/agents/:id", (a, v) => a.person.as("PATCH", `/api/agents/${v.agentId}`, json({ name: "hijacked" }))],
@@ -108,22 +114,40 @@ const notFoundRoutes: [string, (a: World, v: Ids) => Promise<Res>][] = [
   ["POST /api/agents/:id/rotate-webhook-secret", (a, v) => a.person.as("POST", `/api/agents/${v.agentId}/rotate-webhook-secret`)],
   ["GET /api/messages?channel=", (a, v) => a.person.as("GET", `/api/messages?channel=${v.agentId}`)],
   ["POST /api/messages into the channel", (a, v) => a.person.as("POST", "/api/messages", json({ channelId: v.agentId, text: "injected" }))],
-  ["POST /api/messages/:id/respond", (a, v) => a.person.as("POST", `/api/messages/${v.reviewId}/respond`, json({ response: { selectedOption: "reject", comment: "not yours" } }))],
+  [
+    "POST /api/messages/:id/respond",
+    (a, v) => a.person.as("POST", `/api/messages/${v.reviewId}/respond`, json({ response: { selectedOption: "reject", comment: "not yours" } })),
+  ],
   ["POST /api/messages/:id/retry-webhook", (a, v) => a.person.as("POST", `/api/messages/${v.plainId}/retry-webhook`)],
   ["GET /api/reviews?channel=", (a, v) => a.person.as("GET", `/api/reviews?status=all&channel=${v.agentId}`)],
   ["GET /api/files/:id/download", (a, v) => a.person.as("GET", `/api/files/${v.fileId}/download`)],
   ["GET /api/files/:id/download (stored)", (a, v) => a.person.as("GET", `/api/files/${v.storedFileId}/download`)],
   ["POST /api/files/store into the channel", (a, v) => multipart(a, "/api/files/store", form({ file: textFile("planted"), channelId: v.agentId }), false)],
-  ["POST /api/files/upload into the channel", (a, v) => multipart(a, "/api/files/upload", form({ file: textFile("planted"), channelId: v.agentId, text: "injected" }), false)],
+  [
+    "POST /api/files/upload into the channel",
+    (a, v) => multipart(a, "/api/files/upload", form({ file: textFile("planted"), channelId: v.agentId, text: "injected" }), false),
+  ],
   ["DELETE /api/api-keys/:id", (a, v) => a.person.as("DELETE", `/api/api-keys/${v.keyId}`)],
   ["POST /api/api-keys/:id/rotate", (a, v) => a.person.as("POST", `/api/api-keys/${v.keyId}/rotate`)],
 ];
 
 /** [route, request, paths]: ids named in a body are 400, exactly as an unknown id is. */
 const invalidRoutes: [string, (a: World, v: Ids) => Promise<Res>, string][] = [
-  ["v1 POST /messages attaching the other's file", (a, v) => a.bot.v1("POST", "/messages", { channelId: a.agentId, text: "stolen", attachmentIds: [v.storedFileId] }), "attachmentIds.0"],
-  ["POST /api/messages attaching the other's file", (a, v) => a.person.as("POST", "/api/messages", json({ channelId: a.agentId, text: "stolen", attachmentIds: [v.storedFileId] })), "attachmentIds.0"],
-  ["POST /api/api-keys scoped to the other's agent", (a, v) => a.person.as("POST", "/api/api-keys", json({ label: "stolen scope", agentIds: [v.agentId] })), "agentIds.0"],
+  [
+    "v1 POST /messages attaching the other's file",
+    (a, v) => a.bot.v1("POST", "/messages", { channelId: a.agentId, text: "stolen", attachmentIds: [v.storedFileId] }),
+    "attachmentIds.0",
+  ],
+  [
+    "POST /api/messages attaching the other's file",
+    (a, v) => a.person.as("POST", "/api/messages", json({ channelId: a.agentId, text: "stolen", attachmentIds: [v.storedFileId] })),
+    "attachmentIds.0",
+  ],
+  [
+    "POST /api/api-keys scoped to the other's agent",
+    (a, v) => a.person.as("POST", "/api/api-keys", json({ label: "stolen scope", agentIds: [v.agentId] })),
+    "agentIds.0",
+  ],
 ];
 
 const directions: ["owner" | "member", "owner" | "member"][] = [

@@ -600,8 +600,20 @@ describe("reviews", () => {
   it("every review type can be posted and shows its payload", async () => {
     const reviews = [
       approval,
-      { type: "selection", payload: { mode: "multi", items: [{ id: "a", label: "A", description: "first" }, { id: "b", label: "B" }] } },
-      { type: "form", payload: { fields: [{ name: "env", type: "select", label: "Env", required: true, options: [{ value: "prod", label: "Prod" }] }], submitLabel: "Go" } },
+      {
+        type: "selection",
+        payload: {
+          mode: "multi",
+          items: [
+            { id: "a", label: "A", description: "first" },
+            { id: "b", label: "B" },
+          ],
+        },
+      },
+      {
+        type: "form",
+        payload: { fields: [{ name: "env", type: "select", label: "Env", required: true, options: [{ value: "prod", label: "Prod" }] }], submitLabel: "Go" },
+      },
       { type: "text-input", payload: { placeholder: "Describe", markdown: true, minLength: 1, maxLength: 100 } },
       { type: "freeform", payload: { plugin: "diff", anything: [1, 2] } },
     ];
@@ -634,7 +646,10 @@ describe("errors (v1)", () => {
     expectError(broken, 400);
     const plain = await call("POST", "/api/v1/messages", { raw: "text=hi", headers: { "x-api-key": bot.apiKey, "content-type": "text/plain" } });
     expectError(plain, 415);
-    const form = await call("POST", "/api/v1/agents", { raw: "name=x", headers: { "x-api-key": bot.apiKey, "content-type": "application/x-www-form-urlencoded" } });
+    const form = await call("POST", "/api/v1/agents", {
+      raw: "name=x",
+      headers: { "x-api-key": bot.apiKey, "content-type": "application/x-www-form-urlencoded" },
+    });
     expectError(form, 415);
     expectError(await bot.v1("GET", "/no-such-route"), 404);
     expectError(await bot.v1("POST", "/messages/x/y/z", { text: "x" }), 404);

@@ -68,5 +68,30 @@ export async function login(id: string, email: string, password: string): Promis
 export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 export const URL_SAFE = /^[A-Za-z0-9_-]+$/;
 
-export const AGENT_KEYS = ["id", "name", "description", "avatarUrl", "webhookUrl", "status", "statusMessage", "statusSince", "lastActiveAt", "retentionDays", "createdAt"];
-export const MESSAGE_KEYS = ["id", "channelId", "seq", "senderType", "senderId", "text", "status", "review", "metadata", "deliveryStatus", "createdAt", "attachments"];
+export const AGENT_KEYS = [
+  "id",
+  "name",
+  "description",
+  "avatarUrl",
+  "webhookUrl",
+  "status",
+  "statusMessage",
+  "statusSince",
+  "lastActiveAt",
+  "retentionDays",
+  "createdAt",
+];
+export const MESSAGE_KEYS = [
+  "id",
+  "channelId",
+  "seq",
+  "senderType",
+  "senderId",
+  "text",
+  "status",
+  "review",
+  "metadata",
+  "deliveryStatus",
+  "createdAt",
+  "attachments",
+];

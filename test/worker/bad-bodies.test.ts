@@ -29,8 +29,16 @@ const badBodies: [string, Record<string, unknown>, string[]][] = [
   ["review without payload", { review: { type: "approval" } }, ["review.payload"]],
   ["approval without options", { review: { type: "approval", payload: {} } }, ["review.payload.options"]],
   ["approval with no options", { review: { type: "approval", payload: { options: [] } } }, ["review.payload.options"]],
-  ["approval option without id and label", { review: { type: "approval", payload: { options: [{}] } } }, ["review.payload.options.0.id", "review.payload.options.0.label"]],
-  ["approval option bad style", { review: { type: "approval", payload: { options: [{ id: "a", label: "A", style: "loud" }] } } }, ["review.payload.options.0.style"]],
+  [
+    "approval option without id and label",
+    { review: { type: "approval", payload: { options: [{}] } } },
+    ["review.payload.options.0.id", "review.payload.options.0.label"],
+  ],
+  [
+    "approval option bad style",
+    { review: { type: "approval", payload: { options: [{ id: "a", label: "A", style: "loud" }] } } },
+    ["review.payload.options.0.style"],
+  ],
   ["approval duplicate option ids", { review: { type: "approval", payload: { options: [...opts, ...opts] } } }, ["review.payload.options.1"]],
   ["approval allowComment not boolean", { review: { type: "approval", payload: { options: opts, allowComment: "yes" } } }, ["review.payload.allowComment"]],
   ["selection bad mode", { review: { type: "selection", payload: { mode: "many", items: opts } } }, ["review.payload.mode"]],
@@ -38,7 +46,11 @@ const badBodies: [string, Record<string, unknown>, string[]][] = [
   ["selection item without label", { review: { type: "selection", payload: { items: [{ id: "a" }] } } }, ["review.payload.items.0.label"]],
   ["form without fields", { review: { type: "form", payload: {} } }, ["review.payload.fields"]],
   ["form field unknown type", { review: { type: "form", payload: { fields: [field({ type: "color" })] } } }, ["review.payload.fields.0.type"]],
-  ["form field without name and label", { review: { type: "form", payload: { fields: [{ type: "text" }] } } }, ["review.payload.fields.0.name", "review.payload.fields.0.label"]],
+  [
+    "form field without name and label",
+    { review: { type: "form", payload: { fields: [{ type: "text" }] } } },
+    ["review.payload.fields.0.name", "review.payload.fields.0.label"],
+  ],
   ["form select without options", { review: { type: "form", payload: { fields: [field({ type: "select" })] } } }, ["review.payload.fields.0.options"]],
   ["form min above max", { review: { type: "form", payload: { fields: [field({ type: "number", min: 5, max: 1 })] } } }, ["review.payload.fields.0.min"]],
   ["form duplicate field names", { review: { type: "form", payload: { fields: [field({}), field({})] } } }, ["review.payload.fields.1"]],
@@ -50,7 +62,11 @@ const badBodies: [string, Record<string, unknown>, string[]][] = [
   ["expiresAt in the past", { review: { type: "freeform", payload: {}, expiresAt: "2001-01-01T00:00:00Z" } }, ["review.expiresAt"]],
   ["callback without url", { review: { type: "freeform", payload: {}, callback: { method: "POST" } } }, ["review.callback.url"]],
   ["callback bad method", { review: { type: "freeform", payload: {}, callback: { url: "https://example.com/h", method: "GET" } } }, ["review.callback.method"]],
-  ["several problems at once", { text: 1, status: "nope", review: { type: "approval", payload: { options: [{ id: "" }] } } }, ["text", "status", "review.payload.options.0.id", "review.payload.options.0.label"]],
+  [
+    "several problems at once",
+    { text: 1, status: "nope", review: { type: "approval", payload: { options: [{ id: "" }] } } },
+    ["text", "status", "review.payload.options.0.id", "review.payload.options.0.label"],
+  ],
 ];
 
 describe("POST /api/v1/messages with bad bodies", () => {
@@ -71,7 +87,10 @@ describe("POST /api/v1/messages with bad bodies", () => {
     const malformed = await call("POST", "/api/v1/messages", { raw: "{not json", headers: { "x-api-key": bot.apiKey, "content-type": "application/json" } });
     expect(malformed.status).toBe(400);
     expect(malformed.json.statusCode).toBe(400);
-    const form = await call("POST", "/api/v1/messages", { raw: "text=hi", headers: { "x-api-key": bot.apiKey, "content-type": "application/x-www-form-urlencoded" } });
+    const form = await call("POST", "/api/v1/messages", {
+      raw: "text=hi",
+      headers: { "x-api-key": bot.apiKey, "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(form.status).toBe(415);
     const empty = await call("POST", "/api/v1/messages", { raw: "", headers: { "x-api-key": bot.apiKey, "content-type": "application/json" } });
     expect(empty.status).toBe(400);
@@ -93,7 +112,8 @@ describe("POST /api/v1/messages with bad bodies", () => {
   });
 
   it("expiry: default 24 h, expiresAt capped at 36 h, expiresInSeconds wins", async () => {
-    const post = (review: Record<string, unknown>) => bot.v1("POST", "/messages", { channelId: bot.agent.id, review: { type: "freeform", payload: {}, ...review } });
+    const post = (review: Record<string, unknown>) =>
+      bot.v1("POST", "/messages", { channelId: bot.agent.id, review: { type: "freeform", payload: {}, ...review } });
     const hours = (iso: string) => (Date.parse(iso) - Date.now()) / 3_600_000;
     expect(hours((await post({})).json.review.expiresAt)).toBeCloseTo(24, 1);
     const far = new Date(Date.now() + 72 * 3_600_000).toISOString();

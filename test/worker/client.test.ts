@@ -64,7 +64,13 @@ describe("NodClient.ask", () => {
       text: "Deploy v2.1?",
       review: {
         type: "approval",
-        payload: { options: [{ id: "go", label: "Go", style: "primary" }, { id: "stop", label: "Stop", style: "danger" }], allowComment: true },
+        payload: {
+          options: [
+            { id: "go", label: "Go", style: "primary" },
+            { id: "stop", label: "Stop", style: "danger" },
+          ],
+          allowComment: true,
+        },
       },
     });
     await sleep(700); // several polls time out first
@@ -85,7 +91,16 @@ describe("NodClient.ask", () => {
         type: "form",
         payload: {
           fields: [
-            { name: "env", type: "select", label: "Env", required: true, options: [{ value: "staging", label: "S" }, { value: "prod", label: "P" }] },
+            {
+              name: "env",
+              type: "select",
+              label: "Env",
+              required: true,
+              options: [
+                { value: "staging", label: "S" },
+                { value: "prod", label: "P" },
+              ],
+            },
             { name: "instances", type: "number", label: "Instances", min: 1, max: 10 },
             { name: "notify", type: "checkbox", label: "Notify" },
           ],
@@ -99,7 +114,19 @@ describe("NodClient.ask", () => {
     expectTypeOf(f.instances).toEqualTypeOf<number | undefined>();
     expectTypeOf(f.notify).toEqualTypeOf<boolean | undefined>();
 
-    const pick = nod.ask({ text: "Pick", review: { type: "selection", payload: { mode: "multi", items: [{ id: "a", label: "A" }, { id: "b", label: "B" }] } } });
+    const pick = nod.ask({
+      text: "Pick",
+      review: {
+        type: "selection",
+        payload: {
+          mode: "multi",
+          items: [
+            { id: "a", label: "A" },
+            { id: "b", label: "B" },
+          ],
+        },
+      },
+    });
     await answer("Pick", { selectedIds: ["b", "a"] });
     const p = await pick;
     expect(p.selectedIds).toEqual(["b", "a"]);
@@ -128,7 +155,18 @@ describe("NodClient.ask", () => {
     const nod = client();
     const before = (await nod.pending()).length;
     const err = await nod
-      .ask({ text: "Bad", review: { type: "approval", payload: { options: [{ id: "x", label: "X" }, { id: "x", label: "Y" }] } } })
+      .ask({
+        text: "Bad",
+        review: {
+          type: "approval",
+          payload: {
+            options: [
+              { id: "x", label: "X" },
+              { id: "x", label: "Y" },
+            ],
+          },
+        },
+      })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NodError);
     expect((err as NodError).status).toBe(400);

@@ -5,18 +5,31 @@ import { D1LimitError, strictD1 } from "../d1-limits/strict-d1";
 
 const d1 = strictD1(env.DB);
 const params = (n: number) => Array.from({ length: n }, (_, i) => `v${i}`);
-const inList = (n: number) => `SELECT 1 FROM users WHERE id IN (${params(n).map(() => "?").join(", ")})`;
+const inList = (n: number) =>
+  `SELECT 1 FROM users WHERE id IN (${params(n)
+    .map(() => "?")
+    .join(", ")})`;
 
 describe("the test-time D1 wrapper enforces production D1's limits", () => {
   it("refuses more than 100 bound parameters and accepts 100", async () => {
     expect(() => d1.prepare(inList(101)).bind(...params(101))).toThrow(D1LimitError);
-    await expect(d1.prepare(inList(100)).bind(...params(100)).all()).resolves.toMatchObject({ success: true });
+    await expect(
+      d1
+        .prepare(inList(100))
+        .bind(...params(100))
+        .all(),
+    ).resolves.toMatchObject({ success: true });
   });
 
   it("refuses a LIKE pattern over 50 bytes, escapes counted", async () => {
     const sql = "SELECT 1 FROM messages WHERE text LIKE ? ESCAPE '\\'";
     expect(() => d1.prepare(sql).bind(`%${"\\%".repeat(25)}%`)).toThrow(/LIKE or GLOB pattern too complex/);
-    await expect(d1.prepare(sql).bind(`%${"a".repeat(48)}%`).all()).resolves.toMatchObject({ success: true });
+    await expect(
+      d1
+        .prepare(sql)
+        .bind(`%${"a".repeat(48)}%`)
+        .all(),
+    ).resolves.toMatchObject({ success: true });
   });
 
   it("refuses a statement over 100 KB", () => {
@@ -30,8 +43,20 @@ describe("the test-time D1 wrapper enforces production D1's limits", () => {
   });
 
   it("refuses more than 32 arguments to a SQL function", () => {
-    expect(() => d1.prepare(`SELECT json_array(${params(33).map(() => "1").join(", ")})`)).toThrow(/arguments to a SQL function/);
-    expect(() => d1.prepare(`SELECT json_array(${params(32).map(() => "1").join(", ")})`)).not.toThrow();
+    expect(() =>
+      d1.prepare(
+        `SELECT json_array(${params(33)
+          .map(() => "1")
+          .join(", ")})`,
+      ),
+    ).toThrow(/arguments to a SQL function/);
+    expect(() =>
+      d1.prepare(
+        `SELECT json_array(${params(32)
+          .map(() => "1")
+          .join(", ")})`,
+      ),
+    ).not.toThrow();
   });
 
   it("passes batches of wrapped statements to the real binding", async () => {

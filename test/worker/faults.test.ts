@@ -118,7 +118,11 @@ describe("secrets", () => {
   it("keys, webhook secrets, passwords and password answers never reach logs, errors or later reads", async () => {
     const logged: string[] = [];
     const spies = (["log", "info", "warn", "error", "debug"] as const).map((level) =>
-      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void logged.push(args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : JSON.stringify(a))).join(" "))),
+      vi
+        .spyOn(console, level)
+        .mockImplementation(
+          (...args: unknown[]) => void logged.push(args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : JSON.stringify(a))).join(" ")),
+        ),
     );
     try {
       const password = "correct horse battery"; // the owner's, from setupOwner
@@ -157,7 +161,7 @@ describe("secrets", () => {
       // The agent, and only the agent, gets the password answer.
       expect((await bot.v1("GET", `/reviews/${posted.json.id}/wait?timeout=100`)).json.message.review.response.pin).toBe("s3cr3t-pin");
     } finally {
-      spies.forEach((s) => s.mockRestore());
+      for (const s of spies) s.mockRestore();
     }
   });
 });

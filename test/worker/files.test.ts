@@ -25,13 +25,21 @@ async function store(text: string, name = "notes.txt", type = "text/plain", chan
   return res.json as { id: string; filename: string; mimeType: string; size: number; channelId: string; createdAt: string };
 }
 
-const download = (id: string, headers: Record<string, string> = { "x-api-key": bot.apiKey }, prefix = "/api/v1") => raw("GET", `${prefix}/files/${id}/download`, headers);
+const download = (id: string, headers: Record<string, string> = { "x-api-key": bot.apiKey }, prefix = "/api/v1") =>
+  raw("GET", `${prefix}/files/${id}/download`, headers);
 
 describe("POST /api/v1/files/store", () => {
   it("stores a file: 201 {id, filename, mimeType, size, channelId, createdAt}", async () => {
     const res = await v1Form("/files/store", form({ file: textFile("hello world", "report.txt"), channelId: bot.agent.id }));
     expect(res.status, res.text).toBe(201);
-    expect(res.json).toEqual({ id: expect.stringMatching(URL_SAFE), filename: "report.txt", mimeType: "text/plain", size: 11, channelId: bot.agent.id, createdAt: expect.stringMatching(ISO) });
+    expect(res.json).toEqual({
+      id: expect.stringMatching(URL_SAFE),
+      filename: "report.txt",
+      mimeType: "text/plain",
+      size: 11,
+      channelId: bot.agent.id,
+      createdAt: expect.stringMatching(ISO),
+    });
   });
 
   it("channelId may be omitted when the user has one agent", async () => {
@@ -66,16 +74,27 @@ describe("POST /api/v1/files/store", () => {
   });
 
   it("413 when the declared length is over the limit", async () => {
-    const res = await raw("POST", "/api/v1/files/store", { "x-api-key": bot.apiKey, "content-type": "multipart/form-data; boundary=xyz", "content-length": String(LIMIT * 2) }, "--xyz--\r\n");
+    const res = await raw(
+      "POST",
+      "/api/v1/files/store",
+      { "x-api-key": bot.apiKey, "content-type": "multipart/form-data; boundary=xyz", "content-length": String(LIMIT * 2) },
+      "--xyz--\r\n",
+    );
     const body = await res.json<{ statusCode: number; message: string; errors: unknown[] }>();
     expect(res.status).toBe(413);
     expect(body).toEqual({ statusCode: 413, message: expect.any(String), errors: [] });
   });
 
   it("413 for a real file one byte over the limit; a file of exactly the limit is accepted", async () => {
-    const over = await v1Form("/files/store", form({ file: new File([new Uint8Array(LIMIT + 1)], "big.bin", { type: "application/octet-stream" }), channelId: bot.agent.id }));
+    const over = await v1Form(
+      "/files/store",
+      form({ file: new File([new Uint8Array(LIMIT + 1)], "big.bin", { type: "application/octet-stream" }), channelId: bot.agent.id }),
+    );
     expectError(over, 413);
-    const exact = await v1Form("/files/store", form({ file: new File([new Uint8Array(LIMIT)], "exact.bin", { type: "application/octet-stream" }), channelId: bot.agent.id }));
+    const exact = await v1Form(
+      "/files/store",
+      form({ file: new File([new Uint8Array(LIMIT)], "exact.bin", { type: "application/octet-stream" }), channelId: bot.agent.id }),
+    );
     expect(exact.status, exact.text).toBe(201);
     expect(exact.json.size).toBe(LIMIT);
   });
@@ -84,7 +103,7 @@ describe("POST /api/v1/files/store", () => {
 describe("attachments", () => {
   it("attachmentIds attach stored files; every later read shows them as the post did", async () => {
     const a = await store("first file", "a.txt");
-    const b = await store("{\"ok\":true}", "b.json", "application/json");
+    const b = await store('{"ok":true}', "b.json", "application/json");
     const posted = await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "two files", attachmentIds: [b.id, a.id] });
     expect(posted.status, posted.text).toBe(201);
     expect(posted.json.attachments).toEqual([
@@ -112,7 +131,9 @@ describe("attachments", () => {
     const before = (await bot.v1("GET", `/messages?channel=${bot.agent.id}&limit=1`)).json.data[0].seq;
     expectError(await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "second use", attachmentIds: [f.id] }), 400, ["attachmentIds.0"]);
     const fresh = await store("fresh");
-    expectError(await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "mixed", attachmentIds: [fresh.id, "no-such-file"] }), 400, ["attachmentIds.1"]);
+    expectError(await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "mixed", attachmentIds: [fresh.id, "no-such-file"] }), 400, [
+      "attachmentIds.1",
+    ]);
     expect((await bot.v1("GET", `/messages?channel=${bot.agent.id}&limit=1`)).json.data[0].seq).toBe(before);
     // The fresh file was not used up by the refused post.
     expect((await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "now", attachmentIds: [fresh.id] })).status).toBe(201);
@@ -128,7 +149,10 @@ describe("attachments", () => {
 
 describe("POST /api/v1/files/upload", () => {
   it("uploads files as a message with text and status (201)", async () => {
-    const res = await v1Form("/files/upload", form({ file: textFile("log line", "build.log"), channelId: bot.agent.id, text: "Build log attached", status: "error" }));
+    const res = await v1Form(
+      "/files/upload",
+      form({ file: textFile("log line", "build.log"), channelId: bot.agent.id, text: "Build log attached", status: "error" }),
+    );
     expect(res.status, res.text).toBe(201);
     expect(res.json).toMatchObject({ channelId: bot.agent.id, senderType: "agent", senderId: bot.agent.id, text: "Build log attached", status: "error" });
     expect(res.json.attachments).toEqual([{ id: expect.any(String), filename: "build.log", mimeType: "text/plain", size: 8 }]);
@@ -248,7 +272,10 @@ describe("user API files", () => {
   });
 
   it("POST /api/files/upload makes a message from the person", async () => {
-    const res = await userForm("/api/files/upload", form({ file: textFile("screenshot bytes", "shot.png", "image/png"), channelId: bot.agent.id, text: "look" }));
+    const res = await userForm(
+      "/api/files/upload",
+      form({ file: textFile("screenshot bytes", "shot.png", "image/png"), channelId: bot.agent.id, text: "look" }),
+    );
     expect(res.status, res.text).toBe(201);
     expect(res.json).toMatchObject({ senderType: "user", senderId: owner.id, text: "look" });
     expect(res.json.attachments[0]).toMatchObject({ filename: "shot.png", mimeType: "image/png" });
@@ -260,7 +287,10 @@ describe("user API files", () => {
     expectError(await userForm("/api/files/store", form({ channelId: bot.agent.id })), 400, ["file"]);
     expect((await raw("GET", "/api/files/no-such-file/download", { cookie: owner.cookie })).status).toBe(404);
     expect((await raw("GET", `/api/files/${(await store("x")).id}/download`)).status).toBe(401);
-    const csrf = await call("POST", "/api/files/store", { raw: form({ file: textFile("x"), channelId: bot.agent.id }), headers: { cookie: owner.cookie, origin: "https://evil.example" } });
+    const csrf = await call("POST", "/api/files/store", {
+      raw: form({ file: textFile("x"), channelId: bot.agent.id }),
+      headers: { cookie: owner.cookie, origin: "https://evil.example" },
+    });
     expectError(csrf, 403);
     const mine = await owner.as("GET", `/api/messages?channel=${bot.agent.id}&limit=1`);
     expect(mine.status).toBe(200);

@@ -49,23 +49,53 @@ interface Route {
 }
 
 const routes: Route[] = [
-  { method: "POST", path: () => "/api/v1/messages", auth: "key", valid: () => ({ channelId: bot.agent.id, text: "hi", status: "info", review: approval, metadata: { a: 1 }, attachmentIds: [] }) },
-  { method: "POST", path: () => "/api/v1/agents", auth: "key", valid: () => ({ name: "A", description: "d", avatarUrl: "https://example.com/a.png", webhookUrl: "https://example.com/h" }) },
+  {
+    method: "POST",
+    path: () => "/api/v1/messages",
+    auth: "key",
+    valid: () => ({ channelId: bot.agent.id, text: "hi", status: "info", review: approval, metadata: { a: 1 }, attachmentIds: [] }),
+  },
+  {
+    method: "POST",
+    path: () => "/api/v1/agents",
+    auth: "key",
+    valid: () => ({ name: "A", description: "d", avatarUrl: "https://example.com/a.png", webhookUrl: "https://example.com/h" }),
+  },
   { method: "PATCH", path: () => `/api/v1/agents/${bot.agent.id}`, auth: "key", valid: () => ({ name: "Deploy bot", description: "d" }) },
   { method: "POST", path: () => "/api/v1/status/ping", auth: "key", valid: () => ({ agentId: bot.agent.id, status: "active", message: "ok" }) },
   { method: "POST", path: () => "/api/auth/setup", auth: "none", valid: () => ({ email: "x@example.com", password: "long enough", displayName: "X" }) },
   { method: "POST", path: () => "/api/auth/login", auth: "none", valid: () => ({ email: "nobody@example.com", password: "whatever" }) },
-  { method: "POST", path: () => "/api/auth/change-password", auth: "cookie", valid: () => ({ currentPassword: "wrong one", newPassword: "new long password" }) },
+  {
+    method: "POST",
+    path: () => "/api/auth/change-password",
+    auth: "cookie",
+    valid: () => ({ currentPassword: "wrong one", newPassword: "new long password" }),
+  },
   { method: "POST", path: () => "/api/api-keys", auth: "cookie", valid: () => ({ label: "k", agentIds: [bot.agent.id] }) },
   { method: "POST", path: () => "/api/agents", auth: "cookie", valid: () => ({ name: "B", webhookUrl: null }) },
   { method: "PATCH", path: () => `/api/agents/${bot.agent.id}`, auth: "cookie", valid: () => ({ description: "desc" }) },
   { method: "POST", path: () => `/api/agents/${bot.agent.id}/read`, auth: "cookie", valid: () => ({ seq: 1 }) },
   { method: "POST", path: () => "/api/messages", auth: "cookie", valid: () => ({ channelId: bot.agent.id, text: "hello agent" }) },
-  { method: "POST", path: () => `/api/messages/${reviewId}/respond`, auth: "cookie", valid: () => ({ response: { selectedOption: "approve", comment: "ok" } }) },
+  {
+    method: "POST",
+    path: () => `/api/messages/${reviewId}/respond`,
+    auth: "cookie",
+    valid: () => ({ response: { selectedOption: "approve", comment: "ok" } }),
+  },
   { method: "PATCH", path: () => "/api/preferences", auth: "cookie", valid: () => ({ theme: "dark", inlineHtml: true, push: false }) },
-  { method: "POST", path: () => "/api/push/subscribe", auth: "cookie", valid: () => ({ endpoint: "https://push.example.com/x", keys: { p256dh: "p", auth: "a" } }) },
+  {
+    method: "POST",
+    path: () => "/api/push/subscribe",
+    auth: "cookie",
+    valid: () => ({ endpoint: "https://push.example.com/x", keys: { p256dh: "p", auth: "a" } }),
+  },
   { method: "DELETE", path: () => "/api/push/subscribe", auth: "cookie", valid: () => ({ endpoint: "https://push.example.com/x" }) },
-  { method: "POST", path: () => "/api/users", auth: "cookie", valid: () => ({ email: "new@example.com", password: "long enough", displayName: "N", role: "member" }) },
+  {
+    method: "POST",
+    path: () => "/api/users",
+    auth: "cookie",
+    valid: () => ({ email: "new@example.com", password: "long enough", displayName: "N", role: "member" }),
+  },
   { method: "PATCH", path: () => `/api/users/${memberId}`, auth: "cookie", valid: () => ({ displayName: "M2" }) },
 ];
 
@@ -79,7 +109,15 @@ interface BadRequest {
 const HUGE = "x".repeat(300_000);
 const deep = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
 const json = (value: unknown): BadRequest => ({ kind: "json", body: JSON.stringify(value), contentType: "application/json" });
-const notThisType = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.string(), fc.array(fc.integer(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }));
+const notThisType = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.string(),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }),
+);
 
 function badRequests(valid: Record<string, unknown>): fc.Arbitrary<BadRequest> {
   const keys = Object.keys(valid);
@@ -93,7 +131,9 @@ function badRequests(valid: Record<string, unknown>): fc.Arbitrary<BadRequest> {
     .record({ key: fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !keys.includes(k) && k !== "__proto__"), value: fc.jsonValue({ maxDepth: 2 }) })
     .map(({ key, value }) => ({ ...json({ ...valid, [key]: value }), kind: `extra field` }));
   const hugeString = fc.constantFrom(...keys).map((key) => ({ ...json({ ...valid, [key]: HUGE }), kind: `huge string in ${key}` }));
-  const nested = fc.integer({ min: 200, max: 5000 }).map((depth) => ({ kind: `nesting ${depth}`, body: `{"${keys[0]}":${deep(depth)}}`, contentType: "application/json" }));
+  const nested = fc
+    .integer({ min: 200, max: 5000 })
+    .map((depth) => ({ kind: `nesting ${depth}`, body: `{"${keys[0]}":${deep(depth)}}`, contentType: "application/json" }));
   const anyJson = fc.jsonValue({ maxDepth: 4 }).map((value) => ({ ...json(value), kind: "arbitrary JSON" }));
   const badUtf8 = fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => ({
     kind: "invalid UTF-8",
@@ -101,11 +141,13 @@ function badRequests(valid: Record<string, unknown>): fc.Arbitrary<BadRequest> {
     contentType: "application/json",
   }));
   const malformed = fc.string({ maxLength: 40 }).map((text) => ({ kind: "malformed JSON", body: `{${text}`, contentType: "application/json" }));
-  const wrongContentType = fc.constantFrom("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", undefined).map((contentType) => ({
-    kind: `content type ${contentType}`,
-    body: JSON.stringify(valid),
-    contentType,
-  }));
+  const wrongContentType = fc
+    .constantFrom("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", undefined)
+    .map((contentType) => ({
+      kind: `content type ${contentType}`,
+      body: JSON.stringify(valid),
+      contentType,
+    }));
   const empty = fc.constantFrom("application/json", undefined).map((contentType) => ({ kind: "empty body", body: undefined, contentType }));
   return fc.oneof(wrongType, wrongType, missing, extra, hugeString, nested, anyJson, badUtf8, malformed, wrongContentType, empty);
 }
@@ -125,7 +167,18 @@ let cases = 0;
 const byStatus: Record<number, number> = {};
 
 describe(`fuzzing every JSON route (seed ${SEED})`, () => {
-  it.each(routes.map((r) => [`${r.method} ${r.path.toString().match(/`?"?(\/api[^"`]*)/)?.[1]?.replace(/\$\{[^}]+\}/g, ":id")}`, r] as const))(
+  it.each(
+    routes.map(
+      (r) =>
+        [
+          `${r.method} ${r.path
+            .toString()
+            .match(/`?"?(\/api[^"`]*)/)?.[1]
+            ?.replace(/\$\{[^}]+\}/g, ":id")}`,
+          r,
+        ] as const,
+    ),
+  )(
     "%s: never a 5xx, always the error shape, nothing stored when rejected",
     async (_name, route) => {
       await fc.assert(

@@ -68,7 +68,15 @@ describe("Socket.IO gateway", () => {
       s.ws.send(`42/ws,1${JSON.stringify(["subscribe:channel", bot.agent.id])}`);
       await s.next((f) => f.startsWith("43/ws,1"));
     }
-    const form = { type: "form", payload: { fields: [{ name: "user", type: "text", label: "User" }, { name: "secret", type: "password", label: "Secret" }] } };
+    const form = {
+      type: "form",
+      payload: {
+        fields: [
+          { name: "user", type: "text", label: "User" },
+          { name: "secret", type: "password", label: "Secret" },
+        ],
+      },
+    };
     const posted = await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "Credentials?", review: form });
     await owner.as("POST", `/api/messages/${posted.json.id}/respond`, { response: { user: "ada", secret: "hunter2" } });
     const responded = async (s: Awaited<ReturnType<typeof connectSocket>>) =>
@@ -87,7 +95,7 @@ describe("Socket.IO gateway", () => {
     const { ws, next } = await connectSocket();
     ws.send(`40/ws,${JSON.stringify({ apiKey: bot.apiKey })}`);
     await next((f) => f.startsWith("40/ws"));
-    channels.forEach((id, i) => ws.send(`42/ws,${i + 1}${JSON.stringify(["subscribe:channel", id])}`));
+    for (const [i, id] of channels.entries()) ws.send(`42/ws,${i + 1}${JSON.stringify(["subscribe:channel", id])}`);
     for (let i = 0; i < channels.length; i++) await next((f) => f.startsWith(`43/ws,${i + 1}[`));
     for (const id of channels) await owner.as("POST", "/api/messages", { channelId: id, text: `to ${id}` });
     for (const id of channels) expect(await next((f) => f.includes("message:created") && f.includes(`"to ${id}"`))).toBeTruthy();
@@ -117,7 +125,11 @@ describe("Socket.IO gateway", () => {
     const delivered = await runInDurableObject(shardStub(open.sid), (_instance, state) =>
       // A new instance over the same state, as after hibernation: nothing in memory.
       // A partial payload on purpose (cast past the contract's type): only the delivery path is under test.
-      new Gateway(state, env).deliver({ channelId: bot.agent.id, name: "agent:status", data: { agentId: bot.agent.id, status: "busy" } as ChannelEvents["agent:status"] }),
+      new Gateway(state, env).deliver({
+        channelId: bot.agent.id,
+        name: "agent:status",
+        data: { agentId: bot.agent.id, status: "busy" } as ChannelEvents["agent:status"],
+      }),
     );
     expect(delivered).toBe(true);
     expect(await next((f) => f.includes("agent:status"))).toBe(`42/ws,["agent:status",{"agentId":"${bot.agent.id}","status":"busy"}]`);
@@ -230,7 +242,9 @@ describe("sessions that never send CONNECT", () => {
     const opened = await stubOf(shard).fetch(new Request(url, { headers: { "x-nod-shard": shard } }));
     const { sid } = JSON.parse((await opened.text()).slice(1)) as { sid: string };
     const probe = async () => {
-      const res = await stubOf(shard).fetch(new Request(`${BASE}/socket.io/?EIO=4&transport=websocket&sid=${sid}`, { headers: { Upgrade: "websocket", "x-nod-shard": shard } }));
+      const res = await stubOf(shard).fetch(
+        new Request(`${BASE}/socket.io/?EIO=4&transport=websocket&sid=${sid}`, { headers: { Upgrade: "websocket", "x-nod-shard": shard } }),
+      );
       expect(res.status).toBe(101);
       const ws = res.webSocket!;
       let closed = false;

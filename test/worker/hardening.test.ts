@@ -19,7 +19,10 @@ beforeAll(async () => {
 const stub = (channelId: string) => env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(channelId));
 const upload = (path: string, fd: FormData | ReadableStream, headers: Record<string, string> = {}) =>
   call("POST", `/api/v1${path}`, { raw: fd as BodyInit, headers: { "x-api-key": bot.apiKey, ...headers } });
-const count = async (sql: string, ...binds: unknown[]) => (await env.DB.prepare(sql).bind(...binds).first<{ n: number }>("n")) ?? 0;
+const count = async (sql: string, ...binds: unknown[]) =>
+  (await env.DB.prepare(sql)
+    .bind(...binds)
+    .first<{ n: number }>("n")) ?? 0;
 
 async function storeFile(channelId: string, name: string) {
   const res = await upload("/files/store", form({ file: textFile(name, `${name}.txt`), channelId }));
@@ -30,7 +33,9 @@ async function storeFile(channelId: string, name: string) {
 describe("D1's 100 bound parameters per query", () => {
   it("20 concurrent posts with 20 attachments each: all 201, each with its own files, seq gap-free", async () => {
     const channel = (await owner.as("POST", "/api/agents", { name: "Many files" })).json.id as string;
-    const fileIds = await Promise.all(Array.from({ length: 20 }, (_, p) => Promise.all(Array.from({ length: 20 }, (_, f) => storeFile(channel, `p${p}f${f}`)))));
+    const fileIds = await Promise.all(
+      Array.from({ length: 20 }, (_, p) => Promise.all(Array.from({ length: 20 }, (_, f) => storeFile(channel, `p${p}f${f}`)))),
+    );
     const posts = await Promise.all(fileIds.map((ids, p) => bot.v1("POST", "/messages", { channelId: channel, text: `post ${p}`, attachmentIds: ids })));
     expect(posts.map((r) => r.status)).toEqual(Array(20).fill(201));
     for (const [p, res] of posts.entries()) expect(res.json.attachments.map((a: { id: string }) => a.id)).toEqual(fileIds[p]);
@@ -71,9 +76,18 @@ describe("D1's 100 bound parameters per query", () => {
     const crowd = await secondAccount();
     const ids = Array.from({ length: 1000 }, (_, i) => `crowd-agent-${String(i).padStart(4, "0")}`);
     for (let i = 0; i < ids.length; i += 100) {
-      await env.DB.batch(ids.slice(i, i + 100).map((id) =>
-        env.DB.prepare("INSERT INTO agents (id, user_id, name, webhook_secret, status, created_at) VALUES (?, ?, ?, 'whsec_x', 'offline', ?)").bind(id, crowd.id, id, new Date().toISOString()),
-      ));
+      await env.DB.batch(
+        ids
+          .slice(i, i + 100)
+          .map((id) =>
+            env.DB.prepare("INSERT INTO agents (id, user_id, name, webhook_secret, status, created_at) VALUES (?, ?, ?, 'whsec_x', 'offline', ?)").bind(
+              id,
+              crowd.id,
+              id,
+              new Date().toISOString(),
+            ),
+          ),
+      );
     }
     const key = await crowd.as("POST", "/api/api-keys", { label: "hundred", agentIds: ids.slice(900) });
     expect(key.status, key.text).toBe(201);
@@ -102,7 +116,8 @@ async function secondAccount(): Promise<Person> {
   expect(created.status, created.text).toBe(201);
   const login = await call("POST", "/api/auth/login", { body: { email, password } });
   const cookie = login.headers.get("set-cookie")!.match(/nod_session=[^;]+/)![0];
-  return (crowd = browser({ id: created.json.id, cookie, email, as: (m, p, b, h = {}) => call(m, p, { body: b, headers: { cookie, ...h } }) }));
+  crowd = browser({ id: created.json.id, cookie, email, as: (m, p, b, h = {}) => call(m, p, { body: b, headers: { cookie, ...h } }) });
+  return crowd;
 }
 
 describe("D1's other limits", () => {
@@ -115,7 +130,10 @@ describe("D1's other limits", () => {
       const res = await bot.v1("GET", `/messages?channel=${channel}&search=${encodeURIComponent(search)}`);
       expect(res.status, `${search}: ${res.text}`).toBe(200);
       const expected = search.startsWith("X") ? [] : [`before ${long} after`];
-      expect(res.json.data.map((m: { text: string }) => m.text), search).toEqual(expected);
+      expect(
+        res.json.data.map((m: { text: string }) => m.text),
+        search,
+      ).toEqual(expected);
     }
     const inbox = await owner.as("GET", `/api/reviews?status=all&search=${encodeURIComponent("y".repeat(200))}`);
     expect(inbox.status).toBe(200);
@@ -193,9 +211,15 @@ describe("login limiting", () => {
     for (let i = 0; i < 12; i++) {
       await call("POST", "/api/auth/login", { body: { email: owner.email, password: `attacker ${i}` }, headers: { "cf-connecting-ip": "198.51.100.7" } });
     }
-    const attacker = await call("POST", "/api/auth/login", { body: { email: owner.email, password: "correct horse battery" }, headers: { "cf-connecting-ip": "198.51.100.7" } });
+    const attacker = await call("POST", "/api/auth/login", {
+      body: { email: owner.email, password: "correct horse battery" },
+      headers: { "cf-connecting-ip": "198.51.100.7" },
+    });
     expect(attacker.status).toBe(429);
-    const mine = await call("POST", "/api/auth/login", { body: { email: owner.email, password: "correct horse battery" }, headers: { "cf-connecting-ip": "192.0.2.1" } });
+    const mine = await call("POST", "/api/auth/login", {
+      body: { email: owner.email, password: "correct horse battery" },
+      headers: { "cf-connecting-ip": "192.0.2.1" },
+    });
     expect(mine.status, mine.text).toBe(200);
   });
 });
@@ -211,13 +235,15 @@ async function withBatch(channelId: string, replace: (real: (...args: unknown[])
     });
   });
 }
-const commitThenDie = (real: (...args: unknown[]) => Promise<unknown>) => async (...args: unknown[]) => {
-  await real(...args);
-  throw new Error("the instance died right after the commit");
-};
-const dueNow = (channelId: string) =>
-  runInDurableObject(stub(channelId), (_room, state) => void state.storage.sql.exec("UPDATE timers SET due_at = 1"));
-const deliveriesOf = (messageId: string, event: string) => count("SELECT count(*) AS n FROM webhook_deliveries WHERE message_id = ? AND event = ?", messageId, event);
+const commitThenDie =
+  (real: (...args: unknown[]) => Promise<unknown>) =>
+  async (...args: unknown[]) => {
+    await real(...args);
+    throw new Error("the instance died right after the commit");
+  };
+const dueNow = (channelId: string) => runInDurableObject(stub(channelId), (_room, state) => void state.storage.sql.exec("UPDATE timers SET due_at = 1"));
+const deliveriesOf = (messageId: string, event: string) =>
+  count("SELECT count(*) AS n FROM webhook_deliveries WHERE message_id = ? AND event = ?", messageId, event);
 
 describe("no side effect lost after a committed write", () => {
   let hooked: string;
@@ -231,7 +257,7 @@ describe("no side effect lost after a committed write", () => {
     const wait = bot.v1("GET", `/reviews/${posted.json.id}/wait?timeout=10000`);
     await sleep(50);
     await env.DB.prepare("ALTER TABLE attachments RENAME TO attachments_away").run();
-    let failed;
+    let failed: Awaited<ReturnType<Person["as"]>>;
     try {
       failed = await owner.as("POST", `/api/messages/${posted.json.id}/respond`, { response: { selectedOption: "approve" } });
     } finally {
@@ -369,4 +395,3 @@ describe("smaller holes", () => {
     expect(logged.join("\n")).not.toContain(secretText);
   });
 });
-

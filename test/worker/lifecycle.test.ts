@@ -80,7 +80,13 @@ describe("review expiry", () => {
       const timers = new Timers(state.storage);
       const base = Date.now() + 3_600_000;
       for (let i = 0; i < 10_000; i++) {
-        await timers.set({ key: `expire:${i}`, kind: "expire", channelId: "timer-load", dueAt: base + ((i * 7919) % 10_000) * 1000, data: { messageId: `m${i}` } });
+        await timers.set({
+          key: `expire:${i}`,
+          kind: "expire",
+          channelId: "timer-load",
+          dueAt: base + ((i * 7919) % 10_000) * 1000,
+          data: { messageId: `m${i}` },
+        });
       }
       return { count: timers.count(), alarm: await state.storage.getAlarm(), first: base };
     });
@@ -110,19 +116,64 @@ describe("events", () => {
 describe("SSRF guard", () => {
   const policy = { allowHosts: [], allowLoopback: false };
   const refused = [
-    "ftp://example.com/hook", "file:///etc/passwd", "gopher://example.com/", "javascript:alert(1)", "not a url",
-    "http://127.0.0.1/", "http://127.1/", "http://127.0.1/", "http://2130706433/", "http://0x7f000001/", "http://0x7f.0.0.1/",
-    "http://017700000001/", "http://0177.0.0.1/", "http://0/", "http://0.0.0.0/", "http://[::]/", "http://[::1]/",
-    "http://[0:0:0:0:0:0:0:1]/", "http://[::ffff:127.0.0.1]/", "http://[::ffff:7f00:1]/", "http://[::ffff:10.0.0.1]/",
-    "http://10.0.0.1/", "http://10.255.255.255/", "http://172.16.0.1/", "http://172.31.255.254/", "http://192.168.1.1/",
-    "http://0xc0a80101/", "http://3232235777/", "http://169.254.169.254/latest/meta-data/", "http://169.254.0.1/",
-    "http://100.64.0.1/", "http://100.127.255.254/", "http://[fc00::1]/", "http://[fd12:3456::1]/", "http://[fe80::1]/",
-    "http://224.0.0.1/", "http://239.255.255.250/", "http://[ff02::1]/", "http://255.255.255.255/", "http://localhost/",
-    "http://LOCALHOST:8080/", "http://api.localhost/", "http://localhost./", "http://metadata.google.internal/",
-    "http://metadata/", "http://instance-data/", "http://printer.local/", "http://intranet/", "http://[64:ff9b::127.0.0.1]/",
+    "ftp://example.com/hook",
+    "file:///etc/passwd",
+    "gopher://example.com/",
+    "javascript:alert(1)",
+    "not a url",
+    "http://127.0.0.1/",
+    "http://127.1/",
+    "http://127.0.1/",
+    "http://2130706433/",
+    "http://0x7f000001/",
+    "http://0x7f.0.0.1/",
+    "http://017700000001/",
+    "http://0177.0.0.1/",
+    "http://0/",
+    "http://0.0.0.0/",
+    "http://[::]/",
+    "http://[::1]/",
+    "http://[0:0:0:0:0:0:0:1]/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[::ffff:7f00:1]/",
+    "http://[::ffff:10.0.0.1]/",
+    "http://10.0.0.1/",
+    "http://10.255.255.255/",
+    "http://172.16.0.1/",
+    "http://172.31.255.254/",
+    "http://192.168.1.1/",
+    "http://0xc0a80101/",
+    "http://3232235777/",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://169.254.0.1/",
+    "http://100.64.0.1/",
+    "http://100.127.255.254/",
+    "http://[fc00::1]/",
+    "http://[fd12:3456::1]/",
+    "http://[fe80::1]/",
+    "http://224.0.0.1/",
+    "http://239.255.255.250/",
+    "http://[ff02::1]/",
+    "http://255.255.255.255/",
+    "http://localhost/",
+    "http://LOCALHOST:8080/",
+    "http://api.localhost/",
+    "http://localhost./",
+    "http://metadata.google.internal/",
+    "http://metadata/",
+    "http://instance-data/",
+    "http://printer.local/",
+    "http://intranet/",
+    "http://[64:ff9b::127.0.0.1]/",
     "http://[2002:7f00:1::]/",
   ];
-  const accepted = ["https://example.com/webhook", "http://hooks.example.org:8080/x?y=1", "https://8.8.8.8/hook", "https://[2606:4700:4700::1111]/hook", "https://93.184.216.34/"];
+  const accepted = [
+    "https://example.com/webhook",
+    "http://hooks.example.org:8080/x?y=1",
+    "https://8.8.8.8/hook",
+    "https://[2606:4700:4700::1111]/hook",
+    "https://93.184.216.34/",
+  ];
 
   it(`refuses ${refused.length} internal or non-http URLs in every spelling`, () => {
     expect(refused.length).toBeGreaterThanOrEqual(40);

@@ -37,8 +37,7 @@ async function mcpClient(headers: Record<string, string> = { "x-api-key": bot.ap
 }
 
 type Result = CallToolResult & { structuredContent?: any };
-const callTool = (client: Client, name: string, args: Record<string, unknown> = {}) =>
-  client.callTool({ name, arguments: args }) as Promise<Result>;
+const callTool = (client: Client, name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args }) as Promise<Result>;
 const textOf = (r: Result) => r.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
 
 const approvalPayload = {
@@ -96,8 +95,17 @@ describe("MCP: tools", () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(
       [
-        "ask_approval", "ask_form", "ask_freeform", "ask_selection", "ask_text", "list_channels",
-        "list_pending_reviews", "report_status", "send_message", "upload_file", "wait_for_review",
+        "ask_approval",
+        "ask_form",
+        "ask_freeform",
+        "ask_selection",
+        "ask_text",
+        "list_channels",
+        "list_pending_reviews",
+        "report_status",
+        "send_message",
+        "upload_file",
+        "wait_for_review",
       ].sort(),
     );
     const byName = Object.fromEntries(tools.map((t) => [t.name, t.inputSchema as any]));
@@ -165,7 +173,17 @@ describe("MCP: tools", () => {
     const client = await mcpClient({ "x-api-key": other.apiKey });
     const asks: [string, Record<string, unknown>, string][] = [
       ["ask_approval", approvalPayload, "approval"],
-      ["ask_selection", { mode: "multi", items: [{ id: "a", label: "A" }, { id: "b", label: "B" }] }, "selection"],
+      [
+        "ask_selection",
+        {
+          mode: "multi",
+          items: [
+            { id: "a", label: "A" },
+            { id: "b", label: "B" },
+          ],
+        },
+        "selection",
+      ],
       ["ask_form", { fields: [{ name: "env", type: "select", label: "Env", required: true, options: [{ value: "prod", label: "Prod" }] }] }, "form"],
       ["ask_text", { placeholder: "Why?", minLength: 2 }, "text-input"],
       ["ask_freeform", { plugin: "rating" }, "freeform"],
@@ -206,11 +224,20 @@ describe("MCP: tools", () => {
     const dup = await callTool(client, "ask_approval", {
       channelId: bot.agent.id,
       text: "Dup?",
-      payload: { options: [{ id: "x", label: "X" }, { id: "x", label: "Again" }] },
+      payload: {
+        options: [
+          { id: "x", label: "X" },
+          { id: "x", label: "Again" },
+        ],
+      },
     });
     expect(dup.isError).toBe(true);
     expect(textOf(dup)).toMatch(/duplicate option id "x"/);
-    const form = await callTool(client, "ask_form", { channelId: bot.agent.id, text: "Form?", payload: { fields: [{ name: "s", type: "select", label: "S" }] } });
+    const form = await callTool(client, "ask_form", {
+      channelId: bot.agent.id,
+      text: "Form?",
+      payload: { fields: [{ name: "s", type: "select", label: "S" }] },
+    });
     expect(form.isError).toBe(true);
     expect(textOf(form)).toMatch(/a select field needs options/);
     const noText = await callTool(client, "ask_text", { channelId: bot.agent.id, payload: {} });
@@ -280,7 +307,13 @@ describe("MCP: tools", () => {
     expect(asked.structuredContent.attachments).toEqual([expect.objectContaining({ id: fileId, filename: "report.pdf" })]);
 
     // With text: a message carrying the file.
-    const posted = await callTool(client, "upload_file", { channelId: bot.agent.id, filename: "log.txt", mimeType: "text/plain", contentBase64: btoa("all good\n"), text: "The log" });
+    const posted = await callTool(client, "upload_file", {
+      channelId: bot.agent.id,
+      filename: "log.txt",
+      mimeType: "text/plain",
+      contentBase64: btoa("all good\n"),
+      text: "The log",
+    });
     expect(posted.isError, textOf(posted)).toBeFalsy();
     const msg = await bot.v1("GET", `/messages/${posted.structuredContent.messageId}`);
     expect(msg.json.text).toBe("The log");

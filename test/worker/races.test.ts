@@ -29,9 +29,7 @@ describe("concurrency", () => {
 
   it("200 concurrent posts to one channel: seq is 1..200 with no gap and no duplicate", async () => {
     const channel = await owner.as("POST", "/api/agents", { name: "Busy bot" });
-    const posts = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => bot.v1("POST", "/messages", { channelId: channel.json.id, text: `m${i}` })),
-    );
+    const posts = await Promise.all(Array.from({ length: 200 }, (_, i) => bot.v1("POST", "/messages", { channelId: channel.json.id, text: `m${i}` })));
     expect(posts.every((p) => p.status === 201)).toBe(true);
     const seqs = posts.map((p) => p.json.seq as number).sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));

@@ -29,14 +29,27 @@ async function runCleanup(scheduledTime = Date.now()) {
   await waitOnExecutionContext(ctx);
 }
 
-const rows = async <T = Record<string, unknown>>(query: string, ...binds: unknown[]) => (await env.DB.prepare(query).bind(...binds).all<T>()).results;
-const count = async (query: string, ...binds: unknown[]) => (await env.DB.prepare(query).bind(...binds).first<{ n: number }>())!.n;
+const rows = async <T = Record<string, unknown>>(query: string, ...binds: unknown[]) =>
+  (
+    await env.DB.prepare(query)
+      .bind(...binds)
+      .all<T>()
+  ).results;
+const count = async (query: string, ...binds: unknown[]) =>
+  (await env.DB.prepare(query)
+    .bind(...binds)
+    .first<{ n: number }>())!.n;
 const r2Key = async (fileId: string) => (await env.DB.prepare("SELECT r2_key FROM attachments WHERE id = ?").bind(fileId).first<{ r2_key: string }>())?.r2_key;
 const inR2 = async (key: string) => (await env.FILES.head(key)) !== null;
 
 const room = (channelId: string) => env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(channelId));
 const timerKeys = (channelId: string) =>
-  runInDurableObject(room(channelId), (_room, state) => state.storage.sql.exec<{ key: string }>("SELECT key FROM timers ORDER BY key").toArray().map((t) => t.key));
+  runInDurableObject(room(channelId), (_room, state) =>
+    state.storage.sql
+      .exec<{ key: string }>("SELECT key FROM timers ORDER BY key")
+      .toArray()
+      .map((t) => t.key),
+  );
 
 async function storeFile(bot: Bot, text: string): Promise<string> {
   const res = await call("POST", "/api/v1/files/store", { raw: form({ file: textFile(text), channelId: bot.agent.id }), headers: { "x-api-key": bot.apiKey } });
@@ -87,10 +100,21 @@ describe("the hourly clean-up", () => {
   it("removes expired sessions, Socket.IO tickets and ended login counters, and keeps live ones", async () => {
     const now = Date.now();
     const session = (hash: string, expiresAt: number) =>
-      env.DB.prepare("INSERT INTO sessions (token_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)").bind(hash, owner.id, iso(expiresAt), iso(now - DAY));
+      env.DB.prepare("INSERT INTO sessions (token_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)").bind(
+        hash,
+        owner.id,
+        iso(expiresAt),
+        iso(now - DAY),
+      );
     const ticket = (hash: string, sessionHash: string, expiresAt: number) =>
-      env.DB.prepare("INSERT INTO ws_tickets (token_hash, session_hash, user_id, expires_at) VALUES (?, ?, ?, ?)").bind(hash, sessionHash, owner.id, iso(expiresAt));
-    const counter = (key: string, windowStart: number) => env.DB.prepare("INSERT INTO rate_limits (key, window_start, count) VALUES (?, ?, 3)").bind(key, windowStart);
+      env.DB.prepare("INSERT INTO ws_tickets (token_hash, session_hash, user_id, expires_at) VALUES (?, ?, ?, ?)").bind(
+        hash,
+        sessionHash,
+        owner.id,
+        iso(expiresAt),
+      );
+    const counter = (key: string, windowStart: number) =>
+      env.DB.prepare("INSERT INTO rate_limits (key, window_start, count) VALUES (?, ?, 3)").bind(key, windowStart);
     await env.DB.batch([
       session("session-expired", now - 1000),
       session("session-live", now + DAY),
@@ -119,7 +143,9 @@ describe("the hourly clean-up", () => {
     const keys = { orphan: (await r2Key(orphan))!, fresh: (await r2Key(fresh))!, attached: (await r2Key(attached))! };
     const longAgo = iso(Date.now() - 25 * HOUR);
     await env.DB.prepare("UPDATE attachments SET created_at = ? WHERE id IN (?, ?)").bind(longAgo, orphan, attached).run();
-    await env.DB.prepare("UPDATE attachments SET created_at = ? WHERE id = ?").bind(iso(Date.now() - 23 * HOUR), fresh).run();
+    await env.DB.prepare("UPDATE attachments SET created_at = ? WHERE id = ?")
+      .bind(iso(Date.now() - 23 * HOUR), fresh)
+      .run();
     expect(await inR2(keys.orphan)).toBe(true);
 
     await runCleanup();
@@ -140,15 +166,17 @@ describe("the hourly clean-up", () => {
     const message = await post(bot, { text: "delivered" });
     const now = Date.now();
     const delivery = (id: string, createdAt: number) =>
-      env.DB.prepare("INSERT INTO webhook_deliveries (id, message_id, channel_id, event, url, attempt, status_code, duration_ms, created_at) VALUES (?, ?, ?, 'message:created', 'https://example.com/hook', 1, 200, 5, ?)").bind(
-        id,
-        message.id,
-        bot.agent.id,
-        iso(createdAt),
-      );
+      env.DB.prepare(
+        "INSERT INTO webhook_deliveries (id, message_id, channel_id, event, url, attempt, status_code, duration_ms, created_at) VALUES (?, ?, ?, 'message:created', 'https://example.com/hook', 1, 200, 5, ?)",
+      ).bind(id, message.id, bot.agent.id, iso(createdAt));
     const status = (id: string, createdAt: number) =>
       env.DB.prepare("INSERT INTO agent_status_history (id, agent_id, status, created_at) VALUES (?, ?, 'active', ?)").bind(id, bot.agent.id, iso(createdAt));
-    await env.DB.batch([delivery("delivery-91d", now - 91 * DAY), delivery("delivery-89d", now - 89 * DAY), status("status-91d", now - 91 * DAY), status("status-89d", now - 89 * DAY)]);
+    await env.DB.batch([
+      delivery("delivery-91d", now - 91 * DAY),
+      delivery("delivery-89d", now - 89 * DAY),
+      status("status-91d", now - 91 * DAY),
+      status("status-89d", now - 89 * DAY),
+    ]);
     expect((await bot.v1("POST", "/status/ping", { agentId: bot.agent.id, status: "busy" })).status).toBe(200);
 
     await runCleanup(now);
@@ -184,12 +212,17 @@ describe("the hourly clean-up", () => {
         JSON.stringify({ messageId: oldWithWebhook.id, event: "message:created", body: "{}", attempt: 2 }),
       );
     });
-    await env.DB.prepare("INSERT INTO webhook_deliveries (id, message_id, channel_id, event, url, attempt, duration_ms, created_at) VALUES ('d-old', ?, ?, 'message:created', 'https://example.com/hook', 1, 5, ?)")
+    await env.DB.prepare(
+      "INSERT INTO webhook_deliveries (id, message_id, channel_id, event, url, attempt, duration_ms, created_at) VALUES ('d-old', ?, ?, 'message:created', 'https://example.com/hook', 1, 5, ?)",
+    )
       .bind(oldWithWebhook.id, channel, iso(Date.now()))
       .run();
     const eightDaysAgo = iso(Date.now() - 8 * DAY);
     await age([oldWithFile.id, oldReview.id, oldWithWebhook.id], eightDaysAgo);
-    await age(kept.map((m) => m.id), iso(Date.now() - 400 * DAY));
+    await age(
+      kept.map((m) => m.id),
+      iso(Date.now() - 400 * DAY),
+    );
     const oldKey = (await r2Key(oldFile))!;
     const newKey = (await r2Key(newFile))!;
     expect(await timerKeys(channel)).toEqual([`expire:${newReview.id}`, `expire:${oldReview.id}`, `webhook:${oldWithWebhook.id}:message:created`].sort());
@@ -218,7 +251,9 @@ describe("the hourly clean-up", () => {
     // The channel's seq goes on from where it was.
     expect((await post(bot, { text: "after the clean-up" })).seq).toBe(6);
     // An agent without retention keeps everything, however old.
-    expect((await rows<{ id: string }>("SELECT id FROM messages WHERE channel_id = ? ORDER BY seq", keeper.agent.id)).map((m) => m.id)).toEqual(kept.map((m) => m.id));
+    expect((await rows<{ id: string }>("SELECT id FROM messages WHERE channel_id = ? ORDER BY seq", keeper.agent.id)).map((m) => m.id)).toEqual(
+      kept.map((m) => m.id),
+    );
     expect(await timerKeys(keeper.agent.id)).toEqual([`expire:${kept[1]!.id}`]);
   });
 
@@ -226,7 +261,10 @@ describe("the hourly clean-up", () => {
     const bot = await agentWithKey(owner, "Quiet bot");
     await bot.v1("PATCH", `/agents/${bot.agent.id}`, { retentionDays: 1 });
     const posted = [await post(bot, { text: "one" }), await post(bot, { text: "two" }), await post(bot, { text: "three" })];
-    await age(posted.map((m) => m.id), iso(Date.now() - 30 * DAY));
+    await age(
+      posted.map((m) => m.id),
+      iso(Date.now() - 30 * DAY),
+    );
 
     await runCleanup();
 

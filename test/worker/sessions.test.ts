@@ -54,21 +54,32 @@ async function memberWithAgent() {
 }
 
 const created = (s: RawSocket) => s.events().filter(([name]) => name === "message:created");
-const errorsOf = (s: RawSocket) => s.events().filter(([name]) => name === "error").map(([, data]) => data.message);
+const errorsOf = (s: RawSocket) =>
+  s
+    .events()
+    .filter(([name]) => name === "error")
+    .map(([, data]) => data.message);
 
 describe("ws-tickets", () => {
   it("ws-ticket without a session cookie answers 401, not the CSRF guard's 403", async () => {
     expectError(await call("POST", "/api/auth/ws-ticket"), 401);
     // A cookie-carrying form-like post from another site is still refused by the guard.
-    const forged = await call("POST", "/api/auth/ws-ticket", { raw: "x", headers: { cookie: owner.cookie, "content-type": "text/plain", origin: "https://evil.example" } });
+    const forged = await call("POST", "/api/auth/ws-ticket", {
+      raw: "x",
+      headers: { cookie: owner.cookie, "content-type": "text/plain", origin: "https://evil.example" },
+    });
     expectError(forged, 403);
   });
 
   it("a ticket is kept only as its SHA-256, bound to the session that asked for it", async () => {
     const ticket = await ticketOf(owner);
-    const row = await env.DB.prepare("SELECT * FROM ws_tickets WHERE token_hash = ?").bind(await sha256Hex(ticket)).first<Record<string, string>>();
+    const row = await env.DB.prepare("SELECT * FROM ws_tickets WHERE token_hash = ?")
+      .bind(await sha256Hex(ticket))
+      .first<Record<string, string>>();
     expect(row).toMatchObject({ session_hash: await sessionHash(owner), user_id: owner.id });
-    const anywhere = await env.DB.prepare("SELECT count(*) AS n FROM ws_tickets WHERE token_hash = ? OR session_hash = ? OR user_id = ?").bind(ticket, ticket, ticket).first<{ n: number }>();
+    const anywhere = await env.DB.prepare("SELECT count(*) AS n FROM ws_tickets WHERE token_hash = ? OR session_hash = ? OR user_id = ?")
+      .bind(ticket, ticket, ticket)
+      .first<{ n: number }>();
     expect(anywhere?.n).toBe(0);
   });
 
@@ -104,7 +115,9 @@ describe("ws-tickets", () => {
 
   it("a ticket past its 60 seconds does not connect", async () => {
     const ticket = await ticketOf(owner);
-    await env.DB.prepare("UPDATE ws_tickets SET expires_at = ? WHERE token_hash = ?").bind(new Date(Date.now() - 1).toISOString(), await sha256Hex(ticket)).run();
+    await env.DB.prepare("UPDATE ws_tickets SET expires_at = ? WHERE token_hash = ?")
+      .bind(new Date(Date.now() - 1).toISOString(), await sha256Hex(ticket))
+      .run();
     const s = await connectSocket();
     expect(await s.sioConnect({ token: ticket })).toBe('44/ws,{"message":"unauthorized"}');
     s.ws.close();
@@ -122,7 +135,10 @@ describe("ending a session closes its sockets on every shard", () => {
     const t0 = Date.now();
     expect((await member.as("POST", "/api/auth/logout", {})).status).toBe(200);
     const closed = await Promise.all(doomed.map((s) => s.whenClosed(1000)));
-    expect(closed.every((c) => c !== undefined && c.at - t0 < 1000), JSON.stringify(closed)).toBe(true);
+    expect(
+      closed.every((c) => c !== undefined && c.at - t0 < 1000),
+      JSON.stringify(closed),
+    ).toBe(true);
     for (const s of doomed) expect(errorsOf(s)).toEqual(["session ended"]);
 
     await bot.v1("POST", "/messages", { channelId, text: "after the logout" });
@@ -190,7 +206,9 @@ describe("ending a session closes its sockets on every shard", () => {
   it("a session past its expiry has its socket closed by the shard's alarm, which points at that expiry", async () => {
     const { member, channelId } = await memberWithAgent();
     const expiresAt = Date.now() + 1500;
-    await env.DB.prepare("UPDATE sessions SET expires_at = ? WHERE token_hash = ?").bind(new Date(expiresAt).toISOString(), await sessionHash(member)).run();
+    await env.DB.prepare("UPDATE sessions SET expires_at = ? WHERE token_hash = ?")
+      .bind(new Date(expiresAt).toISOString(), await sessionHash(member))
+      .run();
     const shard = "gw:0";
     const s = await personSocket(member, channelId, shard);
     const alarm = await alarmOf(shard);
@@ -209,7 +227,9 @@ describe("ending a session closes its sockets on every shard", () => {
     const shard = "gw:12"; // a shard of its own: its first alarm is a heartbeat
     const s = await personSocket(member, channelId, shard);
     const bystander = await personSocket(owner, (await agentWithKey(owner, "Still here")).agent.id, shard);
-    await env.DB.prepare("DELETE FROM sessions WHERE token_hash = ?").bind(await sessionHash(member)).run();
+    await env.DB.prepare("DELETE FROM sessions WHERE token_hash = ?")
+      .bind(await sessionHash(member))
+      .run();
     expect(await runDurableObjectAlarm(shardStub(shard))).toBe(true);
     expect(await s.whenClosed(1000)).toBeDefined();
     expect(bystander.closed()).toBeUndefined();
@@ -262,7 +282,10 @@ describe("owners", () => {
       const left = await owners();
       expect(left, `round ${round}: ${statuses.join(" ")}`).toHaveLength(1);
       // One wins; the other is refused: demoted or deleted by then (403, 401), or the last owner (400).
-      expect(statuses.filter((s) => s === 200), `round ${round}: ${statuses.join(" ")}`).toHaveLength(1);
+      expect(
+        statuses.filter((s) => s === 200),
+        `round ${round}: ${statuses.join(" ")}`,
+      ).toHaveLength(1);
       a = left[0] === a.id ? a : b;
     }
     owner = a;
@@ -270,15 +293,31 @@ describe("owners", () => {
 
   it("two owners demoting each other at once leave an owner, round after round", async () => {
     await race((a, b, round) =>
-      atOnce(round, () => a.as("PATCH", `/api/users/${b.id}`, { role: "member" }), () => b.as("PATCH", `/api/users/${a.id}`, { role: "member" })),
+      atOnce(
+        round,
+        () => a.as("PATCH", `/api/users/${b.id}`, { role: "member" }),
+        () => b.as("PATCH", `/api/users/${a.id}`, { role: "member" }),
+      ),
     );
   });
 
   it("two owners deleting each other at once leave an owner, round after round", async () => {
-    await race((a, b, round) => atOnce(round, () => a.as("DELETE", `/api/users/${b.id}`), () => b.as("DELETE", `/api/users/${a.id}`)));
+    await race((a, b, round) =>
+      atOnce(
+        round,
+        () => a.as("DELETE", `/api/users/${b.id}`),
+        () => b.as("DELETE", `/api/users/${a.id}`),
+      ),
+    );
   });
 
   it("an owner demoting the other while the other deletes them leaves an owner, round after round", async () => {
-    await race((a, b, round) => atOnce(round, () => a.as("PATCH", `/api/users/${b.id}`, { role: "member" }), () => b.as("DELETE", `/api/users/${a.id}`)));
+    await race((a, b, round) =>
+      atOnce(
+        round,
+        () => a.as("PATCH", `/api/users/${b.id}`, { role: "member" }),
+        () => b.as("DELETE", `/api/users/${a.id}`),
+      ),
+    );
   });
 });

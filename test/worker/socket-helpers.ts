@@ -22,11 +22,11 @@ export async function connectSocket(shard?: string) {
   let closed: { code: number; at: number } | undefined;
   ws.addEventListener("message", (e) => {
     frames.push(typeof e.data === "string" ? e.data : "<binary>");
-    waiters.splice(0).forEach((w) => w());
+    for (const w of waiters.splice(0)) w();
   });
   ws.addEventListener("close", (e) => {
     closed = { code: e.code, at: Date.now() };
-    waiters.splice(0).forEach((w) => w());
+    for (const w of waiters.splice(0)) w();
   });
   ws.accept();
   const next = async (match: (f: string) => boolean, timeoutMs = 3000): Promise<string> => {

@@ -243,7 +243,14 @@ describe("messages (user API)", () => {
   it("a person writes to an agent: 201, senderType user; the agent sees it", async () => {
     const res = await owner.as("POST", "/api/messages", { channelId: bot.agent.id, text: "Please also run the linter" });
     expect(res.status, res.text).toBe(201);
-    expect(res.json).toMatchObject({ channelId: bot.agent.id, senderType: "user", senderId: owner.id, text: "Please also run the linter", review: null, attachments: [] });
+    expect(res.json).toMatchObject({
+      channelId: bot.agent.id,
+      senderType: "user",
+      senderId: owner.id,
+      text: "Please also run the linter",
+      review: null,
+      attachments: [],
+    });
     const seen = await bot.v1("GET", `/messages?channel=${bot.agent.id}&after=${res.json.seq - 1}`);
     expect(seen.json.data.map((m: { id: string }) => m.id)).toEqual([res.json.id]);
 
@@ -295,7 +302,15 @@ describe("answering reviews", () => {
 
   describe("approval", () => {
     it("checks the option and the comment; the first answer wins, a second is 409", async () => {
-      const noComment = await postReview(bot, { type: "approval", payload: { options: [{ id: "yes", label: "Yes" }, { id: "no", label: "No" }] } });
+      const noComment = await postReview(bot, {
+        type: "approval",
+        payload: {
+          options: [
+            { id: "yes", label: "Yes" },
+            { id: "no", label: "No" },
+          ],
+        },
+      });
       expectError(await respond(noComment.id, { selectedOption: "maybe" }), 400, ["response.selectedOption"]);
       expectError(await respond(noComment.id, {}), 400, ["response.selectedOption"]);
       expectError(await respond(noComment.id, { selectedOption: 1 }), 400, ["response.selectedOption"]);
@@ -326,7 +341,11 @@ describe("answering reviews", () => {
   });
 
   describe("selection", () => {
-    const items = [{ id: "up", label: "Migrate up" }, { id: "down", label: "Roll back" }, { id: "skip", label: "Skip" }];
+    const items = [
+      { id: "up", label: "Migrate up" },
+      { id: "down", label: "Roll back" },
+      { id: "skip", label: "Skip" },
+    ];
 
     it("single: exactly one known id", async () => {
       const r = await postReview(bot, { type: "selection", payload: { mode: "single", items } });
@@ -358,7 +377,16 @@ describe("answering reviews", () => {
       { name: "mail", type: "email", label: "Email" },
       { name: "site", type: "url", label: "Site" },
       { name: "notes", type: "textarea", label: "Notes", max: 20 },
-      { name: "env", type: "select", label: "Environment", required: true, options: [{ value: "staging", label: "Staging" }, { value: "prod", label: "Production" }] },
+      {
+        name: "env",
+        type: "select",
+        label: "Environment",
+        required: true,
+        options: [
+          { value: "staging", label: "Staging" },
+          { value: "prod", label: "Production" },
+        ],
+      },
       { name: "agree", type: "checkbox", label: "I agree", required: true },
       { name: "day", type: "date", label: "Day", min: "2024-01-01", max: "2030-12-31" },
       { name: "at", type: "time", label: "At" },
@@ -591,8 +619,12 @@ describe("push", () => {
 
   it("subscribe and unsubscribe", async () => {
     const endpoint = "https://push.example.com/send/abc123";
-    const count = async () => (await env.DB.prepare("select count(*) as n from push_subscriptions where endpoint = ?").bind(endpoint).first<{ n: number }>())?.n;
-    const sub = await owner.as("POST", "/api/push/subscribe", { endpoint, keys: { p256dh: "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", auth: "tBHItJI5svbpez7KI4CCXg" } });
+    const count = async () =>
+      (await env.DB.prepare("select count(*) as n from push_subscriptions where endpoint = ?").bind(endpoint).first<{ n: number }>())?.n;
+    const sub = await owner.as("POST", "/api/push/subscribe", {
+      endpoint,
+      keys: { p256dh: "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", auth: "tBHItJI5svbpez7KI4CCXg" },
+    });
     expect(sub.status, sub.text).toBe(201);
     expect(sub.json).toMatchObject({ endpoint, subscribed: true });
     expect(await count()).toBe(1);
@@ -620,7 +652,13 @@ describe("users (owner only)", () => {
   it("the owner lists, creates, patches and deletes users", async () => {
     const created = await owner.as("POST", "/api/users", { email: "Carol@Example.com", password: "carol password", displayName: "Carol" });
     expect(created.status, created.text).toBe(201);
-    expect(created.json).toEqual({ id: expect.any(String), email: "carol@example.com", displayName: "Carol", role: "member", createdAt: expect.stringMatching(ISO) });
+    expect(created.json).toEqual({
+      id: expect.any(String),
+      email: "carol@example.com",
+      displayName: "Carol",
+      role: "member",
+      createdAt: expect.stringMatching(ISO),
+    });
     const carol = await login(created.json.id, "carol@example.com", "carol password");
 
     const list = await owner.as("GET", "/api/users");
@@ -691,7 +729,10 @@ describe("errors (user API)", () => {
     expectError(broken, 400);
     const brokenBody = await call("POST", "/api/agents", { raw: "{oops", headers: { cookie: owner.cookie, origin: BASE, "content-type": "application/json" } });
     expectError(brokenBody, 400);
-    const xml = await call("POST", "/api/agents", { raw: "<name>x</name>", headers: { cookie: owner.cookie, origin: BASE, "content-type": "application/xml" } });
+    const xml = await call("POST", "/api/agents", {
+      raw: "<name>x</name>",
+      headers: { cookie: owner.cookie, origin: BASE, "content-type": "application/xml" },
+    });
     expectError(xml, 415);
     const text = await call("POST", "/api/agents", { raw: "name=x", headers: { cookie: owner.cookie, origin: BASE, "content-type": "text/plain" } });
     expectError(text, 415);
@@ -699,7 +740,10 @@ describe("errors (user API)", () => {
   });
 
   it("a cross-site form post with the session cookie is refused", async () => {
-    const res = await call("POST", "/api/auth/logout", { raw: "x=1", headers: { cookie: owner.cookie, origin: "https://evil.example", "content-type": "application/x-www-form-urlencoded" } });
+    const res = await call("POST", "/api/auth/logout", {
+      raw: "x=1",
+      headers: { cookie: owner.cookie, origin: "https://evil.example", "content-type": "application/x-www-form-urlencoded" },
+    });
     expectError(res, 403);
     expect((await owner.as("GET", "/api/auth/me")).status).toBe(200);
   });

@@ -37,29 +37,37 @@ function reviewOf(body: PostMessageBody): NewMessage["review"] {
 }
 
 export const messageRoutes = new Hono<AppEnv>()
-  .post("/messages", doc("Send a message, optionally asking for a review", { responses: { 201: "The stored message", 200: "An idempotent replay: the first message" } }), jsonBody(postMessageBody), async (c) => {
-    const body = c.req.valid("json");
-    const p = c.get("principal");
-    assertWebhookUrls(c.env, [["webhookUrl", body.webhookUrl], ["review.callback.url", body.review?.callback?.url]]);
-    const agent = await resolveChannel(db(c.env.DB), p, body.channelId);
-    const key = idempotencyKey(c.req.header("idempotency-key"), body.clientId);
-    const { message, created } = unwrap(
-      await roomOf(c.env, agent.id).post({
-        channelId: agent.id,
-        userId: p.userId,
-        senderType: "agent",
-        senderId: agent.id,
-        text: body.text ?? null,
-        status: body.status ?? null,
-        ...(body.metadata ? { metadata: body.metadata } : {}),
-        ...(body.webhookUrl ? { webhookUrl: body.webhookUrl } : {}),
-        review: reviewOf(body),
-        attachmentIds: body.attachmentIds ?? [],
-        ...(key ? { idempotencyKey: key } : {}),
-      }),
-    );
-    return c.json(message, created ? 201 : 200);
-  })
+  .post(
+    "/messages",
+    doc("Send a message, optionally asking for a review", { responses: { 201: "The stored message", 200: "An idempotent replay: the first message" } }),
+    jsonBody(postMessageBody),
+    async (c) => {
+      const body = c.req.valid("json");
+      const p = c.get("principal");
+      assertWebhookUrls(c.env, [
+        ["webhookUrl", body.webhookUrl],
+        ["review.callback.url", body.review?.callback?.url],
+      ]);
+      const agent = await resolveChannel(db(c.env.DB), p, body.channelId);
+      const key = idempotencyKey(c.req.header("idempotency-key"), body.clientId);
+      const { message, created } = unwrap(
+        await roomOf(c.env, agent.id).post({
+          channelId: agent.id,
+          userId: p.userId,
+          senderType: "agent",
+          senderId: agent.id,
+          text: body.text ?? null,
+          status: body.status ?? null,
+          ...(body.metadata ? { metadata: body.metadata } : {}),
+          ...(body.webhookUrl ? { webhookUrl: body.webhookUrl } : {}),
+          review: reviewOf(body),
+          attachmentIds: body.attachmentIds ?? [],
+          ...(key ? { idempotencyKey: key } : {}),
+        }),
+      );
+      return c.json(message, created ? 201 : 200);
+    },
+  )
   .get("/messages", doc("List a channel's messages, newest first (or oldest first after a seq)"), query(listMessagesQuery), async (c) => {
     const q = c.req.valid("query");
     const p = c.get("principal");
@@ -121,4 +129,3 @@ export function pageOf(q: { limit: number; cursor?: string | undefined; search?:
     ...(q.after !== undefined ? { after: q.after } : {}),
   };
 }
-

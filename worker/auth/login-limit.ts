@@ -61,6 +61,9 @@ export async function releaseLoginAttempt(c: Context<AppEnv>, email: string): Pr
   const { pair, address } = countersOf(c, email);
   await d.batch([
     d.delete(rateLimits).where(eq(rateLimits.key, pair.key)),
-    d.update(rateLimits).set({ count: sql`${rateLimits.count} - 1` }).where(and(eq(rateLimits.key, address.key), gt(rateLimits.count, 0))),
+    d
+      .update(rateLimits)
+      .set({ count: sql`${rateLimits.count} - 1` })
+      .where(and(eq(rateLimits.key, address.key), gt(rateLimits.count, 0))),
   ]);
 }

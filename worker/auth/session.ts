@@ -50,7 +50,9 @@ export async function endSession(c: Context<AppEnv>) {
 /** Every session of the user but this request's (after a password change). */
 export async function endOtherSessions(c: Context<AppEnv>, userId: string) {
   const current = (await sessionHashOf(c)) ?? "";
-  await db(c.env.DB).delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.tokenHash, current)));
+  await db(c.env.DB)
+    .delete(sessions)
+    .where(and(eq(sessions.userId, userId), ne(sessions.tokenHash, current)));
   await revokeEverywhere(c.env, { kind: "user-sessions", userId, except: current });
 }
 

@@ -19,7 +19,9 @@ export const sessions = sqliteTable(
   "sessions",
   {
     tokenHash: text("token_hash").primaryKey(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     expiresAt: text("expires_at").notNull(),
     createdAt: text("created_at").notNull(),
   },
@@ -29,8 +31,12 @@ export const sessions = sqliteTable(
 // A Socket.IO ticket: single-use, bound to the session that asked for it (it dies with that session).
 export const wsTickets = sqliteTable("ws_tickets", {
   tokenHash: text("token_hash").primaryKey(),
-  sessionHash: text("session_hash").notNull().references(() => sessions.tokenHash, { onDelete: "cascade" }),
-  userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  sessionHash: text("session_hash")
+    .notNull()
+    .references(() => sessions.tokenHash, { onDelete: "cascade" }),
+  userId: text("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
   expiresAt: text("expires_at").notNull(),
 });
 
@@ -38,7 +44,9 @@ export const apiKeys = sqliteTable(
   "api_keys",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     label: text("label").notNull(),
     keyPrefix: text("key_prefix").notNull(),
     keyHash: text("key_hash").notNull().unique(),
@@ -55,7 +63,9 @@ export const agents = sqliteTable(
   "agents",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     description: text("description"),
     avatarUrl: text("avatar_url"),
@@ -76,7 +86,9 @@ export const messages = sqliteTable(
   "messages",
   {
     id: text("id").primaryKey(),
-    channelId: text("channel_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    channelId: text("channel_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
     // Denormalised owner so the cross-agent inbox is one index scan.
     userId: text("user_id").notNull(),
     seq: integer("seq").notNull(),
@@ -116,8 +128,12 @@ export const attachments = sqliteTable(
   "attachments",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-    channelId: text("channel_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    channelId: text("channel_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
     messageId: text("message_id").references(() => messages.id, { onDelete: "cascade" }),
     /** Order within the message, as the poster listed the attachmentIds. */
     position: integer("position").notNull().default(0),
@@ -139,7 +155,9 @@ export const agentStatusHistory = sqliteTable(
   "agent_status_history",
   {
     id: text("id").primaryKey(),
-    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
     status: text("status", { enum: AGENT_STATUSES }).notNull(),
     message: text("message"),
     createdAt: text("created_at").notNull(),
@@ -151,7 +169,9 @@ export const pushSubscriptions = sqliteTable(
   "push_subscriptions",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     endpoint: text("endpoint").notNull().unique(),
     p256dh: text("p256dh").notNull(),
     auth: text("auth").notNull(),
@@ -164,8 +184,12 @@ export const pushSubscriptions = sqliteTable(
 export const channelReads = sqliteTable(
   "channel_reads",
   {
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
     lastReadSeq: integer("last_read_seq").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
@@ -183,7 +207,9 @@ export const webhookDeliveries = sqliteTable(
   "webhook_deliveries",
   {
     id: text("id").primaryKey(),
-    messageId: text("message_id").notNull().references(() => messages.id, { onDelete: "cascade" }),
+    messageId: text("message_id")
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
     channelId: text("channel_id").notNull(),
     event: text("event").notNull(),
     url: text("url").notNull(),

@@ -65,7 +65,9 @@ const field = (form: Record<string, unknown>, name: string) => {
 
 function cleanFilename(name: string) {
   const base = name.split(/[\\/]/).pop() ?? "";
-  const cleaned = base.replace(/[\u0000-\u001f\u007f"]/g, "").trim().slice(0, 255);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what a filename must lose
+  const withoutControls = base.replace(/[\u0000-\u001f\u007f"]/g, "");
+  const cleaned = withoutControls.trim().slice(0, 255);
   return cleaned || "file";
 }
 
@@ -96,55 +98,82 @@ async function storeFiles(c: Context<AppEnv>, d: Db, p: Principal, channelId: st
     const [first, ...rest] = rows.map((row) => d.insert(attachments).values(row));
     if (first) await d.batch([first, ...rest]);
   } catch (err) {
-    await deleteObjects(c.env.FILES, rows.map((r) => r.r2Key));
+    await deleteObjects(
+      c.env.FILES,
+      rows.map((r) => r.r2Key),
+    );
     throw err;
   }
   return rows;
 }
 
 async function discard(c: Context<AppEnv>, d: Db, rows: AttachmentRow[]) {
-  await d.delete(attachments).where(inList(attachments.id, rows.map((r) => r.id)));
-  await deleteObjects(c.env.FILES, rows.map((r) => r.r2Key));
+  await d.delete(attachments).where(
+    inList(
+      attachments.id,
+      rows.map((r) => r.id),
+    ),
+  );
+  await deleteObjects(
+    c.env.FILES,
+    rows.map((r) => r.r2Key),
+  );
 }
 
 export const fileRoutes = new Hono<AppEnv>()
-  .post("/store", doc("Store a file to attach to a later message", { responses: { 201: "The stored file" }, multipart: storeForm }), multipartOnly, uploadBodyLimit, async (c) => {
-    const form = await readForm(c);
-    const p = c.get("principal");
-    const d = db(c.env.DB);
-    const files = filesOf(form, ["file"]);
-    if (files.length !== 1) throw invalid([{ path: "file", message: "exactly one file is required" }]);
-    const agent = await resolveChannel(d, p, field(form, "channelId"));
-    const [row] = await storeFiles(c, d, p, agent.id, checkedFiles(c, files));
-    return c.json({ ...attachmentDto(row!), channelId: agent.id, createdAt: row!.createdAt } satisfies StoredFileDto, 201);
-  })
-  .post("/upload", doc("Upload files as a message", { responses: { 201: "The message carrying the files" }, multipart: uploadForm }), multipartOnly, uploadBodyLimit, async (c) => {
-    const form = await readForm(c);
-    const p = c.get("principal");
-    const d = db(c.env.DB);
-    const files = filesOf(form, ["file", "files"]);
-    if (files.length === 0) throw invalid([{ path: "file", message: "at least one file is required" }]);
-    const fields = parseWith(uploadForm.omit({ file: true }), { channelId: field(form, "channelId"), text: field(form, "text"), status: field(form, "status") });
-    const agent = await resolveChannel(d, p, fields.channelId);
-    const rows = await storeFiles(c, d, p, agent.id, checkedFiles(c, files));
-    try {
-      const { message } = unwrap(
-        await roomOf(c.env, agent.id).post({
-          channelId: agent.id,
-          userId: p.userId,
-          senderType: p.keyId ? "agent" : "user",
-          senderId: p.keyId ? agent.id : p.userId,
-          text: fields.text ?? null,
-          status: fields.status ?? null,
-          attachmentIds: rows.map((r) => r.id),
-        }),
-      );
-      return c.json(message, 201);
-    } catch (err) {
-      await discard(c, d, rows);
-      throw err;
-    }
-  })
+  .post(
+    "/store",
+    doc("Store a file to attach to a later message", { responses: { 201: "The stored file" }, multipart: storeForm }),
+    multipartOnly,
+    uploadBodyLimit,
+    async (c) => {
+      const form = await readForm(c);
+      const p = c.get("principal");
+      const d = db(c.env.DB);
+      const files = filesOf(form, ["file"]);
+      if (files.length !== 1) throw invalid([{ path: "file", message: "exactly one file is required" }]);
+      const agent = await resolveChannel(d, p, field(form, "channelId"));
+      const [row] = await storeFiles(c, d, p, agent.id, checkedFiles(c, files));
+      return c.json({ ...attachmentDto(row!), channelId: agent.id, createdAt: row!.createdAt } satisfies StoredFileDto, 201);
+    },
+  )
+  .post(
+    "/upload",
+    doc("Upload files as a message", { responses: { 201: "The message carrying the files" }, multipart: uploadForm }),
+    multipartOnly,
+    uploadBodyLimit,
+    async (c) => {
+      const form = await readForm(c);
+      const p = c.get("principal");
+      const d = db(c.env.DB);
+      const files = filesOf(form, ["file", "files"]);
+      if (files.length === 0) throw invalid([{ path: "file", message: "at least one file is required" }]);
+      const fields = parseWith(uploadForm.omit({ file: true }), {
+        channelId: field(form, "channelId"),
+        text: field(form, "text"),
+        status: field(form, "status"),
+      });
+      const agent = await resolveChannel(d, p, fields.channelId);
+      const rows = await storeFiles(c, d, p, agent.id, checkedFiles(c, files));
+      try {
+        const { message } = unwrap(
+          await roomOf(c.env, agent.id).post({
+            channelId: agent.id,
+            userId: p.userId,
+            senderType: p.keyId ? "agent" : "user",
+            senderId: p.keyId ? agent.id : p.userId,
+            text: fields.text ?? null,
+            status: fields.status ?? null,
+            attachmentIds: rows.map((r) => r.id),
+          }),
+        );
+        return c.json(message, 201);
+      } catch (err) {
+        await discard(c, d, rows);
+        throw err;
+      }
+    },
+  )
   .get("/:id/download", doc("Download a file's bytes"), async (c) => {
     const { row, object } = await ownFile(c);
     return new Response(object.body, { headers: fileHeaders(row, "attachment", row.mimeType) });

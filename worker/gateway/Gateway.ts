@@ -214,7 +214,10 @@ export class Gateway extends DurableObject<Env> {
     // and writes it back, so two at once would lose one's change (e.g. back-to-back subscribes).
     const previous = this.socketTurns.get(ws) ?? Promise.resolve();
     const turn = previous.then(() => this.onSocketFrame(ws, message));
-    this.socketTurns.set(ws, turn.catch(() => undefined));
+    this.socketTurns.set(
+      ws,
+      turn.catch(() => undefined),
+    );
     return turn;
   }
 
@@ -386,7 +389,8 @@ export class Gateway extends DurableObject<Env> {
     const waiting = [...this.sessions()].filter((s) => s.state.connectBy !== undefined);
     waiting.sort((a, b) => a.state.connectBy! - b.state.connectBy!);
     for (const s of waiting) awaiting.admit(s.state.sid, s.close);
-    return (this.awaiting = awaiting);
+    this.awaiting = awaiting;
+    return awaiting;
   }
 
   /** Makes sure the alarm fires by `at` (rounded up to the second, so nearby deadlines share one). */

@@ -103,7 +103,12 @@ async function onEvent(env: Env, state: SessionState, principal: Principal, pack
       return false;
     case "subscribe:channel": {
       const sub = subscription(arg);
-      const allowed = sub && (await ownAgent(db(env.DB), principal, sub.channelId).then(() => true, () => false));
+      const allowed =
+        sub &&
+        (await ownAgent(db(env.DB), principal, sub.channelId).then(
+          () => true,
+          () => false,
+        ));
       if (!sub || !allowed) {
         ack({ ok: false, error: "not found" }); // a foreign channel is refused without saying it exists
         return false;
@@ -115,7 +120,11 @@ async function onEvent(env: Env, state: SessionState, principal: Principal, pack
       }
       ack({ ok: true, channelId: sub.channelId });
       if (sub.after !== undefined) {
-        const missed = await listMessages(db(env.DB), { userId: principal.userId, channelIds: [sub.channelId], after: sub.after, limit: REPLAY_LIMIT }, state.audience ?? "agent");
+        const missed = await listMessages(
+          db(env.DB),
+          { userId: principal.userId, channelIds: [sub.channelId], after: sub.after, limit: REPLAY_LIMIT },
+          state.audience ?? "agent",
+        );
         for (const message of missed.data) send(channelEventPacket("message:created", message));
       }
       return added;

@@ -45,10 +45,7 @@ export const decodeEngine = (frame: string): EnginePacket => decodePacket(frame)
 export const decodePolling = (body: string): EnginePacket[] => decodePayload(body);
 
 export function openPacket(sid: string, upgrades: string[]) {
-  return engine(
-    "open",
-    JSON.stringify({ sid, upgrades, pingInterval: PING_INTERVAL_MS, pingTimeout: PING_TIMEOUT_MS, maxPayload: MAX_PAYLOAD_BYTES }),
-  );
+  return engine("open", JSON.stringify({ sid, upgrades, pingInterval: PING_INTERVAL_MS, pingTimeout: PING_TIMEOUT_MS, maxPayload: MAX_PAYLOAD_BYTES }));
 }
 
 const encoder = new Encoder();

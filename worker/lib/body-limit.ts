@@ -19,7 +19,12 @@ export const uploadTooLarge = (c: Context<AppEnv>) => new ApiError(413, `Uploads
 export function capBody(maxSize: (c: Context<AppEnv>) => number, error: (c: Context<AppEnv>, max: number) => ApiError): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const max = maxSize(c);
-    return bodyLimit({ maxSize: max, onError: () => { throw error(c, max); } })(c, next);
+    return bodyLimit({
+      maxSize: max,
+      onError: () => {
+        throw error(c, max);
+      },
+    })(c, next);
   };
 }
 
@@ -30,7 +35,10 @@ export const jsonBodyLimit = capBody(
 );
 
 /** A multipart upload: every file together within MAX_UPLOAD_BYTES. */
-export const uploadBodyLimit = capBody((c) => maxUploadBytes(c) + MULTIPART_OVERHEAD, (c) => uploadTooLarge(c));
+export const uploadBodyLimit = capBody(
+  (c) => maxUploadBytes(c) + MULTIPART_OVERHEAD,
+  (c) => uploadTooLarge(c),
+);
 
 /** MCP's `upload_file` carries a whole upload as base64 in its JSON: the upload limit, encoded, plus the envelope. */
 export const mcpBodyLimit = capBody(

@@ -1,6 +1,7 @@
 // OpenAPI 3.1 built from the app's own routes: every route's validators carry their zod schemas
 // (validate.ts), and zod 4 turns each into JSON Schema. No second description of the API to drift.
 import type { Hono } from "hono";
+import type { AppEnv } from "../env";
 import { z } from "zod";
 import { DOC, type RouteDoc } from "./validate";
 
@@ -26,15 +27,16 @@ function security(path: string) {
   return [{ session: [] }];
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function buildOpenApi(app: Hono<any>) {
+export function buildOpenApi(app: Hono<AppEnv>) {
   const paths: Record<string, Record<string, Operation>> = {};
   for (const route of app.routes) {
     const meta = (route.handler as { [DOC]?: RouteDoc })[DOC];
     if (!meta || route.method === "ALL") continue;
     const path = route.path.replace(/:(\w+)/g, "{$1}");
     const method = route.method.toLowerCase();
-    const op = ((paths[path] ??= {})[method] ??= {
+    const operations = paths[path] ?? {};
+    paths[path] = operations;
+    const op: Operation = operations[method] ?? {
       tags: [path.startsWith("/api/v1/") ? "Agent API" : "User API"],
       security: security(route.path),
       parameters: [...route.path.matchAll(/:(\w+)/g)].map((m) => ({
@@ -44,7 +46,8 @@ export function buildOpenApi(app: Hono<any>) {
         schema: { type: "string" },
       })),
       responses: {} as Record<string, unknown>,
-    });
+    };
+    operations[method] = op;
     if (meta.summary) op.summary = meta.summary;
     if (meta.query) (op.parameters as unknown[]).push(...queryParameters(meta.query));
     if (meta.body) {

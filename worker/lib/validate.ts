@@ -75,5 +75,4 @@ export function query<S extends z.ZodType>(schema: S) {
 }
 
 /** Query integers arrive as strings. */
-export const queryInt = (min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max);
+export const queryInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);

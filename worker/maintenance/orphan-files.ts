@@ -20,7 +20,10 @@ export async function purgeOrphanFiles(run: MaintenanceRun): Promise<Removed> {
     // Rows first, in one statement: a file attached by now is no longer an orphan and stays. Should the
     // R2 delete then fail, the bytes outlive their row; the other order could break an attached file.
     const removed = await db.delete(attachments).where(inArray(attachments.id, orphans)).returning({ key: attachments.r2Key });
-    await deleteObjects(run.env.FILES, removed.map((r) => r.key));
+    await deleteObjects(
+      run.env.FILES,
+      removed.map((r) => r.key),
+    );
     return removed.length;
   });
   return { orphanFiles };

@@ -15,10 +15,7 @@ Use send_message for updates that need no answer, report_status for your own sta
 A channel is an agent: channelId may be left out when your key is scoped to one agent (see list_channels).`;
 
 export function createMcpServer(call: CallApi): McpServer {
-  const server = new McpServer(
-    { name: "nod", version: "0.1.0" },
-    { jsonSchemaValidator: new CfWorkerJsonSchemaValidator(), instructions: INSTRUCTIONS },
-  );
+  const server = new McpServer({ name: "nod", version: "0.1.0" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator(), instructions: INSTRUCTIONS });
   registerTools(server, call);
   return server;
 }

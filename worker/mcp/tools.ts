@@ -116,13 +116,10 @@ export function registerTools(server: McpServer, call: CallApi) {
         }),
       },
       ({ payload, expiresInSeconds, expiresAt, ...rest }) =>
-        api<MessageDto>(
-          call,
-          "POST",
-          "/api/v1/messages",
-          { json: { ...rest, review: { type, payload, expiresInSeconds, expiresAt } } },
-          (m) => ({ ...reviewSummary(m), next: "Call wait_for_review with this messageId to get the answer." }),
-        ),
+        api<MessageDto>(call, "POST", "/api/v1/messages", { json: { ...rest, review: { type, payload, expiresInSeconds, expiresAt } } }, (m) => ({
+          ...reviewSummary(m),
+          next: "Call wait_for_review with this messageId to get the answer.",
+        })),
     );
   }
 
@@ -183,7 +180,8 @@ export function registerTools(server: McpServer, call: CallApi) {
         (result) => {
           const { status } = result;
           const m: MessageDto | undefined = "message" in result ? result.message : undefined;
-          if (status === "completed") return { status, messageId, reviewType: m?.review?.type, response: m?.review?.response, completedAt: m?.review?.completedAt };
+          if (status === "completed")
+            return { status, messageId, reviewType: m?.review?.type, response: m?.review?.response, completedAt: m?.review?.completedAt };
           if (status === "expired") return { status, messageId, reviewType: m?.review?.type, expiresAt: m?.review?.expiresAt };
           return { status, messageId, next: "No answer yet: call wait_for_review again with the same messageId." };
         },
@@ -203,13 +201,10 @@ export function registerTools(server: McpServer, call: CallApi) {
       annotations: { readOnlyHint: true },
     },
     ({ channelId, limit, cursor }) =>
-      api<PageDto<MessageDto>>(
-        call,
-        "GET",
-        `/api/v1/reviews/pending${query({ channel: channelId, limit, cursor })}`,
-        undefined,
-        (page) => ({ reviews: page.data.map(reviewSummary), nextCursor: page.nextCursor }),
-      ),
+      api<PageDto<MessageDto>>(call, "GET", `/api/v1/reviews/pending${query({ channel: channelId, limit, cursor })}`, undefined, (page) => ({
+        reviews: page.data.map(reviewSummary),
+        nextCursor: page.nextCursor,
+      })),
   );
 
   server.registerTool(

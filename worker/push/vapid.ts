@@ -20,7 +20,10 @@ async function storedKeys(env: Env): Promise<{ publicKey: JsonWebKey; privateKey
     publicKey: (await crypto.subtle.exportKey("jwk", pair.publicKey)) as JsonWebKey,
     privateKey: (await crypto.subtle.exportKey("jwk", pair.privateKey)) as JsonWebKey,
   };
-  await d.insert(settings).values({ key: "vapid_keys", value: JSON.stringify(keys) }).onConflictDoNothing();
+  await d
+    .insert(settings)
+    .values({ key: "vapid_keys", value: JSON.stringify(keys) })
+    .onConflictDoNothing();
   const kept = await d.query.settings.findFirst({ where: eq(settings.key, "vapid_keys") });
   return JSON.parse(kept!.value);
 }

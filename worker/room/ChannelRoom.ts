@@ -49,7 +49,12 @@ export class ChannelRoom extends DurableObject<Env> {
   private readonly timers = new Timers(this.ctx.storage);
   private readonly deliveries = new Deliveries(this.env, this.db, this.timers, (event) => this.emit(event));
   /** Posts, committed in groups; the channel's seq lives there. */
-  private readonly posts = new PostCommitter(this.db, new SeqMark(this.ctx.storage.sql), (row) => this.recordIntents(row), (write) => this.serial(write));
+  private readonly posts = new PostCommitter(
+    this.db,
+    new SeqMark(this.ctx.storage.sql),
+    (row) => this.recordIntents(row),
+    (write) => this.serial(write),
+  );
   /** The last events, newest last. */
   private readonly recent: RoomEvent[] = [];
 
@@ -124,7 +129,13 @@ export class ChannelRoom extends DurableObject<Env> {
   /** What a new message must cause even if the room restarts right after storing it. Runs before the commit. */
   private async recordIntents(row: MessageRow): Promise<void> {
     if (row.reviewExpiresAt) {
-      await this.timers.set({ key: `expire:${row.id}`, kind: "expire", channelId: row.channelId, dueAt: Date.parse(row.reviewExpiresAt), data: { messageId: row.id } });
+      await this.timers.set({
+        key: `expire:${row.id}`,
+        kind: "expire",
+        channelId: row.channelId,
+        dueAt: Date.parse(row.reviewExpiresAt),
+        data: { messageId: row.id },
+      });
     }
     if (row.senderType === "user") await this.deliveries.intend(row.channelId, row.id, "message:created");
   }
@@ -225,7 +236,14 @@ export class ChannelRoom extends DurableObject<Env> {
   async retryWebhook(channelId: string, messageId: string): Promise<RoomResult<{ id: string }>> {
     const row = await findMessage(this.db, channelId, messageId);
     if (!row) return fail(404, "Message not found");
-    const event = row.senderType === "user" ? "message:created" : row.reviewStatus === "completed" ? "review:responded" : row.reviewStatus === "expired" ? "review:expired" : null;
+    const event =
+      row.senderType === "user"
+        ? "message:created"
+        : row.reviewStatus === "completed"
+          ? "review:responded"
+          : row.reviewStatus === "expired"
+            ? "review:expired"
+            : null;
     const delivery = event ? await this.deliveries.resend(channelId, messageId, event) : undefined;
     if (!delivery) return fail(400, "This message has no webhook to send");
     await delivery.firstAttempt;
@@ -239,7 +257,10 @@ export class ChannelRoom extends DurableObject<Env> {
       if (!row) return fail(404, "Message not found");
       const files = await this.db.select({ key: attachments.r2Key }).from(attachments).where(eq(attachments.messageId, messageId));
       await this.db.delete(messages).where(eq(messages.id, messageId)); // attachments cascade
-      await deleteObjects(this.env.FILES, files.map((f) => f.key));
+      await deleteObjects(
+        this.env.FILES,
+        files.map((f) => f.key),
+      );
       this.timers.delete(`expire:${messageId}`);
       this.release(messageId, { status: "gone" });
       return { ok: true, value: { id: messageId } } as const;
@@ -253,7 +274,10 @@ export class ChannelRoom extends DurableObject<Env> {
     return this.serial(async () => {
       const files = await this.db.select({ key: attachments.r2Key }).from(attachments).where(eq(attachments.channelId, channelId));
       await this.db.delete(agents).where(eq(agents.id, channelId)); // messages, attachments, history cascade
-      await deleteObjects(this.env.FILES, files.map((f) => f.key));
+      await deleteObjects(
+        this.env.FILES,
+        files.map((f) => f.key),
+      );
       for (const id of [...this.waiters.keys()]) this.release(id, { status: "gone" });
       await this.timers.clear();
       this.posts.forgetSeq();

@@ -82,7 +82,10 @@ export class PostCommitter {
 
   private async nextSeq(channelId: string): Promise<number> {
     if (this.lastSeq === undefined) {
-      const [row] = await this.db.select({ seq: max(messages.seq) }).from(messages).where(eq(messages.channelId, channelId));
+      const [row] = await this.db
+        .select({ seq: max(messages.seq) })
+        .from(messages)
+        .where(eq(messages.channelId, channelId));
       this.lastSeq = Math.max(row?.seq ?? 0, this.mark.get());
     }
     return this.lastSeq + 1;
@@ -93,9 +96,9 @@ export class PostCommitter {
     if (this.queued.length) void this.serial(() => this.commitQueued()); // never rejects: it settles each post
     try {
       const results = await this.store(group.map((g) => g.input));
-      group.forEach((g, i) => g.resolve(results[i]!));
+      for (const [i, g] of group.entries()) g.resolve(results[i]!);
     } catch (err) {
-      group.forEach((g) => g.reject(err));
+      for (const g of group) g.reject(err);
     }
   }
 
@@ -105,8 +108,18 @@ export class PostCommitter {
     const keys = inputs.flatMap((i) => (i.idempotencyKey ? [i.idempotencyKey] : []));
     const fileIds = inputs.flatMap((i) => i.attachmentIds);
     const [earlier, files] = await Promise.all([
-      keys.length ? this.db.select().from(messages).where(and(eq(messages.channelId, channelId), inList(messages.idempotencyKey, keys))) : [],
-      fileIds.length ? this.db.select().from(attachments).where(and(inList(attachments.id, fileIds), eq(attachments.channelId, channelId))) : [],
+      keys.length
+        ? this.db
+            .select()
+            .from(messages)
+            .where(and(eq(messages.channelId, channelId), inList(messages.idempotencyKey, keys)))
+        : [],
+      fileIds.length
+        ? this.db
+            .select()
+            .from(attachments)
+            .where(and(inList(attachments.id, fileIds), eq(attachments.channelId, channelId)))
+        : [],
     ]);
     const byKey = new Map<string, { row: MessageRow; stored: boolean }>(earlier.map((row) => [row.idempotencyKey!, { row, stored: true }]));
     const claimed = new Set<string>();
@@ -129,7 +142,10 @@ export class PostCommitter {
         results[index] = fail(
           400,
           "Some attachments cannot be used",
-          unusable.map(({ i, file }) => ({ path: `attachmentIds.${i}`, message: file ? "already attached to another message" : "no such file in this channel" })),
+          unusable.map(({ i, file }) => ({
+            path: `attachmentIds.${i}`,
+            message: file ? "already attached to another message" : "no such file in this channel",
+          })),
         );
         continue;
       }
@@ -143,7 +159,7 @@ export class PostCommitter {
       const linked = input.attachmentIds.map((id, position) => ({ ...files.find((f) => f.id === id)!, messageId: row.id, position }));
       statements.push(this.db.insert(messages).values(row));
       if (linked.length) statements.push(linkAttachments(this.db, row.id, input.attachmentIds));
-      input.attachmentIds.forEach((id) => claimed.add(id));
+      for (const id of input.attachmentIds) claimed.add(id);
       if (input.idempotencyKey) byKey.set(input.idempotencyKey, { row, stored: false });
       created.push({ index, row, files: linked });
     }

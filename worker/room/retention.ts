@@ -40,7 +40,10 @@ const WEBHOOK_EVENTS = Object.keys({ "review:responded": 1, "review:expired": 1,
 /** Removes up to PURGE_BATCH of the channel's messages created before `cutoffIso`, oldest (lowest seq) first. Runs in `serial`. */
 export async function purgeMessagesBefore(room: RetentionRoom, channelId: string, cutoffIso: string): Promise<PurgeResult> {
   const { db } = room;
-  const newestSeq = db.select({ seq: max(messages.seq) }).from(messages).where(eq(messages.channelId, channelId));
+  const newestSeq = db
+    .select({ seq: max(messages.seq) })
+    .from(messages)
+    .where(eq(messages.channelId, channelId));
   const batch = await db
     .select({ id: messages.id, seq: messages.seq })
     .from(messages)
@@ -54,7 +57,10 @@ export async function purgeMessagesBefore(room: RetentionRoom, channelId: string
   const files = await db.select({ key: attachments.r2Key }).from(attachments).innerJoin(messages, eq(attachments.messageId, messages.id)).where(inBatch);
   // Bytes first: if the D1 delete then fails, the next run finds the same rows and finishes (deleting a
   // missing R2 key is a no-op); the other order could leave bytes that no row points to.
-  await deleteObjects(room.files, files.map((f) => f.key));
+  await deleteObjects(
+    room.files,
+    files.map((f) => f.key),
+  );
   await db.delete(messages).where(inBatch); // attachments and webhook_deliveries cascade
 
   for (const { id } of batch) {

@@ -29,7 +29,11 @@ export class Timers {
   async set(timer: Timer): Promise<void> {
     this.storage.sql.exec(
       "INSERT INTO timers (key, kind, channel_id, due_at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at, data = excluded.data",
-      timer.key, timer.kind, timer.channelId, timer.dueAt, JSON.stringify(timer.data),
+      timer.key,
+      timer.kind,
+      timer.channelId,
+      timer.dueAt,
+      JSON.stringify(timer.data),
     );
     const alarm = await this.storage.getAlarm();
     if (alarm === null || timer.dueAt < alarm) await this.storage.setAlarm(timer.dueAt);

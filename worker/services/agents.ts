@@ -53,9 +53,11 @@ export async function resolveChannel(d: Db, p: Principal, channelId: string | un
   if (channelId) return ownAgent(d, p, channelId);
   const usable = await usableAgents(d, p);
   if (usable.length === 1) return usable[0]!;
-  throw new ApiError(400, usable.length === 0 ? "channelId is required: there is no agent yet" : "channelId is required: the key can reach more than one agent", [
-    { path: "channelId", message: "required" },
-  ]);
+  throw new ApiError(
+    400,
+    usable.length === 0 ? "channelId is required: there is no agent yet" : "channelId is required: the key can reach more than one agent",
+    [{ path: "channelId", message: "required" }],
+  );
 }
 
 export const newWebhookSecret = () => {

@@ -80,8 +80,17 @@ export async function attachmentsOf(d: Db, messageIds: string[]): Promise<Attach
 }
 
 export async function withAttachments(d: Db, rows: MessageRow[], audience: Audience): Promise<MessageDto[]> {
-  const files = await attachmentsOf(d, rows.map((r) => r.id));
-  return rows.map((r) => messageDto(r, files.filter((f) => f.messageId === r.id), audience));
+  const files = await attachmentsOf(
+    d,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) =>
+    messageDto(
+      r,
+      files.filter((f) => f.messageId === r.id),
+      audience,
+    ),
+  );
 }
 
 export async function findMessage(d: Db, channelId: string, messageId: string): Promise<MessageRow | undefined> {
@@ -141,7 +150,12 @@ export async function listMessages(d: Db, o: ListOptions, audience: Audience): P
     if (o.cursor !== undefined) conditions.push(lt(messages.id, o.cursor));
     order = desc(messages.id);
   }
-  const rows = await d.select().from(messages).where(and(...conditions)).orderBy(order).limit(o.limit);
+  const rows = await d
+    .select()
+    .from(messages)
+    .where(and(...conditions))
+    .orderBy(order)
+    .limit(o.limit);
   const last = rows[rows.length - 1];
   const nextCursor = rows.length === o.limit && last && o.after === undefined ? (single ? String(last.seq) : last.id) : null;
   return { data: await withAttachments(d, rows, audience), nextCursor };

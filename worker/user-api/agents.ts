@@ -26,7 +26,9 @@ export const userAgentRoutes = new Hono<AppEnv>()
         .where(and(eq(messages.userId, userId), eq(messages.senderType, "agent"), sql`${messages.seq} > coalesce(${channelReads.lastReadSeq}, 0)`))
         .groupBy(messages.channelId),
     ]);
-    return c.json({ data: list.map((a) => ({ ...ownerAgentDto(a), unreadCount: unread.find((u) => u.agentId === a.id)?.n ?? 0 })) } satisfies ListDto<AgentListItemDto>);
+    return c.json({
+      data: list.map((a) => ({ ...ownerAgentDto(a), unreadCount: unread.find((u) => u.agentId === a.id)?.n ?? 0 })),
+    } satisfies ListDto<AgentListItemDto>);
   })
   .post("/", doc("Create an agent", { responses: { 201: "The new agent" } }), jsonBody(createAgentBody), async (c) => {
     return c.json(ownerAgentDto(await createAgent(db(c.env.DB), c.env, c.get("principal").userId, c.req.valid("json"))), 201);
@@ -86,7 +88,10 @@ export const userAgentRoutes = new Hono<AppEnv>()
     const agent = await ownAgent(d, c.get("principal"), c.req.param("id"));
     let seq = c.req.valid("json").seq;
     if (seq === undefined) {
-      const [row] = await d.select({ seq: max(messages.seq) }).from(messages).where(eq(messages.channelId, agent.id));
+      const [row] = await d
+        .select({ seq: max(messages.seq) })
+        .from(messages)
+        .where(eq(messages.channelId, agent.id));
       seq = row?.seq ?? 0;
     }
     await d

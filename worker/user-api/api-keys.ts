@@ -16,7 +16,14 @@ import { inList } from "../db/lists";
 
 type KeyRow = typeof apiKeys.$inferSelect;
 
-const keyDto = (k: KeyRow): ApiKeyDto => ({ id: k.id, label: k.label, keyPrefix: k.keyPrefix, agentIds: k.agentIds, lastUsedAt: k.lastUsedAt, createdAt: k.createdAt });
+const keyDto = (k: KeyRow): ApiKeyDto => ({
+  id: k.id,
+  label: k.label,
+  keyPrefix: k.keyPrefix,
+  agentIds: k.agentIds,
+  lastUsedAt: k.lastUsedAt,
+  createdAt: k.createdAt,
+});
 
 async function ownKey(d: Db, userId: string, id: string) {
   const key = await d.query.apiKeys.findFirst({ where: and(eq(apiKeys.id, id), eq(apiKeys.userId, userId)) });
@@ -29,23 +36,44 @@ const dropSockets = (env: Env, keyId: string) => Promise.all(allShards(env).map(
 
 export const apiKeyRoutes = new Hono<AppEnv>()
   .get("/", doc("List API keys (never the keys themselves)"), async (c) => {
-    const list = await db(c.env.DB).select().from(apiKeys).where(eq(apiKeys.userId, c.get("principal").userId)).orderBy(apiKeys.createdAt);
+    const list = await db(c.env.DB)
+      .select()
+      .from(apiKeys)
+      .where(eq(apiKeys.userId, c.get("principal").userId))
+      .orderBy(apiKeys.createdAt);
     return c.json({ data: list.map(keyDto) });
   })
-  .post("/", doc("Create an API key, optionally scoped to agents; the key is shown once", { responses: { 201: "The key, shown once" } }), jsonBody(createApiKeyBody), async (c) => {
-    const body = c.req.valid("json");
-    const d = db(c.env.DB);
-    const userId = c.get("principal").userId;
-    if (body.agentIds) {
-      const found = await d.select({ id: agents.id }).from(agents).where(and(eq(agents.userId, userId), inList(agents.id, body.agentIds)));
-      const missing = body.agentIds.map((id, i) => ({ id, i })).filter(({ id }) => !found.some((f) => f.id === id));
-      if (missing.length) throw invalid(missing.map(({ i }) => ({ path: `agentIds.${i}`, message: "no such agent" })));
-    }
-    const { key, keyPrefix } = newApiKey();
-    const row: KeyRow = { id: newId(), userId, label: body.label, keyPrefix, keyHash: await sha256Hex(key), agentIds: body.agentIds ?? null, lastUsedAt: null, createdAt: nowIso() };
-    await d.insert(apiKeys).values(row);
-    return c.json({ ...keyDto(row), key } satisfies IssuedApiKeyDto, 201);
-  })
+  .post(
+    "/",
+    doc("Create an API key, optionally scoped to agents; the key is shown once", { responses: { 201: "The key, shown once" } }),
+    jsonBody(createApiKeyBody),
+    async (c) => {
+      const body = c.req.valid("json");
+      const d = db(c.env.DB);
+      const userId = c.get("principal").userId;
+      if (body.agentIds) {
+        const found = await d
+          .select({ id: agents.id })
+          .from(agents)
+          .where(and(eq(agents.userId, userId), inList(agents.id, body.agentIds)));
+        const missing = body.agentIds.map((id, i) => ({ id, i })).filter(({ id }) => !found.some((f) => f.id === id));
+        if (missing.length) throw invalid(missing.map(({ i }) => ({ path: `agentIds.${i}`, message: "no such agent" })));
+      }
+      const { key, keyPrefix } = newApiKey();
+      const row: KeyRow = {
+        id: newId(),
+        userId,
+        label: body.label,
+        keyPrefix,
+        keyHash: await sha256Hex(key),
+        agentIds: body.agentIds ?? null,
+        lastUsedAt: null,
+        createdAt: nowIso(),
+      };
+      await d.insert(apiKeys).values(row);
+      return c.json({ ...keyDto(row), key } satisfies IssuedApiKeyDto, 201);
+    },
+  )
   .delete("/:id", doc("Revoke an API key: it stops working at once"), async (c) => {
     const d = db(c.env.DB);
     const key = await ownKey(d, c.get("principal").userId, c.req.param("id"));
@@ -57,7 +85,10 @@ export const apiKeyRoutes = new Hono<AppEnv>()
     const d = db(c.env.DB);
     const row = await ownKey(d, c.get("principal").userId, c.req.param("id"));
     const { key, keyPrefix } = newApiKey();
-    await d.update(apiKeys).set({ keyPrefix, keyHash: await sha256Hex(key), lastUsedAt: null }).where(eq(apiKeys.id, row.id));
+    await d
+      .update(apiKeys)
+      .set({ keyPrefix, keyHash: await sha256Hex(key), lastUsedAt: null })
+      .where(eq(apiKeys.id, row.id));
     await dropSockets(c.env, row.id);
     return c.json({ ...keyDto({ ...row, keyPrefix, lastUsedAt: null }), key } satisfies IssuedApiKeyDto);
   });

@@ -22,19 +22,32 @@ export const authRoutes = new Hono<AppEnv>()
     const [row] = await db(c.env.DB).select({ n: count() }).from(users);
     return c.json({ needed: (row?.n ?? 0) === 0 });
   })
-  .post("/setup", doc("Create the owner on first run (409 once anyone exists)", { responses: { 201: "The owner, signed in" } }), jsonBody(setupBody), async (c) => {
-    const body = c.req.valid("json");
-    const user = { id: newId(), email: body.email, displayName: body.displayName, role: "owner" as const, passwordHash: await hashPassword(body.password), preferences: {}, createdAt: nowIso() };
-    // One statement decides the race between two first-run setups: insert only while the table is empty.
-    const result = await c.env.DB.prepare(
-      "INSERT INTO users (id, email, display_name, role, password_hash, preferences, created_at) SELECT ?, ?, ?, ?, ?, '{}', ? WHERE NOT EXISTS (SELECT 1 FROM users)",
-    )
-      .bind(user.id, user.email, user.displayName, user.role, user.passwordHash, user.createdAt)
-      .run();
-    if (result.meta.changes === 0) throw new ApiError(409, "Setup is already done: sign in instead");
-    await startSession(c, user.id);
-    return c.json(userDto(user), 201);
-  })
+  .post(
+    "/setup",
+    doc("Create the owner on first run (409 once anyone exists)", { responses: { 201: "The owner, signed in" } }),
+    jsonBody(setupBody),
+    async (c) => {
+      const body = c.req.valid("json");
+      const user = {
+        id: newId(),
+        email: body.email,
+        displayName: body.displayName,
+        role: "owner" as const,
+        passwordHash: await hashPassword(body.password),
+        preferences: {},
+        createdAt: nowIso(),
+      };
+      // One statement decides the race between two first-run setups: insert only while the table is empty.
+      const result = await c.env.DB.prepare(
+        "INSERT INTO users (id, email, display_name, role, password_hash, preferences, created_at) SELECT ?, ?, ?, ?, ?, '{}', ? WHERE NOT EXISTS (SELECT 1 FROM users)",
+      )
+        .bind(user.id, user.email, user.displayName, user.role, user.passwordHash, user.createdAt)
+        .run();
+      if (result.meta.changes === 0) throw new ApiError(409, "Setup is already done: sign in instead");
+      await startSession(c, user.id);
+      return c.json(userDto(user), 201);
+    },
+  )
   .post("/login", doc("Sign in: sets the session cookie"), jsonBody(loginBody), async (c) => {
     const { email, password } = c.req.valid("json");
     await reserveLoginAttempt(c, email); // before the hash: the limit bounds password checks, not failures
@@ -61,7 +74,10 @@ export const authRoutes = new Hono<AppEnv>()
     if (!user || !(await verifyPassword(body.currentPassword, user.passwordHash))) {
       throw new ApiError(400, "The current password is wrong", [{ path: "currentPassword", message: "wrong password" }]);
     }
-    await d.update(users).set({ passwordHash: await hashPassword(body.newPassword) }).where(eq(users.id, userId));
+    await d
+      .update(users)
+      .set({ passwordHash: await hashPassword(body.newPassword) })
+      .where(eq(users.id, userId));
     await endOtherSessions(c, userId);
     return c.json({ ok: true });
   })

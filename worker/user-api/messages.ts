@@ -44,17 +44,16 @@ export const userMessageRoutes = new Hono<AppEnv>()
     const d = db(c.env.DB);
     const row = await ownMessage(d, c.get("principal"), c.req.param("id"));
     unwrap(await roomOf(c.env, row.channelId).retryWebhook(row.channelId, row.id));
-    const [message] = await withAttachments(d, [(await ownMessage(d, c.get("principal"), row.id))], "person");
+    const [message] = await withAttachments(d, [await ownMessage(d, c.get("principal"), row.id)], "person");
     return c.json(message!);
   });
 
-export const inboxRoutes = new Hono<AppEnv>()
-  .get("/", doc("The inbox: reviews across all agents, newest first"), query(inboxQuery), async (c) => {
-    const q = c.req.valid("query");
-    const p = c.get("principal");
-    const d = db(c.env.DB);
-    const channelIds = q.channel ? [(await ownAgent(d, p, q.channel)).id] : undefined; // a person sees every agent of theirs
-    const reviewStatus = q.status === "all" ? "any" : q.status;
-    // Across agents the list is ordered by id; within one agent by seq. Both are newest first.
-    return c.json(await listMessages(d, { userId: p.userId, channelIds, reviewStatus, ...pageOf(q) }, "person"));
-  });
+export const inboxRoutes = new Hono<AppEnv>().get("/", doc("The inbox: reviews across all agents, newest first"), query(inboxQuery), async (c) => {
+  const q = c.req.valid("query");
+  const p = c.get("principal");
+  const d = db(c.env.DB);
+  const channelIds = q.channel ? [(await ownAgent(d, p, q.channel)).id] : undefined; // a person sees every agent of theirs
+  const reviewStatus = q.status === "all" ? "any" : q.status;
+  // Across agents the list is ordered by id; within one agent by seq. Both are newest first.
+  return c.json(await listMessages(d, { userId: p.userId, channelIds, reviewStatus, ...pageOf(q) }, "person"));
+});

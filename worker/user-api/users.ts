@@ -35,7 +35,15 @@ export const userRoutes = new Hono<AppEnv>()
     if (await d.query.users.findFirst({ where: eq(users.email, body.email) })) {
       throw new ApiError(409, "A user with this email exists", [{ path: "email", message: "already in use" }]);
     }
-    const row: UserRow = { id: newId(), email: body.email, displayName: body.displayName, role: body.role, passwordHash: await hashPassword(body.password), preferences: {}, createdAt: nowIso() };
+    const row: UserRow = {
+      id: newId(),
+      email: body.email,
+      displayName: body.displayName,
+      role: body.role,
+      passwordHash: await hashPassword(body.password),
+      preferences: {},
+      createdAt: nowIso(),
+    };
     await d.insert(users).values(row);
     return c.json(userDto(row), 201);
   })
@@ -47,7 +55,9 @@ export const userRoutes = new Hono<AppEnv>()
     const demoted = body.role === "member" && user.role === "owner";
     if (demoted) {
       // Checked and written in one statement: two owners demoting each other at once leave one.
-      const result = await c.env.DB.prepare(`UPDATE users SET role = 'member' WHERE id = ? AND (role = 'member' OR ${MORE_THAN_ONE_OWNER})`).bind(user.id).run();
+      const result = await c.env.DB.prepare(`UPDATE users SET role = 'member' WHERE id = ? AND (role = 'member' OR ${MORE_THAN_ONE_OWNER})`)
+        .bind(user.id)
+        .run();
       if (result.meta.changes === 0) throw lastOwner();
     }
     const changes: Partial<UserRow> = {
@@ -77,6 +87,9 @@ export const userRoutes = new Hono<AppEnv>()
     }
     // Their sockets go too: the web app's (sessions) and their agents' (API keys).
     await revokeEverywhere(c.env, { kind: "user", userId: user.id });
-    await deleteObjects(c.env.FILES, files.map((f) => f.key));
+    await deleteObjects(
+      c.env.FILES,
+      files.map((f) => f.key),
+    );
     return c.json({ id: user.id, deleted: true });
   });
