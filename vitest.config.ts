@@ -36,6 +36,8 @@ function workerd(name: string, include: string[], miniflare: Record<string, unkn
 
 export default defineConfig({
   test: {
+    // A passing test's logs (expected errors of fault tests, figures) stay quiet; a failing test shows its own.
+    silent: "passed-only",
     projects: [
       workerd("worker", ["test/worker/**/*.test.ts"]),
       // The same Worker with a rate limit small enough to reach in a test.
