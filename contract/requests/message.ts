@@ -62,7 +62,6 @@ export const listMessagesQuery = z.object({
 });
 
 export const channelQuery = z.object({ channel: idSchema.optional() });
-export const requiredChannelQuery = z.object({ channel: idSchema });
 
 export const waitQuery = z.object({
   channel: idSchema.optional(),

@@ -95,14 +95,6 @@ export const textInputPayload = z
 
 export const freeformPayload = z.record(z.string(), z.unknown());
 
-export const reviewPayloads = {
-  approval: approvalPayload,
-  selection: selectionPayload,
-  form: formPayload,
-  "text-input": textInputPayload,
-  freeform: freeformPayload,
-} as const satisfies Record<ReviewType, z.ZodType>;
-
 // ---- the review an agent attaches to a message -----------------------------------------------
 
 const reviewOptions = {

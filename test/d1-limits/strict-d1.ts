@@ -2,7 +2,7 @@
 // lets through (or only partly enforces). Tests run the whole Worker behind it, so the next query
 // that breaks one of these limits fails a test instead of a customer.
 // https://developers.cloudflare.com/d1/platform/limits/
-export const D1_LIMITS = {
+const D1_LIMITS = {
   boundParameters: 100,
   statementBytes: 100_000,
   /** A string, BLOB or row. */

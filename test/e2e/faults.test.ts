@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { asOwner, newAgent, nodUrl } from "./helpers";
+import { sleep } from "../common";
 
 const servers: Server[] = [];
 afterAll(() => {
@@ -51,7 +52,7 @@ describe("misbehaving webhook receivers", () => {
     const first = await agentCall(apiKey, "POST", "/messages", { channelId, text: "first", review: approval });
     expect((await asOwner("POST", `/api/messages/${first.json.id}/respond`, { response: { selectedOption: "go" } })).status).toBe(200);
     const deadline = Date.now() + 3000;
-    while (receiver.hits() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (receiver.hits() === 0 && Date.now() < deadline) await sleep(20);
     expect(receiver.hits()).toBe(1);
 
     // …while it is stuck there, the channel keeps working at full speed.

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unstable_startWorker } from "wrangler";
 import type { TestProject } from "vitest/node";
+import { sessionCookie } from "../common";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -69,8 +70,7 @@ export default async function setup(project: TestProject) {
     body: JSON.stringify({ email: "owner@example.com", password: "correct horse battery", displayName: "Owner" }),
   });
   if (res.status !== 201) throw new Error(`owner setup failed: ${res.status} ${await res.text()}`);
-  const cookie = res.headers.get("set-cookie")?.match(/nod_session=[^;]+/)?.[0];
-  if (!cookie) throw new Error("no session cookie from setup");
+  const cookie = sessionCookie(res);
 
   project.provide("nodUrl", url);
   project.provide("ownerCookie", cookie);

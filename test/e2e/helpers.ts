@@ -1,5 +1,6 @@
 // Helpers for tests against the real server: a person (the owner's cookie) and fresh agents with keys.
 import { inject } from "vitest";
+import { sleep } from "../common";
 
 export const nodUrl = () => inject("nodUrl");
 
@@ -28,7 +29,7 @@ export async function answerWhenAsked(channelId: string, text: RegExp, response:
     const inbox = await asOwner("GET", `/api/reviews?status=pending&channel=${channelId}`);
     const msg = inbox.json.data.find((m: { text: string | null }) => text.test(m.text ?? ""));
     if (msg) return asOwner("POST", `/api/messages/${msg.id}/respond`, { response });
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   throw new Error(`no pending review matching ${text} within ${deadlineMs} ms`);
 }

@@ -3,9 +3,9 @@
 // answer being accepted; a 2 s DB-polling loop or sleeping to the 30 s timeout would not.
 import { describe, expect, it } from "vitest";
 import { asOwner, newAgent, nodUrl } from "./helpers";
+import { sleep } from "../common";
 
 const REPS = 20;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Nearest-rank percentile of an ascending, non-empty list. */
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 

@@ -11,8 +11,8 @@ import type { AddressInfo } from "node:net";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createAgent, http, launchBrowser, openApp, startFreshServer, type Opened, type TestAgent } from "./web-helpers";
+import { sleep, sessionCookie } from "../common";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const b64u = (b: Uint8Array) => Buffer.from(b).toString("base64url");
 const fromB64u = (s: string) => new Uint8Array(Buffer.from(s, "base64url"));
 
@@ -140,7 +140,7 @@ beforeAll(async () => {
     body: JSON.stringify({ email: "owner@example.com", password: "correct horse battery", displayName: "Owner" }),
   });
   expect(res.status).toBe(201);
-  cookie = res.headers.get("set-cookie")!.match(/nod_session=[^;]+/)![0];
+  cookie = sessionCookie(res);
   await push.start();
 });
 afterAll(async () => {
@@ -307,6 +307,7 @@ describe("the Notifications setting in Chromium", () => {
         const w = window as unknown as { __pushStandIn: { subscribeCalls: { userVisibleOnly?: boolean; key: string }[]; current: unknown } };
         const state = { subscribeCalls: [] as { userVisibleOnly?: boolean; key: string }[], current: null as unknown };
         w.__pushStandIn = state;
+        // This function runs in the page (Playwright serializes it), so it cannot import test/common.ts's codec.
         const b64u = (buf: ArrayBuffer | ArrayBufferView) =>
           btoa(String.fromCharCode(...new Uint8Array(ArrayBuffer.isView(buf) ? buf.buffer : buf)))
             .replace(/\+/g, "-")

@@ -19,7 +19,7 @@ export function placeholders(url: string, apiKey: string, channelId: string): Re
   };
 }
 
-export interface SeedRun {
+interface SeedRun {
   code: number | null;
   signal: NodeJS.Signals | null;
   timedOut: boolean;

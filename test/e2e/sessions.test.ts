@@ -8,6 +8,7 @@ import { afterEach, describe, expect, inject, it } from "vitest";
 import WebSocket from "ws";
 import { MAX_AWAITING_CONNECT } from "../../worker/gateway/protocol";
 import { newAgent, nodUrl } from "./helpers";
+import { sleep, sessionCookie } from "../common";
 
 const PASSWORD = "member password 1";
 const SHARDS = 4; // wrangler.toml GATEWAY_SHARDS
@@ -20,8 +21,6 @@ afterEach(() => {
   for (const ws of rawSockets) ws.terminate();
   rawSockets.clear();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A request as the browser sends it: the cookie and the site's own Origin. */
 async function asBrowser(cookie: string, method: string, path: string, body?: unknown) {
@@ -43,7 +42,7 @@ async function signIn(email: string, password = PASSWORD): Promise<string> {
     body: JSON.stringify({ email, password }),
   });
   expect(res.status).toBe(200);
-  return res.headers.get("set-cookie")!.match(/nod_session=[^;]+/)![0];
+  return sessionCookie(res);
 }
 
 /** A new member, signed in, with an agent and an API key of their own. */

@@ -9,6 +9,7 @@ import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { answerWhenAsked, asOwner, newAgent, nodUrl } from "./helpers";
 import { placeholders, workspace, type Workspace } from "./seed-runner";
+import { sleep, sessionCookie } from "../common";
 
 const PYTHON = "/usr/bin/python3"; // Debian's, which sees python3-socketio and python3-websocket
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -32,8 +33,6 @@ afterEach(() => {
 });
 
 // ---- small helpers ----------------------------------------------------------------------------
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** An agent's REST call with its API key (x-api-key, as seed 001's example does). */
 async function asAgent(apiKey: string, method: string, path: string, body?: unknown) {
@@ -465,11 +464,11 @@ sio.wait()
       body: JSON.stringify({ email, password }),
     });
     expect(login.status).toBe(200);
-    const memberCookie = login.headers.get("set-cookie")?.match(/nod_session=[^;]+/)?.[0];
+    const memberCookie = sessionCookie(login);
     expect(memberCookie).toBeTruthy();
-    const memberAgent = await withCookie(memberCookie!, "POST", "/api/agents", { name: "Member bot" });
+    const memberAgent = await withCookie(memberCookie, "POST", "/api/agents", { name: "Member bot" });
     expect(memberAgent.status, JSON.stringify(memberAgent.json)).toBe(201);
-    const memberKey = await withCookie(memberCookie!, "POST", "/api/api-keys", { label: "member bot", agentIds: [memberAgent.json.id] });
+    const memberKey = await withCookie(memberCookie, "POST", "/api/api-keys", { label: "member bot", agentIds: [memberAgent.json.id] });
     expect(memberKey.status, JSON.stringify(memberKey.json)).toBe(201);
     const foreignChannel = memberAgent.json.id as string;
 

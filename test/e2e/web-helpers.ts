@@ -7,8 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { unstable_startWorker } from "wrangler";
+import { sessionCookie } from "../common";
 
-export const CHROMIUM_FLAGS = [
+const CHROMIUM_FLAGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -96,9 +97,8 @@ export async function login(baseUrl: string, email: string, password: string) {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ email, password }),
   });
-  const cookie = res.headers.get("set-cookie")?.match(/nod_session=[^;]+/)?.[0];
-  if (res.status !== 200 || !cookie) throw new Error(`login failed: ${res.status} ${await res.text()}`);
-  return cookie;
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  return sessionCookie(res);
 }
 
 export interface TestAgent {
@@ -151,7 +151,7 @@ export async function createAgent(baseUrl: string, cookie: string, name: string,
 }
 
 /** README's screenshots are rewritten only when asked (UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean. */
-export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? join(process.cwd(), "docs", "screenshots") : join(tmpdir(), "nod-screenshots");
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? join(process.cwd(), "docs", "screenshots") : join(tmpdir(), "nod-screenshots");
 export function screenshotDir() {
   mkdirSync(SCREENSHOTS, { recursive: true });
   return SCREENSHOTS;

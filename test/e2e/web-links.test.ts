@@ -11,9 +11,9 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { apiPath, request } from "../../web/src/lib/api";
 import { createAgent, http, launchBrowser, login, openApp, OWNER, type Opened, type TestAgent } from "./web-helpers";
+import { sleep } from "../common";
 
 const url = () => inject("nodUrl");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let browser: Browser;
 const opened: Opened[] = [];

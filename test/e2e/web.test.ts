@@ -10,8 +10,7 @@ import { gzipSync } from "node:zlib";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createAgent, http, launchBrowser, login, openApp, OWNER, screenshotDir, startFreshServer, type Opened } from "./web-helpers";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from "../common";
 
 let browser: Browser;
 const opened: Opened[] = [];

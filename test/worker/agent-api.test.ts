@@ -3,7 +3,8 @@
 // give them.
 import { beforeAll, describe, expect, it } from "vitest";
 import { addMember, agentWithKey, approval, call, setupOwner, type Person } from "./helpers";
-import { AGENT_KEYS, browser, expectError, ISO, keyClient, MESSAGE_KEYS, sleep, URL_SAFE, type Bot } from "./api-helpers";
+import { AGENT_KEYS, browser, expectError, ISO, keyClient, MESSAGE_KEYS, URL_SAFE, type Bot } from "./api-helpers";
+import { sleep } from "../common";
 
 let owner: Person;
 let bot: Bot;

@@ -2,11 +2,10 @@
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { BASE, call, personFrom, type Person } from "./helpers";
+import { sessionCookie } from "../common";
 
 export type Res = Awaited<ReturnType<typeof call>>;
 export type Bot = Awaited<ReturnType<typeof import("./helpers").agentWithKey>>;
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The same person as a browser sends their requests: every request carries the page's own Origin
@@ -49,13 +48,6 @@ export const textFile = (text: string, name = "notes.txt", type = "text/plain") 
 /** A request whose answer is kept as a Response (bytes and headers untouched). */
 export async function raw(method: string, path: string, headers: Record<string, string> = {}, body?: BodyInit) {
   return exports.default.fetch(new Request(`${BASE}${path}`, { method, headers, body }));
-}
-
-/** The session cookie a login or setup answer sets. */
-export function sessionCookie(res: { headers: Headers }): string {
-  const m = (res.headers.get("set-cookie") ?? "").match(/nod_session=([^;]+)/);
-  if (!m) throw new Error("no session cookie");
-  return `nod_session=${m[1]}`;
 }
 
 /** Signs in with email and password; the browser-like person of that session. */

@@ -16,8 +16,9 @@ import {
 } from "../../client/src/index";
 import type { agentDto } from "../../worker/services/agents";
 import type { MessageDto } from "../../contract/dto";
-import { browser, sleep } from "./api-helpers";
+import { browser } from "./api-helpers";
 import { agentWithKey, BASE, setupOwner, type Person } from "./helpers";
+import { sleep } from "../common";
 
 let owner: Person;
 let bot: Awaited<ReturnType<typeof agentWithKey>>;

@@ -5,11 +5,11 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { roomOf } from "../../worker/room";
 import { agentWithKey, approval, call, setupOwner, type Person } from "./helpers";
+import { sleep } from "../common";
 
 let owner: Person;
 let bot: Awaited<ReturnType<typeof agentWithKey>>;
 const stub = (channelId: string) => env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(channelId));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   owner = await setupOwner();

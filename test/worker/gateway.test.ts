@@ -12,6 +12,7 @@ import { CONNECT_TIMEOUT_MS, MAX_AWAITING_CONNECT } from "../../worker/gateway/p
 import type { SessionState } from "../../worker/gateway/session";
 import { agentWithKey, BASE, setupOwner, type Person } from "./helpers";
 import { alarmOf, connectSocket, shardOf, shardStub as stubOf } from "./socket-helpers";
+import { sleep } from "../common";
 
 let owner: Person;
 let bot: Awaited<ReturnType<typeof agentWithKey>>;
@@ -111,7 +112,7 @@ describe("Socket.IO gateway", () => {
     ws.send(`42/ws,1${JSON.stringify(["subscribe:channel", other.json.id])}`);
     expect(await next((f) => f.startsWith("43/ws,1"))).toBe('43/ws,1[{"ok":false,"error":"not found"}]');
     await owner.as("POST", "/api/messages", { channelId: other.json.id, text: "not for that key" });
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(frames.filter((f) => f.includes("message:created"))).toEqual([]);
     ws.close();
   });
@@ -148,7 +149,7 @@ describe("Socket.IO gateway", () => {
     const { ws, closed } = await connectSocket();
     ws.send(new Uint8Array([1, 2, 3]));
     const until = Date.now() + 3000;
-    while (!closed() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    while (!closed() && Date.now() < until) await sleep(20);
     expect(closed()?.code).toBe(1003);
   });
 
@@ -254,10 +255,10 @@ describe("sessions that never send CONNECT", () => {
     };
     const probes = [await probe(), await probe(), await probe()];
     const until = Date.now() + 1000;
-    while (!(probes[0]!.closed() && probes[1]!.closed()) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    while (!(probes[0]!.closed() && probes[1]!.closed()) && Date.now() < until) await sleep(20);
     expect(probes.map((p) => p.closed())).toEqual([true, true, false]);
     await stubOf(shard).fetch(new Request(`${url}&sid=${sid}`, { method: "POST", body: "1", headers: { "x-nod-shard": shard } }));
-    while (!probes[2]!.closed() && Date.now() < until + 1000) await new Promise((r) => setTimeout(r, 20));
+    while (!probes[2]!.closed() && Date.now() < until + 1000) await sleep(20);
     expect(probes[2]!.closed()).toBe(true);
   });
 });

@@ -6,7 +6,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { LIMITS } from "../../contract/limits";
 import { roomOf } from "../../worker/room";
 import { agentWithKey, approval, call, setupOwner, type Person } from "./helpers";
-import { browser, expectError, form, raw, sleep, textFile, type Bot } from "./api-helpers";
+import { browser, expectError, form, raw, textFile, type Bot } from "./api-helpers";
+import { sleep, sessionCookie } from "../common";
 
 let owner: Person;
 let bot: Bot;
@@ -115,7 +116,7 @@ async function secondAccount(): Promise<Person> {
   const created = await owner.as("POST", "/api/users", { email, password, displayName: "Crowd", role: "owner" });
   expect(created.status, created.text).toBe(201);
   const login = await call("POST", "/api/auth/login", { body: { email, password } });
-  const cookie = login.headers.get("set-cookie")!.match(/nod_session=[^;]+/)![0];
+  const cookie = sessionCookie(login);
   crowd = browser({ id: created.json.id, cookie, email, as: (m, p, b, h = {}) => call(m, p, { body: b, headers: { cookie, ...h } }) });
   return crowd;
 }

@@ -1,5 +1,6 @@
 // Test helpers: drive the Worker through its real fetch handler, as a browser and as an agent would.
 import { exports } from "cloudflare:workers";
+import { sessionCookie } from "../common";
 
 export const BASE = "http://nod.test";
 
@@ -31,13 +32,6 @@ export interface Person {
   as(method: string, path: string, body?: unknown, headers?: Record<string, string>): ReturnType<typeof call>;
 }
 
-function cookieOf(res: { headers: Headers }) {
-  const set = res.headers.get("set-cookie") ?? "";
-  const m = set.match(/nod_session=([^;]+)/);
-  if (!m) throw new Error(`no session cookie in ${set}`);
-  return `nod_session=${m[1]}`;
-}
-
 export function personFrom(id: string, email: string, cookie: string): Person {
   return {
     id,
@@ -50,7 +44,7 @@ export function personFrom(id: string, email: string, cookie: string): Person {
 export async function setupOwner(email = "owner@example.com", password = "correct horse battery"): Promise<Person> {
   const res = await call("POST", "/api/auth/setup", { body: { email, password, displayName: "Owner" } });
   if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${res.text}`);
-  return personFrom(res.json.id, email, cookieOf(res));
+  return personFrom(res.json.id, email, sessionCookie(res));
 }
 
 export async function addMember(owner: Person, password = "member password 1"): Promise<Person> {
@@ -58,7 +52,7 @@ export async function addMember(owner: Person, password = "member password 1"): 
   const created = await owner.as("POST", "/api/users", { email, password, displayName: `Member ${userCounter}` });
   if (created.status !== 201) throw new Error(`member failed: ${created.text}`);
   const login = await call("POST", "/api/auth/login", { body: { email, password } });
-  return personFrom(created.json.id, email, cookieOf(login));
+  return personFrom(created.json.id, email, sessionCookie(login));
 }
 
 /** An agent of `person` and an unscoped API key for it. */

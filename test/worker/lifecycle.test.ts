@@ -7,11 +7,11 @@ import { roomOf } from "../../worker/room";
 import { Timers } from "../../worker/room/timers";
 import { refuseWebhookUrl } from "../../worker/webhooks/ssrf";
 import { agentWithKey, approval, setupOwner, type Person } from "./helpers";
+import { sleep } from "../common";
 
 let owner: Person;
 let bot: Awaited<ReturnType<typeof agentWithKey>>;
 const room = (channelId: string) => env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(channelId));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   owner = await setupOwner();

@@ -8,8 +8,9 @@ import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validatio
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { browser, raw, sleep } from "./api-helpers";
+import { browser, raw } from "./api-helpers";
 import { agentWithKey, BASE, setupOwner, type Person } from "./helpers";
+import { sleep, base64 } from "../common";
 
 let owner: Person;
 let bot: Awaited<ReturnType<typeof agentWithKey>>;
@@ -294,7 +295,7 @@ describe("MCP: tools", () => {
   it("upload_file stores the bytes (kept for later, or posted with text) and they download unchanged", async () => {
     const client = await mcpClient();
     const bytes = new Uint8Array([0x25, 0x50, 0x44, 0x46, 0x00, 0xff, 0x80, 0xe2, 0x0a]);
-    const b64 = btoa(String.fromCharCode(...bytes));
+    const b64 = base64(bytes);
     const stored = await callTool(client, "upload_file", { channelId: bot.agent.id, filename: "report.pdf", mimeType: "application/pdf", contentBase64: b64 });
     expect(stored.isError, textOf(stored)).toBeFalsy();
     expect(stored.structuredContent.file).toMatchObject({ filename: "report.pdf", mimeType: "application/pdf", size: bytes.length });
@@ -328,9 +329,7 @@ describe("MCP: tools", () => {
     const client = await mcpClient();
     const size = 3 * 1024 * 1024;
     const bytes = new Uint8Array(size).map((_, i) => i % 251);
-    let binary = "";
-    for (let i = 0; i < size; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    const stored = await callTool(client, "upload_file", { channelId: bot.agent.id, filename: "big.bin", contentBase64: btoa(binary) });
+    const stored = await callTool(client, "upload_file", { channelId: bot.agent.id, filename: "big.bin", contentBase64: base64(bytes) });
     expect(stored.isError, textOf(stored)).toBeFalsy();
     expect(stored.structuredContent.file).toMatchObject({ filename: "big.bin", size });
   });

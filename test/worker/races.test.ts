@@ -2,6 +2,7 @@
 // still give one winner per review and a gapless seq.
 import { beforeAll, describe, expect, it } from "vitest";
 import { agentWithKey, approval, setupOwner, type Person } from "./helpers";
+import { sleep } from "../common";
 
 let owner: Person;
 let bot: Awaited<ReturnType<typeof agentWithKey>>;
@@ -52,7 +53,7 @@ describe("concurrency", () => {
   it("a parked wait returns the moment the review is answered", async () => {
     const posted = await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "Wait for me", review: approval });
     const waiting = bot.v1("GET", `/reviews/${posted.json.id}/wait?channel=${bot.agent.id}&timeout=30000`);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     const answered = await owner.as("POST", `/api/messages/${posted.json.id}/respond`, { response: { selectedOption: "approve" } });
     expect(answered.status).toBe(200);
     const result = await waiting;

@@ -8,6 +8,7 @@ import { agentWithKey, approval, BASE, call, setupOwner, type Person } from "./h
 import { browser, expectError, form, textFile, type Bot } from "./api-helpers";
 import worker from "../d1-limits/entry";
 import { runMaintenance } from "../../worker/maintenance";
+import { sleep } from "../common";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -229,7 +230,7 @@ describe("the hourly clean-up", () => {
 
     // A long-poll parked on the old review ends when its message goes, instead of waiting out its timeout.
     const parked = bot.v1("GET", `/reviews/${oldReview.id}/wait?channel=${channel}&timeout=20000`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     const started = Date.now();
     await runCleanup();
 

@@ -7,9 +7,10 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SessionState } from "../../worker/gateway/session";
-import { browser, expectError, login, sleep, type Res } from "./api-helpers";
+import { browser, expectError, login, type Res } from "./api-helpers";
 import { addMember, agentWithKey, call, setupOwner, type Person } from "./helpers";
 import { alarmOf, connectSocket, shardStub, type RawSocket } from "./socket-helpers";
+import { sleep } from "../common";
 
 const SHARDS = ["gw:0", "gw:1", "gw:2", "gw:3"];
 const PASSWORD = "member password 1";

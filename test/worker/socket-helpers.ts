@@ -3,6 +3,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { BASE } from "./helpers";
+import { sleep } from "../common";
 
 export type RawSocket = Awaited<ReturnType<typeof connectSocket>>;
 
@@ -35,13 +36,13 @@ export async function connectSocket(shard?: string) {
       const i = frames.findIndex(match);
       if (i >= 0) return frames.splice(i, 1)[0]!;
       if (closed || Date.now() > until) throw new Error(`no matching frame; got ${JSON.stringify(frames)} closed=${JSON.stringify(closed)}`);
-      await Promise.race([new Promise<void>((r) => waiters.push(r)), new Promise((r) => setTimeout(r, 50))]);
+      await Promise.race([new Promise<void>((r) => waiters.push(r)), sleep(50)]);
     }
   };
   /** Resolves once the server closed the socket (or after timeoutMs, with undefined). */
   const whenClosed = async (timeoutMs = 3000) => {
     const until = Date.now() + timeoutMs;
-    while (!closed && Date.now() < until) await Promise.race([new Promise<void>((r) => waiters.push(r)), new Promise((r) => setTimeout(r, 20))]);
+    while (!closed && Date.now() < until) await Promise.race([new Promise<void>((r) => waiters.push(r)), sleep(20)]);
     return closed;
   };
   const open = JSON.parse((await next((f) => f.startsWith("0"))).slice(1)) as { sid: string };

@@ -4,7 +4,8 @@
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { addMember, agentWithKey, approval, BASE, call, setupOwner, type Person } from "./helpers";
-import { browser, expectError, ISO, login, pathsOf, raw, sessionCookie, sleep, type Bot } from "./api-helpers";
+import { browser, expectError, ISO, login, pathsOf, raw, type Bot } from "./api-helpers";
+import { sleep, sessionCookie, fromBase64url } from "../common";
 
 const OWNER_EMAIL = "owner@example.com";
 const OWNER_PASSWORD = "correct horse battery";
@@ -610,9 +611,9 @@ describe("push", () => {
     const res = await owner.as("GET", "/api/push/vapid-key");
     expect(res.status).toBe(200);
     expect(res.json.publicKey).toMatch(/^[A-Za-z0-9_-]+$/);
-    const bin = atob(res.json.publicKey.replace(/-/g, "+").replace(/_/g, "/"));
-    expect(bin.length).toBe(65);
-    expect(bin.charCodeAt(0)).toBe(4);
+    const point = fromBase64url(res.json.publicKey);
+    expect(point.length).toBe(65);
+    expect(point[0]).toBe(4);
     expect((await owner.as("GET", "/api/push/vapid-key")).json.publicKey).toBe(res.json.publicKey);
     expectError(await call("GET", "/api/push/vapid-key"), 401);
   });

@@ -9,7 +9,7 @@ import { ApiError } from "../lib/errors";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { nowIso } from "../lib/ids";
 
-export const KEY_PREFIX = "hp_";
+const KEY_PREFIX = "hp_";
 /** The rate limiter's period (wrangler.toml): waiting this long always frees the key again. */
 const RATE_PERIOD_SECONDS = 60;
 

@@ -11,7 +11,7 @@ const TICKET_TTL_MS = 60_000;
 const TICKET_PREFIX = "wst.";
 
 /** What a spent ticket vouches for: the person, and the session the socket will be bound to. */
-export interface TicketHolder {
+interface TicketHolder {
   userId: string;
   role: Role;
   sessionHash: string;

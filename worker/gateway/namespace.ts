@@ -46,7 +46,7 @@ function subscription(arg: unknown): { channelId: string; after?: number } | und
   return { channelId, ...(typeof after === "number" && Number.isInteger(after) && after >= 0 ? { after } : {}) };
 }
 
-export interface NamespaceHooks {
+interface NamespaceHooks {
   /** Checks a CONNECT's credential (the gateway's, which also watches for revocations meanwhile). */
   authenticate(auth: unknown): Promise<Authenticated | undefined>;
   /** The first socket of this shard on a channel: the room must start sending it events. */

@@ -16,7 +16,7 @@ export type Revocation =
   | { kind: "user"; userId: string };
 
 /** What a socket authenticated as: the fields of its session state that revocations look at. */
-export interface Credential {
+interface Credential {
   principal?: Principal;
   /** A person's socket: the SHA-256 of the session its ticket came from (as D1 keeps it). */
   session?: { hash: string; expiresAt: number };

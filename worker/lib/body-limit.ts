@@ -9,8 +9,9 @@ import { ApiError } from "./errors";
 import { LIMITS } from "../../contract/limits";
 
 /** Room for multipart boundaries and the form's small text fields around the files. */
-export const MULTIPART_OVERHEAD = 64 * 1024;
+const MULTIPART_OVERHEAD = 64 * 1024;
 
+/** MAX_UPLOAD_BYTES (wrangler.toml), read here only: every file of an upload together (default 25 MiB). */
 export const maxUploadBytes = (c: Context<AppEnv>) => Number(c.env.MAX_UPLOAD_BYTES) || 25 * 1024 * 1024;
 
 export const uploadTooLarge = (c: Context<AppEnv>) => new ApiError(413, `Uploads may be at most ${maxUploadBytes(c)} bytes in all`);
@@ -40,8 +41,10 @@ export const uploadBodyLimit = capBody(
   (c) => uploadTooLarge(c),
 );
 
-/** MCP's `upload_file` carries a whole upload as base64 in its JSON: the upload limit, encoded, plus the envelope. */
+/** MCP's `upload_file` carries a whole upload as base64 in its JSON: the upload limit, encoded (4/3), plus the envelope. */
+export const maxMcpBodyBytes = (c: Context<AppEnv>) => Math.ceil((maxUploadBytes(c) * 4) / 3) + MULTIPART_OVERHEAD;
+
 export const mcpBodyLimit = capBody(
-  (c) => Math.ceil((maxUploadBytes(c) * 4) / 3) + MULTIPART_OVERHEAD,
+  maxMcpBodyBytes,
   (_c, max) => new ApiError(413, `MCP requests may be at most ${max} bytes (an upload_file of at most MAX_UPLOAD_BYTES)`),
 );

@@ -1,16 +1,26 @@
-// WebCrypto helpers: random tokens, SHA-256, PBKDF2 password hashes, HMAC, constant-time comparison.
+// WebCrypto helpers: random tokens, SHA-256, PBKDF2 password hashes, HMAC, constant-time comparison, and
+// the Worker's one base64 and base64url codec.
 const encoder = new TextEncoder();
 
-export function base64url(bytes: Uint8Array): string {
+/** Standard base64, with padding. */
+export function base64(bytes: Uint8Array): string {
   let bin = "";
   for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(bin);
 }
 
-export function fromBase64url(text: string): Uint8Array {
-  const bin = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+/** Standard base64 to bytes; throws (atob's DOMException) on text that is not base64. */
+export function fromBase64(text: string): Uint8Array {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
 }
+
+/** base64url (RFC 4648 §5), without padding. */
+export const base64url = (bytes: Uint8Array): string => base64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+const fromBase64url = (text: string): Uint8Array => fromBase64(text.replace(/-/g, "+").replace(/_/g, "/"));
 
 export const randomToken = (bytes = 32) => base64url(crypto.getRandomValues(new Uint8Array(bytes)));
 
@@ -19,7 +29,7 @@ export async function sha256Hex(text: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
   return crypto.subtle.timingSafeEqual(a, b);
 }

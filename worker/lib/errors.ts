@@ -34,7 +34,7 @@ export function invalid(errors: FieldError[], message?: string): ApiError {
   return new ApiError(400, summary.length > 500 ? `${summary.slice(0, 497)}...` : summary, errors);
 }
 
-export function errorResponse(c: Context, err: ApiError) {
+function errorResponse(c: Context, err: ApiError) {
   for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
   return c.json({ statusCode: err.status, message: err.message, errors: err.errors } satisfies ErrorDto, err.status);
 }

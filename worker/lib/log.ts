@@ -4,7 +4,7 @@
 import { DrizzleQueryError } from "drizzle-orm/errors";
 
 /** What may be logged of an error: its name, message and stack, minus any bound parameters. */
-export function loggable(err: unknown): string {
+function loggable(err: unknown): string {
   if (err instanceof DrizzleQueryError) {
     const reason = err.cause instanceof Error ? err.cause.message : String(err.cause ?? "unknown");
     return `DrizzleQueryError: ${reason} (query: ${err.query})`;

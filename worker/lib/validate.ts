@@ -34,10 +34,10 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 /** Deeper JSON than this is refused: nothing Nod accepts needs it, and it would cost stack later. */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 
 /** How deeply a parsed JSON value nests (iteratively, so a hostile value cannot overflow the stack). */
-export function jsonDepth(value: unknown): number {
+function jsonDepth(value: unknown): number {
   let deepest = 0;
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length) {

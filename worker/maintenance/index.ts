@@ -14,7 +14,7 @@ import type { MaintenanceRun, Removed } from "./run";
  * No batch starts after this much wall-clock time: a run stays far inside a Cron invocation's limits
  * whatever the backlog, and the next hourly run picks up the rest.
  */
-export const RUN_BUDGET_MS = 20_000;
+const RUN_BUDGET_MS = 20_000;
 
 const PURGES: [name: string, purge: (run: MaintenanceRun) => Promise<Removed>][] = [
   ["expired sign-ins", purgeExpiredSignIns],
@@ -23,7 +23,7 @@ const PURGES: [name: string, purge: (run: MaintenanceRun) => Promise<Removed>][]
   ["message retention", purgeExpiredMessages],
 ];
 
-export interface MaintenanceReport {
+interface MaintenanceReport {
   removed: Removed;
   /** false when the time budget left work for the next run. */
   complete: boolean;

@@ -4,10 +4,10 @@ import { agentStatusHistory, webhookDeliveries } from "../db/schema";
 import type { Env } from "../env";
 import { DAY_MS, isoAt, purgeRows, type MaintenanceRun, type Removed } from "./run";
 
-export const DEFAULT_HISTORY_DAYS = 90;
+const DEFAULT_HISTORY_DAYS = 90;
 
 /** HISTORY_RETENTION_DAYS as a whole number of days ≥ 1; anything else means the default. */
-export function historyRetentionDays(env: Env): number {
+function historyRetentionDays(env: Env): number {
   const days = Number(env.HISTORY_RETENTION_DAYS);
   return Number.isInteger(days) && days >= 1 ? days : DEFAULT_HISTORY_DAYS;
 }

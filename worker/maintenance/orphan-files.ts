@@ -5,7 +5,7 @@ import { deleteObjects } from "../files/r2";
 import { BATCH, drain, isoAt, type MaintenanceRun, type Removed } from "./run";
 
 /** How long a stored file may wait for its message. */
-export const ORPHAN_AFTER_MS = 24 * 3_600_000;
+const ORPHAN_AFTER_MS = 24 * 3_600_000;
 
 export async function purgeOrphanFiles(run: MaintenanceRun): Promise<Removed> {
   const { db } = run;

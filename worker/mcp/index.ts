@@ -9,10 +9,8 @@ import { app } from "../app";
 import { assertWithinRateLimit, presentedKey, principalForKey } from "../auth/api-key";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
+import { maxMcpBodyBytes } from "../lib/body-limit";
 import { createMcpServer, type CallApi } from "./server";
-
-/** Base64 grows a file by 4/3; the rest of a tool call is small. */
-const maxBodyBytes = (c: Context<AppEnv>) => Math.ceil(((Number(c.env.MAX_UPLOAD_BYTES) || 25 * 1024 * 1024) * 4) / 3) + 64 * 1024;
 
 /** The agent API as the key's owner sees it, called in process through the whole app (errors included). */
 function apiWithKey(c: Context<AppEnv>, key: string): CallApi {
@@ -53,7 +51,7 @@ export async function mcpRoute(c: Context<AppEnv>): Promise<Response> {
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,
-    maxRequestBodySize: maxBodyBytes(c),
+    maxRequestBodySize: maxMcpBodyBytes(c),
   });
   await server.connect(transport);
   try {

@@ -9,9 +9,10 @@ import { idSchema, listMessagesQuery, messageText, postMessageBody } from "../..
 import type { ReviewType } from "../../contract/enums";
 import { reviewRequest } from "../../contract/requests/review";
 import type { CallApi } from "./server";
+import { fromBase64 } from "../lib/crypto";
 
 /** The longest single wait: MCP clients give up on tool calls that take much longer. */
-export const MAX_WAIT_SECONDS = 25;
+const MAX_WAIT_SECONDS = 25;
 
 const message = postMessageBody.shape;
 const [approvalReview, selectionReview, formReview, textReview, freeformReview] = reviewRequest.options;
@@ -73,10 +74,7 @@ const reviewSummary = (m: MessageDto) => ({
 
 function decodeBase64(text: string): Uint8Array | undefined {
   try {
-    const binary = atob(text.replace(/\s+/g, ""));
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
+    return fromBase64(text.replace(/\s+/g, ""));
   } catch {
     return undefined;
   }

@@ -13,7 +13,7 @@ import { vapid } from "./vapid";
 import { logError } from "../lib/log";
 
 /** What the service worker gets (decrypted) and shows. */
-export interface PushNotice {
+interface PushNotice {
   title: string;
   body: string;
   /** The chat to open on click, relative to the app's origin. */
@@ -27,7 +27,7 @@ export interface PushNotice {
 const BODY_CHARS = 240;
 const TIMEOUT_MS = 10_000;
 
-export function noticeOf(agentName: string, message: MessageDto): PushNotice {
+function noticeOf(agentName: string, message: MessageDto): PushNotice {
   const text = message.text?.trim().replace(/\s+/g, " ");
   const fallback = message.review ? "asks for your review" : message.attachments.length ? "sent a file" : "sent a message";
   return {

@@ -5,7 +5,7 @@ import type { RoomResult } from "./types";
 
 /** The room's RPC surface. Its answers are plain data that RPC copies as they are (workers-types' own
  * recursive mapping of them is too deep for tsc, hence the cast in roomOf). */
-export type RoomApi = Pick<
+type RoomApi = Pick<
   ChannelRoom,
   "post" | "respond" | "wait" | "ack" | "retryWebhook" | "retract" | "destroy" | "reportStatus" | "recentEvents" | "addGateway" | "purgeBefore"
 >;

@@ -14,7 +14,7 @@ import type { WebhookEventName } from "../webhooks/deliver";
 import type { Timers } from "./timers";
 
 /** Messages removed per call: one D1 delete of this size stays well within a request's time and memory. */
-export const PURGE_BATCH = 500;
+const PURGE_BATCH = 500;
 
 export interface PurgeResult {
   /** Messages removed by this call. */
@@ -26,7 +26,7 @@ export interface PurgeResult {
 }
 
 /** What the purge needs of its room. */
-export interface RetentionRoom {
+interface RetentionRoom {
   db: Db;
   files: R2Bucket;
   timers: Timers;

@@ -7,6 +7,7 @@ import type { Env, Principal } from "../env";
 import { assertWebhookUrls } from "../webhooks/ssrf";
 import { ApiError, notFound } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
+import { base64 } from "../lib/crypto";
 
 export type AgentRow = typeof agents.$inferSelect;
 
@@ -60,12 +61,9 @@ export async function resolveChannel(d: Db, p: Principal, channelId: string | un
   );
 }
 
-export const newWebhookSecret = () => {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return `whsec_${btoa(String.fromCharCode(...bytes))}`;
-};
+export const newWebhookSecret = () => `whsec_${base64(crypto.getRandomValues(new Uint8Array(24)))}`;
 
-export interface AgentFields {
+interface AgentFields {
   name?: string | undefined;
   description?: string | null | undefined;
   avatarUrl?: string | null | undefined;

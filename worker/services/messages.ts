@@ -74,7 +74,7 @@ export const attachmentsQuery = (d: Db, messageId: string) =>
   d.select().from(attachments).where(eq(attachments.messageId, messageId)).orderBy(attachments.position);
 
 /** The attachments of some messages, in one query, each message's in its posted order. */
-export async function attachmentsOf(d: Db, messageIds: string[]): Promise<AttachmentRow[]> {
+async function attachmentsOf(d: Db, messageIds: string[]): Promise<AttachmentRow[]> {
   if (messageIds.length === 0) return [];
   return d.select().from(attachments).where(inList(attachments.messageId, messageIds)).orderBy(attachments.position);
 }
@@ -104,7 +104,7 @@ export async function ownMessage(d: Db, p: Principal, messageId: string, channel
   return row;
 }
 
-export interface ListOptions {
+interface ListOptions {
   userId: string;
   /** One channel: ordered by seq. Several: ordered by id (roughly creation time). Undefined: every channel of the user. */
   channelIds?: string[] | undefined;

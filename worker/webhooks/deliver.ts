@@ -7,7 +7,7 @@ import { signatureHeaders } from "./sign";
 
 export type WebhookEventName = "review:responded" | "review:expired" | "message:created";
 
-export interface WebhookTarget {
+interface WebhookTarget {
   url: string;
   method: string;
   headers: Record<string, string>;
@@ -51,7 +51,7 @@ export function webhookPayload(event: WebhookEventName, message: MessageDto, at:
   }
 }
 
-export interface Attempt {
+interface Attempt {
   ok: boolean;
   statusCode: number | null;
   durationMs: number;
