@@ -1,35 +1,16 @@
 // A fetch tied to a reactive source, without Suspense (a slow preview must not blank the page).
-import { createEffect, createSignal, on, onCleanup } from "solid-js";
+// createResource keeps only the latest request's answer; the value is read from our own signal
+// (its `storage`), which neither suspends nor throws after a failed refetch: the last value stays.
+import { createResource, createSignal } from "solid-js";
 
 export function useAsync<S, T>(source: () => S | undefined | null | false, fetcher: (s: S) => Promise<T>) {
   const [value, setValue] = createSignal<T | undefined>();
-  const [error, setError] = createSignal<unknown>();
-  const [loading, setLoading] = createSignal(false);
-  let run = 0;
-  const load = (s: S) => {
-    const mine = ++run;
-    setLoading(true);
-    setError(undefined);
-    fetcher(s)
-      .then((v) => mine === run && setValue(() => v))
-      .catch((e) => mine === run && setError(e))
-      .finally(() => mine === run && setLoading(false));
-  };
-  createEffect(
-    on(source, (s) => {
-      if (s === undefined || s === null || s === false) return;
-      load(s);
-    }),
-  );
-  onCleanup(() => run++);
+  const [resource, { refetch, mutate }] = createResource(source, fetcher, { storage: () => [value, setValue] });
   return {
     value,
-    error,
-    loading,
-    refetch: () => {
-      const s = source();
-      if (s !== undefined && s !== null && s !== false) load(s);
-    },
-    set: (v: T) => setValue(() => v),
+    error: () => resource.error as unknown,
+    loading: () => resource.loading,
+    refetch: () => void refetch(),
+    set: (v: T) => mutate(() => v),
   };
 }

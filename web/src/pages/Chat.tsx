@@ -1,12 +1,12 @@
 // A conversation with one agent: older messages load as you scroll up, new ones arrive live.
-import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
-import { createStore, produce } from "solid-js/store";
+import { createEffect, createResource, createSignal, For, on, onCleanup, Show } from "solid-js";
 import { Avatar } from "../components/Avatar";
 import { Composer } from "../components/Composer";
 import { MessageItem } from "../components/MessageItem";
 import { StatusDot, STATUS_LABEL } from "../components/StatusDot";
 import { api, apiPath, qs } from "../lib/api";
 import { on as onLive } from "../lib/bus";
+import { createMessageList, followLive } from "../lib/message-list";
 import { query } from "../lib/router";
 import { agentById, agentsLoaded, errorText, sawMessage, setOpenChannel, setUnread, toast } from "../lib/state";
 import { ago, day, now } from "../lib/time";
@@ -24,11 +24,11 @@ export default function Chat(props: { params: Record<string, string> }) {
 
 function Conversation(props: { id: string }) {
   const agent = () => agentById(props.id);
-  const [messages, setMessages] = createStore<Message[]>([]);
+  const list = createMessageList({ order: "seq", accepts: (m) => m.channelId === props.id });
+  const messages = list.items;
   const [cursor, setCursor] = createSignal<string | null>(null);
   const [loaded, setLoaded] = createSignal(false);
   const [loadingOlder, setLoadingOlder] = createSignal(false);
-  const [error, setError] = createSignal("");
   const [highlight, setHighlight] = createSignal<string | undefined>();
   let scroller!: HTMLDivElement;
   let sentinel!: HTMLDivElement;
@@ -48,18 +48,7 @@ function Conversation(props: { id: string }) {
   const upsert = (m: Message) => {
     if (m.channelId !== props.id) return;
     sawMessage(m);
-    const i = messages.findIndex((x) => x.id === m.id);
-    if (i !== -1) {
-      setMessages(i, m);
-      return;
-    }
-    let at = messages.length;
-    while (at > 0 && messages[at - 1]!.seq > m.seq) at--;
-    setMessages(produce((list) => list.splice(at, 0, m)));
-  };
-  const patch = (id: string, fn: (m: Message) => void) => {
-    const i = messages.findIndex((x) => x.id === id);
-    if (i !== -1) setMessages(i, produce(fn));
+    list.upsert(m);
   };
 
   let readTimer: ReturnType<typeof setTimeout> | undefined;
@@ -73,16 +62,28 @@ function Conversation(props: { id: string }) {
     }, 300);
   };
 
-  const loadNewest = async () => {
-    const page = await api.get<Page<Message>>(`/api/messages${qs({ channel: props.id, limit: PAGE })}`);
-    const follow = !loaded() || nearBottom();
+  /** The newest page: on opening, and again after a reconnect (answers and expiries replay does not bring). */
+  const [newest, { refetch: reloadNewest }] = createResource(
+    () => props.id,
+    (channel) => api.get<Page<Message>>(`/api/messages${qs({ channel, limit: PAGE })}`),
+  );
+  // A failed reload after a reconnect stays quiet: the messages on screen are still good.
+  const error = () => (!loaded() && newest.error ? errorText(newest.error) : "");
+  const showNewest = (page: Page<Message>) => {
+    const first = !loaded();
+    const follow = first || nearBottom();
     for (const m of [...page.data].reverse()) upsert(m);
-    if (!loaded()) setCursor(page.nextCursor);
+    if (first) setCursor(page.nextCursor);
     setLoaded(true);
     if (follow) toBottom();
     markRead();
+    // After this update is on screen: the message asked for, then scrolling takes over.
+    if (first) queueMicrotask(() => void opened());
   };
+  // Read in an effect (which does not suspend the page) and only when ready (an errored read throws).
+  createEffect(on(() => (newest.state === "ready" ? newest() : undefined), (page) => page && showNewest(page)));
 
+  /** Older pages load one at a time, keeping what is on screen where it was. */
   const loadOlder = async () => {
     const c = cursor();
     if (!c || loadingOlder()) return;
@@ -91,7 +92,7 @@ function Conversation(props: { id: string }) {
       const page = await api.get<Page<Message>>(`/api/messages${qs({ channel: props.id, limit: PAGE, cursor: c })}`);
       const before = scroller.scrollHeight;
       const top = scroller.scrollTop;
-      setMessages(produce((list) => list.unshift(...[...page.data].reverse().filter((m) => !list.some((x) => x.id === m.id)))));
+      list.addOlder(page.data);
       setCursor(page.nextCursor);
       scroller.scrollTop = top + (scroller.scrollHeight - before);
     } catch (err) {
@@ -103,7 +104,7 @@ function Conversation(props: { id: string }) {
 
   /** Opening a message from the inbox: load pages until it is here, then scroll to it. */
   const focusMessage = async (id: string) => {
-    for (let i = 0; i < 10 && !messages.some((m) => m.id === id) && cursor(); i++) await loadOlder();
+    for (let i = 0; i < 10 && !list.has(id) && cursor(); i++) await loadOlder();
     const el = document.getElementById(`m-${id}`);
     if (el) {
       setHighlight(id);
@@ -114,17 +115,22 @@ function Conversation(props: { id: string }) {
     }
   };
 
-  onMount(async () => {
-    try {
-      await loadNewest();
-      const target = query().get("m");
-      if (target) await focusMessage(target);
-    } catch (err) {
-      setError(errorText(err));
-    }
+  let ro: ResizeObserver | undefined;
+  let io: IntersectionObserver | undefined;
+  let closed = false;
+  onCleanup(() => {
+    closed = true;
+    ro?.disconnect();
+    io?.disconnect();
+  });
+  /** Once the first page is shown (and the message asked for found): follow growth, load older on scroll-up. */
+  const opened = async () => {
+    const target = query().get("m");
+    if (target) await focusMessage(target);
+    if (closed) return;
     // Content that grows after rendering (review widgets, images, plugin frames) keeps the view at the bottom.
     let programmatic = false;
-    const ro = new ResizeObserver(() => {
+    ro = new ResizeObserver(() => {
       if (!stick) return;
       programmatic = true;
       scroller.scrollTop = scroller.scrollHeight;
@@ -137,27 +143,24 @@ function Conversation(props: { id: string }) {
       }
       stick = nearBottom();
     });
-    onCleanup(() => ro.disconnect());
-    const io = new IntersectionObserver((entries) => {
+    io = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting) && loaded()) void loadOlder();
     }, { root: scroller, rootMargin: "200px 0px 0px 0px" });
     io.observe(sentinel);
-    onCleanup(() => io.disconnect());
-  });
+  };
 
+  // A new message scrolls into view when the view was at the bottom (or it is the person's own).
+  followLive(list, ["message:created"]);
   const offs = [
     onLive("message:created", (m) => {
       if (m.channelId !== props.id) return;
       const follow = nearBottom() || m.senderType === "user";
-      upsert(m);
+      sawMessage(m);
+      list.apply("message:created", m);
       if (follow) toBottom();
       markRead();
     }),
-    onLive("review:responded", upsert),
-    onLive("review:expired", (d) => patch(d.messageId, (m) => m.review && (m.review.status = "expired"))),
-    onLive("message:delivery", (d) => patch(d.messageId, (m) => (m.deliveryStatus = d.deliveryStatus))),
-    onLive("message:deleted", (d) => setMessages((list) => list.filter((m) => m.id !== d.messageId))),
-    onLive("resync", () => void loadNewest().catch(() => undefined)),
+    onLive("resync", () => void reloadNewest()),
   ];
   onCleanup(() => offs.forEach((off) => off()));
   const onVisible = () => document.visibilityState === "visible" && markRead();
