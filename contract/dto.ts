@@ -1,4 +1,4 @@
-// What the APIs answer with (API.md). Plain types, free of Worker types, so the Worker declares its
+// What the APIs answer with (docs/api.md). Plain types, free of Worker types, so the Worker declares its
 // answers with them and the web app and the typed client read the very same shapes.
 import type { AgentStatus, DeliveryStatus, MessageStatus, ReviewStatus, ReviewType, Role, SenderType, Theme } from "./enums";
 import type { JsonObject } from "./json";
@@ -11,7 +11,7 @@ export interface FieldErrorDto {
   message: string;
 }
 
-/** Every refused request (API.md's error shape). */
+/** Every refused request (docs/api.md, "Errors"). */
 export interface ErrorDto {
   statusCode: number;
   message: string;
@@ -30,7 +30,7 @@ export interface PageDto<T> extends ListDto<T> {
   nextCursor: string | null;
 }
 
-// ---- messages (API.md "Message") ------------------------------------------------------------------
+// ---- messages (docs/api.md) ------------------------------------------------------------------
 
 export interface AttachmentDto {
   id: string;

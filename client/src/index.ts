@@ -78,7 +78,7 @@ export type Agent = AgentDto;
 
 // ---- errors -------------------------------------------------------------------------------------
 
-/** The server refused a request: its status, message and each field problem (API.md's error shape). */
+/** The server refused a request: its status, message and each field problem (docs/api.md, "Errors"). */
 export class NodError extends Error {
   override readonly name = "NodError";
   constructor(

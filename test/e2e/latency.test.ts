@@ -1,4 +1,4 @@
-// The long-poll returns the moment the review is answered (API.md: "no polling inside"). A parked
+// The long-poll returns the moment the review is answered (docs/api.md: nothing polls). A parked
 // GET /api/v1/reviews/:id/wait must come back with the answer well within a second of the person's
 // answer being accepted; a 2 s DB-polling loop or sleeping to the 30 s timeout would not.
 import { describe, expect, it } from "vitest";

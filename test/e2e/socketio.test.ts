@@ -1,6 +1,6 @@
 // Socket.IO against the real server with stock clients: socket.io-client (in process, and seed 001's
 // "Full Example" run unchanged by Node) and Debian's python-socketio. Events, payloads and names as
-// seed 001 documents them; the API.md Socket.IO section decides what the seed leaves open.
+// seed 001 documents them; docs/api.md says what Nod decided where the seed is silent.
 import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, readFileSync, symlinkSync, unlinkSync } from "node:fs";
 import { dirname, join } from "node:path";

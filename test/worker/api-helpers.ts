@@ -21,7 +21,7 @@ export function keyClient(apiKey: string) {
     call(method, `/api/v1${path}`, { body, headers: { "x-api-key": apiKey, ...headers } });
 }
 
-/** API.md's error shape, with the status, and (optionally) the paths that must be listed. */
+/** The API's error shape (docs/api.md), with the status, and (optionally) the paths that must be listed. */
 export function expectError(res: Res, status: number, paths: string[] = []) {
   expect(res.status, res.text).toBe(status);
   expect(res.json, res.text).toEqual({ statusCode: status, message: expect.any(String), errors: expect.any(Array) });

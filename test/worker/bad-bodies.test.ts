@@ -1,4 +1,4 @@
-// Every shape in API.md's review table, broken: each gets a 400 that names every problem, and
+// Every shape of the review table (docs/api.md), broken: each gets a 400 that names every problem, and
 // nothing is stored.
 import { beforeAll, describe, expect, it } from "vitest";
 import { agentWithKey, call, setupOwner, type Person } from "./helpers";

@@ -179,7 +179,7 @@ describe("agents (user API)", () => {
     expectError(await m.as("POST", `/api/agents/${mBot.agent.id}/read`, { seq: -1 }), 400, ["seq"]);
   });
 
-  it("POST /:id/read without a body marks everything read (API.md documents no body)", async () => {
+  it("POST /:id/read without a body marks everything read (the API documents no body)", async () => {
     const m = await member();
     const mBot = await agentWithKey(m, "Unread");
     await mBot.v1("POST", "/messages", { text: "one" });
