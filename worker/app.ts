@@ -1,6 +1,7 @@
-// The Hono app: the agent API, the user API, the OpenAPI document, and the Socket.IO entry.
+// The Hono app: the agent API, the user API, the OpenAPI document, the Socket.IO entry, and MCP.
 import { Hono } from "hono";
 import { agentApi } from "./agent-api";
+import { apiKeyAuth } from "./auth/api-key";
 import type { AppEnv } from "./env";
 import { ApiError, handleError } from "./lib/errors";
 import { buildOpenApi } from "./lib/openapi";
@@ -11,16 +12,29 @@ import { MAX_PAYLOAD_BYTES } from "./gateway/protocol";
 import { mcpRoute } from "./mcp";
 import { capBody, jsonBodyLimit, mcpBodyLimit } from "./lib/body-limit";
 
-const api = new Hono<AppEnv>().route("/api/v1", agentApi).route("/api", userApi);
+const routes = new Hono<AppEnv>().route("/api/v1", agentApi).route("/api", userApi);
 
 let openApi: ReturnType<typeof buildOpenApi> | undefined;
 
 /** File uploads are capped by their own, larger limit, once the caller is authenticated (files/routes.ts). */
 const UPLOAD_ROUTE = /^\/api(\/v1)?\/files\/(store|upload)$/;
 
-export const app = new Hono<AppEnv>()
+/** Everything under /api, as callers from outside reach it and as MCP's tools call it in process. */
+const api = new Hono<AppEnv>()
   // Bodies are capped before anything reads them, the unauthenticated routes (login, setup) included.
   .use("/api/*", (c, next) => (UPLOAD_ROUTE.test(c.req.path) ? next() : jsonBodyLimit(c, next)))
+  .route("/", routes)
+  .get("/api/openapi.json", (c) => {
+    openApi ??= buildOpenApi(routes);
+    return c.json(openApi);
+  })
+  .get("/api/docs", (c) => c.html(docsPage))
+  .all("/api/*", () => {
+    throw new ApiError(404, "No such API route");
+  })
+  .onError(handleError);
+
+export const app = new Hono<AppEnv>()
   .use("/mcp", mcpBodyLimit)
   .use(
     "/socket.io/*",
@@ -30,11 +44,6 @@ export const app = new Hono<AppEnv>()
     ),
   )
   .route("/", api)
-  .get("/api/openapi.json", (c) => {
-    openApi ??= buildOpenApi(api);
-    return c.json(openApi);
-  })
-  .get("/api/docs", (c) => c.html(docsPage))
   // Socket.IO: every request of a session goes to the gateway shard its sid names.
   .all("/socket.io/*", (c) => {
     const shard = shardFor(c.env, c.req.query("sid") ?? null);
@@ -42,8 +51,7 @@ export const app = new Hono<AppEnv>()
     request.headers.set("x-nod-shard", shard);
     return c.env.GATEWAY.get(c.env.GATEWAY.idFromName(shard)).fetch(request);
   })
-  .all("/mcp", mcpRoute) // the MCP server (Streamable HTTP), authenticated with an API key
-  .all("/api/*", () => {
-    throw new ApiError(404, "No such API route");
-  })
+  // The MCP server (Streamable HTTP), behind the API key: one key lookup and one rate-limit count per
+  // request, however many agent-API calls its tools make inside.
+  .all("/mcp", apiKeyAuth, mcpRoute(api))
   .onError(handleError);

@@ -49,7 +49,26 @@ export async function assertWithinRateLimit(env: Env, principal: Principal): Pro
   if (!success) throw new ApiError(429, "Too many requests for this API key: slow down", [], { "Retry-After": String(RATE_PERIOD_SECONDS) });
 }
 
+/** Principals of in-process calls, by the env object each carries (see envActingAs). */
+const inProcess = new WeakMap<Env, Principal>();
+
+/**
+ * The env for calls this Worker makes to its own agent API on behalf of a caller apiKeyAuth already let in
+ * (MCP's tools): apiKeyAuth takes the principal from it, so the key is looked up and counted against its
+ * rate limit once per outside request. Only code in this Worker can make one; no header or body can.
+ */
+export function envActingAs(env: Env, principal: Principal): Env {
+  const acting = { ...env };
+  inProcess.set(acting, principal);
+  return acting;
+}
+
 export const apiKeyAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const carried = inProcess.get(c.env);
+  if (carried) {
+    c.set("principal", carried);
+    return next();
+  }
   const key = presentedKey(c.req.raw.headers);
   if (!key) throw new ApiError(401, "Missing API key: send x-api-key or Authorization: Bearer");
   const principal = await principalForKey(c.env, key, c.executionCtx);

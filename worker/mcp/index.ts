@@ -1,21 +1,24 @@
 // The MCP endpoint at /mcp: Streamable HTTP, stateless (a fresh server and transport per request), JSON
-// responses. The caller's API key authenticates the endpoint and is then used for every tool call, which
-// goes through the app's own /api/v1 routes in process, so each behaviour has one implementation.
+// responses. app.ts mounts it behind apiKeyAuth, so the caller's key is looked up and counted once per
+// request; every tool call then goes through the agent API's own /api/v1 routes in process, as that same
+// principal, so each behaviour has one implementation.
 import type { Context } from "hono";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-// A circular import (app.ts mounts this handler): `app` is only read when a request runs, never while
-// the modules load.
-import { app } from "../app";
-import { assertWithinRateLimit, presentedKey, principalForKey } from "../auth/api-key";
-import type { AppEnv } from "../env";
-import { ApiError } from "../lib/errors";
+import { envActingAs } from "../auth/api-key";
+import type { AppEnv, Env } from "../env";
 import { maxMcpBodyBytes } from "../lib/body-limit";
 import { createMcpServer, type CallApi } from "./server";
 
-/** The agent API as the key's owner sees it, called in process through the whole app (errors included). */
-function apiWithKey(c: Context<AppEnv>, key: string): CallApi {
+/** The HTTP API the tools call: app.ts passes its API app in (importing app.ts from here would be a cycle). */
+export interface Api {
+  fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response>;
+}
+
+/** The agent API as the caller's principal sees it, called in process through the whole API (errors included). */
+function apiAsCaller(api: Api, c: Context<AppEnv>): CallApi {
+  const env = envActingAs(c.env, c.get("principal"));
   return async (method, path, init = {}) => {
-    const headers = new Headers({ "x-api-key": key });
+    const headers = new Headers();
     let body: BodyInit | undefined;
     if (init.json !== undefined) {
       headers.set("content-type", "application/json");
@@ -23,7 +26,7 @@ function apiWithKey(c: Context<AppEnv>, key: string): CallApi {
     } else if (init.form) {
       body = init.form;
     }
-    const res = await app.fetch(new Request(new URL(path, c.req.url), { method, headers, body }), c.env, c.executionCtx);
+    const res = await api.fetch(new Request(new URL(path, c.req.url), { method, headers, body }), env, c.executionCtx);
     const text = await res.text();
     let json: unknown;
     try {
@@ -35,29 +38,27 @@ function apiWithKey(c: Context<AppEnv>, key: string): CallApi {
   };
 }
 
-export async function mcpRoute(c: Context<AppEnv>): Promise<Response> {
-  const key = presentedKey(c.req.raw.headers);
-  if (!key) throw new ApiError(401, "Missing API key: send x-api-key or Authorization: Bearer");
-  const principal = await principalForKey(c.env, key, c.executionCtx);
-  if (!principal) throw new ApiError(401, "Invalid API key");
-  await assertWithinRateLimit(c.env, principal);
-  // Stateless: no session to resume and nothing to push, so no GET stream and no DELETE.
-  if (c.req.method !== "POST") {
-    return c.json({ jsonrpc: "2.0", error: { code: -32000, message: "Method not allowed: POST JSON-RPC to /mcp" }, id: null }, 405, {
-      Allow: "POST",
+/** The /mcp handler; the caller is authenticated already (app.ts puts apiKeyAuth in front of it). */
+export const mcpRoute =
+  (api: Api) =>
+  async (c: Context<AppEnv>): Promise<Response> => {
+    // Stateless: no session to resume and nothing to push, so no GET stream and no DELETE.
+    if (c.req.method !== "POST") {
+      return c.json({ jsonrpc: "2.0", error: { code: -32000, message: "Method not allowed: POST JSON-RPC to /mcp" }, id: null }, 405, {
+        Allow: "POST",
+      });
+    }
+    const server = createMcpServer(apiAsCaller(api, c));
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+      maxRequestBodySize: maxMcpBodyBytes(c),
     });
-  }
-  const server = createMcpServer(apiWithKey(c, key));
-  const transport = new WebStandardStreamableHTTPServerTransport({
-    sessionIdGenerator: undefined,
-    enableJsonResponse: true,
-    maxRequestBodySize: maxMcpBodyBytes(c),
-  });
-  await server.connect(transport);
-  try {
-    return await transport.handleRequest(c.req.raw);
-  } finally {
-    // With JSON responses the answer is complete once handleRequest resolves.
-    await server.close();
-  }
-}
+    await server.connect(transport);
+    try {
+      return await transport.handleRequest(c.req.raw);
+    } finally {
+      // With JSON responses the answer is complete once handleRequest resolves.
+      await server.close();
+    }
+  };
