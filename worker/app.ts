@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { agentApi } from "./agent-api";
 import { apiKeyAuth } from "./auth/api-key";
+import { withDb } from "./db/client";
 import type { AppEnv } from "./env";
 import { ApiError, handleError } from "./lib/errors";
 import { buildOpenApi } from "./lib/openapi";
@@ -23,6 +24,7 @@ const UPLOAD_ROUTE = /^\/api(\/v1)?\/files\/(store|upload)$/;
 const api = new Hono<AppEnv>()
   // Bodies are capped before anything reads them, the unauthenticated routes (login, setup) included.
   .use("/api/*", (c, next) => (UPLOAD_ROUTE.test(c.req.path) ? next() : jsonBodyLimit(c, next)))
+  .use("/api/*", withDb)
   .route("/", routes)
   .get("/api/openapi.json", (c) => {
     openApi ??= buildOpenApi(routes);

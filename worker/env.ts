@@ -1,6 +1,7 @@
 import type { Role } from "../contract/enums";
 import type { ChannelRoom } from "./room/ChannelRoom";
 import type { Gateway } from "./gateway/Gateway";
+import type { Db } from "./db/client";
 
 /** The bindings of wrangler.toml, plus the optional secrets (`wrangler secret put`). */
 export interface Env {
@@ -35,4 +36,5 @@ export interface Principal {
   agentIds: string[] | null;
 }
 
-export type AppEnv = { Bindings: Env; Variables: { principal: Principal } };
+/** `db`: the request's D1 handle, set once for every /api route (withDb); Durable Objects and the cron make their own. */
+export type AppEnv = { Bindings: Env; Variables: { principal: Principal; db: Db } };

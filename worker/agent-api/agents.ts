@@ -1,6 +1,5 @@
 // Agent API: channels (agents) and the heartbeat.
 import { Hono } from "hono";
-import { db } from "../db/client";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
 import { doc, jsonBody } from "../lib/validate";
@@ -10,27 +9,27 @@ import { agentDto, createAgent, ownAgent, resolveChannel, updateAgent, usableAge
 
 export const agentRoutes = new Hono<AppEnv>()
   .get("/agents", doc("List the channels (agents) this key can use"), async (c) => {
-    const list = await usableAgents(db(c.env.DB), c.get("principal"));
+    const list = await usableAgents(c.var.db, c.get("principal"));
     return c.json({ data: list.map(agentDto) });
   })
   .post("/agents", doc("Create a channel", { responses: { 201: "The new agent" } }), jsonBody(createAgentBody), async (c) => {
     const p = c.get("principal");
     if (p.agentIds !== null) throw new ApiError(403, "This key is scoped to specific agents and cannot create new ones");
-    return c.json(agentDto(await createAgent(db(c.env.DB), c.env, p.userId, c.req.valid("json"))), 201);
+    return c.json(agentDto(await createAgent(c.var.db, c.env, p.userId, c.req.valid("json"))), 201);
   })
   .patch("/agents/:id", doc("Change a channel's name, description, avatar or webhook"), jsonBody(updateAgentBody), async (c) => {
-    const d = db(c.env.DB);
+    const d = c.var.db;
     const agent = await ownAgent(d, c.get("principal"), c.req.param("id"));
     return c.json(agentDto(await updateAgent(d, c.env, agent, c.req.valid("json"))));
   })
   .delete("/agents/:id", doc("Delete a channel with all its messages and files"), async (c) => {
-    const agent = await ownAgent(db(c.env.DB), c.get("principal"), c.req.param("id"));
+    const agent = await ownAgent(c.var.db, c.get("principal"), c.req.param("id"));
     await roomOf(c.env, agent.id).destroy(agent.id);
     return c.json({ id: agent.id, deleted: true });
   })
   .post("/status/ping", doc("Report the agent's status (heartbeat)"), jsonBody(statusPingBody), async (c) => {
     const body = c.req.valid("json");
-    const agent = await resolveChannel(db(c.env.DB), c.get("principal"), body.agentId);
+    const agent = await resolveChannel(c.var.db, c.get("principal"), body.agentId);
     const updated = await roomOf(c.env, agent.id).reportStatus({ agentId: agent.id, status: body.status, message: body.message ?? null });
     if (!updated) throw new ApiError(404, "Agent not found");
     return c.json(agentDto(updated));

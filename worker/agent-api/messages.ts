@@ -1,6 +1,5 @@
 // Agent API: messages, delivery acks, and reviews (including the long-poll).
 import { Hono } from "hono";
-import { db } from "../db/client";
 import type { AppEnv } from "../env";
 import { ApiError, invalid, notFound } from "../lib/errors";
 import { doc, jsonBody, query } from "../lib/validate";
@@ -8,18 +7,10 @@ import { roomOf, unwrap } from "../room";
 import { channelQuery, listMessagesQuery, postMessageBody, waitQuery, type PostMessageBody } from "../../contract/requests/message";
 import { reviewExpiry } from "../../contract/requests/review";
 import { resolveChannel } from "../services/agents";
-import { listMessages, ownMessage, withAttachments } from "../services/messages";
+import { idempotencyKey, listMessages, newMessage, ownMessage, pageOf, withAttachments } from "../services/messages";
 import type { NewMessage } from "../room/types";
 import { assertWebhookUrls } from "../webhooks/ssrf";
 import { logError } from "../lib/log";
-
-/** The idempotency key of a post: the `Idempotency-Key` header, else the body's `clientId`. */
-export function idempotencyKey(header: string | undefined, clientId: string | undefined) {
-  if (header !== undefined && (header.length === 0 || header.length > 200)) {
-    throw invalid([{ path: "Idempotency-Key", message: "must be 1 to 200 characters" }]);
-  }
-  return header ?? clientId;
-}
 
 function reviewOf(body: PostMessageBody): NewMessage["review"] {
   const review = body.review;
@@ -48,59 +39,54 @@ export const messageRoutes = new Hono<AppEnv>()
         ["webhookUrl", body.webhookUrl],
         ["review.callback.url", body.review?.callback?.url],
       ]);
-      const agent = await resolveChannel(db(c.env.DB), p, body.channelId);
+      const agent = await resolveChannel(c.var.db, p, body.channelId);
       const key = idempotencyKey(c.req.header("idempotency-key"), body.clientId);
-      const { message, created } = unwrap(
-        await roomOf(c.env, agent.id).post({
-          channelId: agent.id,
-          userId: p.userId,
-          senderType: "agent",
-          senderId: agent.id,
-          text: body.text ?? null,
-          status: body.status ?? null,
-          ...(body.metadata ? { metadata: body.metadata } : {}),
-          ...(body.webhookUrl ? { webhookUrl: body.webhookUrl } : {}),
-          review: reviewOf(body),
-          attachmentIds: body.attachmentIds ?? [],
-          ...(key ? { idempotencyKey: key } : {}),
-        }),
-      );
+      const post = newMessage(p, agent.id, {
+        text: body.text,
+        status: body.status,
+        metadata: body.metadata,
+        webhookUrl: body.webhookUrl,
+        review: reviewOf(body),
+        attachmentIds: body.attachmentIds,
+        idempotencyKey: key,
+      });
+      const { message, created } = unwrap(await roomOf(c.env, agent.id).post(post));
       return c.json(message, created ? 201 : 200);
     },
   )
   .get("/messages", doc("List a channel's messages, newest first (or oldest first after a seq)"), query(listMessagesQuery), async (c) => {
     const q = c.req.valid("query");
     const p = c.get("principal");
-    const d = db(c.env.DB);
+    const d = c.var.db;
     const agent = await resolveChannel(d, p, q.channel);
     return c.json(await listMessages(d, { userId: p.userId, channelIds: [agent.id], ...pageOf(q) }, "agent"));
   })
   .get("/messages/:id", doc("One message"), query(channelQuery), async (c) => {
-    const d = db(c.env.DB);
+    const d = c.var.db;
     const row = await ownMessage(d, c.get("principal"), c.req.param("id"), c.req.valid("query").channel);
     const [message] = await withAttachments(d, [row], "agent");
     return c.json(message!);
   })
   .delete("/messages/:id", doc("Retract a message: a pending review stops and its waiters get 404"), query(channelQuery), async (c) => {
-    const row = await ownMessage(db(c.env.DB), c.get("principal"), c.req.param("id"), c.req.valid("query").channel);
+    const row = await ownMessage(c.var.db, c.get("principal"), c.req.param("id"), c.req.valid("query").channel);
     unwrap(await roomOf(c.env, row.channelId).retract(row.channelId, row.id));
     return c.json({ id: row.id, deleted: true });
   })
   .post("/messages/:id/ack", doc("Acknowledge receipt: deliveryStatus becomes agent_received"), query(channelQuery), async (c) => {
-    const row = await ownMessage(db(c.env.DB), c.get("principal"), c.req.param("id"), c.req.valid("query").channel);
+    const row = await ownMessage(c.var.db, c.get("principal"), c.req.param("id"), c.req.valid("query").channel);
     unwrap(await roomOf(c.env, row.channelId).ack(row.channelId, row.id));
     return c.json({ acknowledged: true });
   })
   .get("/reviews/pending", doc("Pending reviews, newest first"), query(listMessagesQuery.omit({ after: true })), async (c) => {
     const q = c.req.valid("query");
     const p = c.get("principal");
-    const d = db(c.env.DB);
+    const d = c.var.db;
     // Without a channel: every agent the key may use (no read of the agents: the key's scope says it).
     const channelIds = q.channel ? [(await resolveChannel(d, p, q.channel)).id] : (p.agentIds ?? undefined);
     return c.json(await listMessages(d, { userId: p.userId, channelIds, reviewStatus: "pending", ...pageOf(q) }, "agent"));
   })
   .get("/reviews/:id", doc("A message with its review (404 if it has none)"), query(channelQuery), async (c) => {
-    const d = db(c.env.DB);
+    const d = c.var.db;
     const row = await ownMessage(d, c.get("principal"), c.req.param("id"), c.req.valid("query").channel);
     if (!row.reviewType) throw notFound("Review");
     const [message] = await withAttachments(d, [row], "agent");
@@ -108,7 +94,7 @@ export const messageRoutes = new Hono<AppEnv>()
   })
   .get("/reviews/:id/wait", doc("Long-poll until the review is answered or expires, or the timeout passes"), query(waitQuery), async (c) => {
     const q = c.req.valid("query");
-    const row = await ownMessage(db(c.env.DB), c.get("principal"), c.req.param("id"), q.channel);
+    const row = await ownMessage(c.var.db, c.get("principal"), c.req.param("id"), q.channel);
     if (!row.reviewType) throw notFound("Review");
     const result = await roomOf(c.env, row.channelId)
       .wait(row.channelId, row.id, q.timeout)
@@ -120,12 +106,3 @@ export const messageRoutes = new Hono<AppEnv>()
     if (result.status === "gone") throw notFound("Review");
     return c.body(result.body, 200, { "content-type": "application/json" });
   });
-
-export function pageOf(q: { limit: number; cursor?: string | undefined; search?: string | undefined; after?: number | undefined }) {
-  return {
-    limit: q.limit,
-    ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
-    ...(q.search ? { search: q.search } : {}),
-    ...(q.after !== undefined ? { after: q.after } : {}),
-  };
-}

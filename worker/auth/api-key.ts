@@ -18,7 +18,7 @@ export function newApiKey() {
   return { key, keyPrefix: key.slice(0, 10) };
 }
 
-export function presentedKey(headers: Headers): string | undefined {
+function presentedKey(headers: Headers): string | undefined {
   const direct = headers.get("x-api-key")?.trim();
   if (direct) return direct;
   const bearer = headers.get("authorization")?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
@@ -44,7 +44,7 @@ export async function principalForKey(env: Env, key: string, ctx?: ExecutionCont
 }
 
 /** 429 with Retry-After once a key is over its rate (Workers' rate-limiting binding, per key). */
-export async function assertWithinRateLimit(env: Env, principal: Principal): Promise<void> {
+async function assertWithinRateLimit(env: Env, principal: Principal): Promise<void> {
   const { success } = await env.API_RATE_LIMIT.limit({ key: principal.keyId! });
   if (!success) throw new ApiError(429, "Too many requests for this API key: slow down", [], { "Retry-After": String(RATE_PERIOD_SECONDS) });
 }

@@ -6,7 +6,6 @@
 // password still signs in from their own address, the owner included.
 import { and, eq, gt, sql } from "drizzle-orm";
 import type { Context } from "hono";
-import { db } from "../db/client";
 import { rateLimits } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
@@ -28,7 +27,7 @@ function countersOf(c: Context<AppEnv>, email: string) {
 
 /** Counts one attempt on both counters (a window that ended starts over) and answers 429 past either limit. */
 export async function reserveLoginAttempt(c: Context<AppEnv>, email: string): Promise<void> {
-  const d = db(c.env.DB);
+  const d = c.var.db;
   const now = Date.now();
   const windowOver = sql`${rateLimits.windowStart} + ${LOGIN_WINDOW_MS} <= ${now}`;
   const bump = (key: string) =>
@@ -57,7 +56,7 @@ export async function reserveLoginAttempt(c: Context<AppEnv>, email: string): Pr
 
 /** A successful sign-in gives its attempt back: the pair starts over, the address counts one less. */
 export async function releaseLoginAttempt(c: Context<AppEnv>, email: string): Promise<void> {
-  const d = db(c.env.DB);
+  const d = c.var.db;
   const { pair, address } = countersOf(c, email);
   await d.batch([
     d.delete(rateLimits).where(eq(rateLimits.key, pair.key)),

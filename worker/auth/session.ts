@@ -19,9 +19,7 @@ const SESSION_DAYS = 30;
 export async function startSession(c: Context<AppEnv>, userId: string) {
   const token = randomToken(32);
   const expires = new Date(Date.now() + SESSION_DAYS * 86_400_000);
-  await db(c.env.DB)
-    .insert(sessions)
-    .values({ tokenHash: await sha256Hex(token), userId, expiresAt: expires.toISOString(), createdAt: nowIso() });
+  await c.var.db.insert(sessions).values({ tokenHash: await sha256Hex(token), userId, expiresAt: expires.toISOString(), createdAt: nowIso() });
   setCookie(c, SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: "Lax",
@@ -41,7 +39,7 @@ export async function sessionHashOf(c: Context<AppEnv>): Promise<string | undefi
 export async function endSession(c: Context<AppEnv>) {
   const hash = await sessionHashOf(c);
   if (hash) {
-    await db(c.env.DB).delete(sessions).where(eq(sessions.tokenHash, hash));
+    await c.var.db.delete(sessions).where(eq(sessions.tokenHash, hash));
     await revokeEverywhere(c.env, { kind: "session", sessionHash: hash });
   }
   deleteCookie(c, SESSION_COOKIE, { path: "/" });
@@ -50,9 +48,7 @@ export async function endSession(c: Context<AppEnv>) {
 /** Every session of the user but this request's (after a password change). */
 export async function endOtherSessions(c: Context<AppEnv>, userId: string) {
   const current = (await sessionHashOf(c)) ?? "";
-  await db(c.env.DB)
-    .delete(sessions)
-    .where(and(eq(sessions.userId, userId), ne(sessions.tokenHash, current)));
+  await c.var.db.delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.tokenHash, current)));
   await revokeEverywhere(c.env, { kind: "user-sessions", userId, except: current });
 }
 
@@ -65,7 +61,7 @@ export async function endUserSessions(env: Env, userId: string) {
 export const sessionAuth = createMiddleware<AppEnv>(async (c, next) => {
   const token = getCookie(c, SESSION_COOKIE);
   if (!token) throw new ApiError(401, "Not signed in");
-  const [row] = await db(c.env.DB)
+  const [row] = await c.var.db
     .select({ userId: users.id, role: users.role })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))

@@ -3,7 +3,7 @@
 import { and, eq } from "drizzle-orm";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { z } from "zod";
-import { db, type Db } from "../db/client";
+import type { Db } from "../db/client";
 import { attachments } from "../db/schema";
 import type { AppEnv, Principal } from "../env";
 import { ApiError, invalid, notFound } from "../lib/errors";
@@ -14,7 +14,7 @@ import type { StoredFileDto } from "../../contract/dto";
 import { MESSAGE_STATUSES } from "../../contract/enums";
 import { messageText } from "../../contract/requests/message";
 import { canUseAgent, resolveChannel } from "../services/agents";
-import { attachmentDto, type AttachmentRow } from "../services/messages";
+import { attachmentDto, newMessage, type AttachmentRow } from "../services/messages";
 import { deleteObjects } from "./r2";
 import { inList } from "../db/lists";
 import { maxUploadBytes, uploadBodyLimit, uploadTooLarge } from "../lib/body-limit";
@@ -129,7 +129,7 @@ export const fileRoutes = new Hono<AppEnv>()
     async (c) => {
       const form = await readForm(c);
       const p = c.get("principal");
-      const d = db(c.env.DB);
+      const d = c.var.db;
       const files = filesOf(form, ["file"]);
       if (files.length !== 1) throw invalid([{ path: "file", message: "exactly one file is required" }]);
       const agent = await resolveChannel(d, p, field(form, "channelId"));
@@ -145,7 +145,7 @@ export const fileRoutes = new Hono<AppEnv>()
     async (c) => {
       const form = await readForm(c);
       const p = c.get("principal");
-      const d = db(c.env.DB);
+      const d = c.var.db;
       const files = filesOf(form, ["file", "files"]);
       if (files.length === 0) throw invalid([{ path: "file", message: "at least one file is required" }]);
       const fields = parseWith(uploadForm.omit({ file: true }), {
@@ -156,17 +156,8 @@ export const fileRoutes = new Hono<AppEnv>()
       const agent = await resolveChannel(d, p, fields.channelId);
       const rows = await storeFiles(c, d, p, agent.id, checkedFiles(c, files));
       try {
-        const { message } = unwrap(
-          await roomOf(c.env, agent.id).post({
-            channelId: agent.id,
-            userId: p.userId,
-            senderType: p.keyId ? "agent" : "user",
-            senderId: p.keyId ? agent.id : p.userId,
-            text: fields.text ?? null,
-            status: fields.status ?? null,
-            attachmentIds: rows.map((r) => r.id),
-          }),
-        );
+        const post = newMessage(p, agent.id, { text: fields.text, status: fields.status, attachmentIds: rows.map((r) => r.id) });
+        const { message } = unwrap(await roomOf(c.env, agent.id).post(post));
         return c.json(message, 201);
       } catch (err) {
         await discard(c, d, rows);
@@ -192,7 +183,7 @@ export const fileRoutes = new Hono<AppEnv>()
 /** The caller's file with its bytes; 404 when it is missing, someone else's or outside the key's scope. */
 async function ownFile(c: Context<AppEnv>) {
   const p = c.get("principal");
-  const row = await db(c.env.DB).query.attachments.findFirst({
+  const row = await c.var.db.query.attachments.findFirst({
     where: and(eq(attachments.id, c.req.param("id")!), eq(attachments.userId, p.userId)),
   });
   if (!row || !canUseAgent(p, row.channelId)) throw notFound("File");

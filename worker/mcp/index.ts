@@ -10,7 +10,7 @@ import { maxMcpBodyBytes } from "../lib/body-limit";
 import { createMcpServer, type CallApi } from "./server";
 
 /** The HTTP API the tools call: app.ts passes its API app in (importing app.ts from here would be a cycle). */
-export interface Api {
+interface Api {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response>;
 }
 

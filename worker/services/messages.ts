@@ -1,16 +1,18 @@
-// Messages as the API shows them (API.md "Message"), and the reads both APIs share.
+// Messages as the API shows them (API.md "Message"), the reads both APIs share, and the new message every
+// route that posts hands its channel's room.
 import { and, asc, desc, eq, gt, isNotNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { attachments, messages } from "../db/schema";
 import type { Principal } from "../env";
 import { invalid, notFound } from "../lib/errors";
 import type { AttachmentDto, MessageDto, PageDto, ReviewDto } from "../../contract/dto";
-import type { ReviewStatus } from "../../contract/enums";
+import type { MessageStatus, ReviewStatus } from "../../contract/enums";
 import type { JsonObject } from "../../contract/json";
 import { canUseAgent } from "./agents";
 import { passwordFields } from "../../contract/requests/review";
 import { inList } from "../db/lists";
 import { nowIso } from "../lib/ids";
+import type { NewMessage } from "../room/types";
 
 export type MessageRow = typeof messages.$inferSelect;
 export type AttachmentRow = typeof attachments.$inferSelect;
@@ -116,6 +118,16 @@ interface ListOptions {
   after?: number;
 }
 
+/** The paging options of a list query, as listMessages takes them. */
+export function pageOf(q: { limit: number; cursor?: string | undefined; search?: string | undefined; after?: number | undefined }) {
+  return {
+    limit: q.limit,
+    ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+    ...(q.search ? { search: q.search } : {}),
+    ...(q.after !== undefined ? { after: q.after } : {}),
+  };
+}
+
 /** Which reviews a status filter means, due ones counted as expired (see reviewStatusOf). */
 export function reviewFilter(status: NonNullable<ListOptions["reviewStatus"]>): SQL {
   const now = nowIso();
@@ -159,4 +171,45 @@ export async function listMessages(d: Db, o: ListOptions, audience: Audience): P
   const last = rows[rows.length - 1];
   const nextCursor = rows.length === o.limit && last && o.after === undefined ? (single ? String(last.seq) : last.id) : null;
   return { data: await withAttachments(d, rows, audience), nextCursor };
+}
+
+// ---- posting ----------------------------------------------------------------------------------
+
+/** The idempotency key of a post: the `Idempotency-Key` header, else the body's `clientId`. */
+export function idempotencyKey(header: string | undefined, clientId: string | undefined) {
+  if (header !== undefined && (header.length === 0 || header.length > 200)) {
+    throw invalid([{ path: "Idempotency-Key", message: "must be 1 to 200 characters" }]);
+  }
+  return header ?? clientId;
+}
+
+/** What a post carries, validated by its route; anything left out is stored as null (or no attachments). */
+interface PostFields {
+  text?: string | null | undefined;
+  status?: MessageStatus | null | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  webhookUrl?: string | undefined;
+  review?: NewMessage["review"];
+  attachmentIds?: string[] | undefined;
+  idempotencyKey?: string | undefined;
+}
+
+/**
+ * The message `p` posts to agent `agentId`'s channel, for its room: an API key speaks as the agent, a
+ * person (session) as themselves. The agent API, the user API and file uploads all post through this.
+ */
+export function newMessage(p: Principal, agentId: string, fields: PostFields): NewMessage {
+  return {
+    channelId: agentId,
+    userId: p.userId,
+    senderType: p.keyId ? "agent" : "user",
+    senderId: p.keyId ? agentId : p.userId,
+    text: fields.text ?? null,
+    status: fields.status ?? null,
+    ...(fields.metadata ? { metadata: fields.metadata } : {}),
+    ...(fields.webhookUrl ? { webhookUrl: fields.webhookUrl } : {}),
+    ...(fields.review ? { review: fields.review } : {}),
+    attachmentIds: fields.attachmentIds ?? [],
+    ...(fields.idempotencyKey ? { idempotencyKey: fields.idempotencyKey } : {}),
+  };
 }

@@ -2,7 +2,6 @@
 import { and, count, desc, eq, max, sql, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AgentListItemDto, AgentStatsDto, ListDto, StatusHistoryRowDto } from "../../contract/dto";
-import { db } from "../db/client";
 import { agents, agentStatusHistory, channelReads, messages } from "../db/schema";
 import type { AppEnv } from "../env";
 import { nowIso } from "../lib/ids";
@@ -16,7 +15,7 @@ import { reviewFilter } from "../services/messages";
 export const userAgentRoutes = new Hono<AppEnv>()
   .get("/", doc("The person's agents with unread counts"), async (c) => {
     const userId = c.get("principal").userId;
-    const d = db(c.env.DB);
+    const d = c.var.db;
     const [list, unread] = await Promise.all([
       d.select().from(agents).where(eq(agents.userId, userId)).orderBy(agents.createdAt),
       d
@@ -31,30 +30,30 @@ export const userAgentRoutes = new Hono<AppEnv>()
     } satisfies ListDto<AgentListItemDto>);
   })
   .post("/", doc("Create an agent", { responses: { 201: "The new agent" } }), jsonBody(createAgentBody), async (c) => {
-    return c.json(ownerAgentDto(await createAgent(db(c.env.DB), c.env, c.get("principal").userId, c.req.valid("json"))), 201);
+    return c.json(ownerAgentDto(await createAgent(c.var.db, c.env, c.get("principal").userId, c.req.valid("json"))), 201);
   })
   .get("/:id", doc("One agent, with its webhook secret"), async (c) => {
-    return c.json(ownerAgentDto(await ownAgent(db(c.env.DB), c.get("principal"), c.req.param("id"))));
+    return c.json(ownerAgentDto(await ownAgent(c.var.db, c.get("principal"), c.req.param("id"))));
   })
   .patch("/:id", doc("Change an agent"), jsonBody(updateAgentBody), async (c) => {
-    const d = db(c.env.DB);
+    const d = c.var.db;
     const agent = await ownAgent(d, c.get("principal"), c.req.param("id"));
     return c.json(ownerAgentDto(await updateAgent(d, c.env, agent, c.req.valid("json"))));
   })
   .delete("/:id", doc("Delete an agent with all its messages and files"), async (c) => {
-    const agent = await ownAgent(db(c.env.DB), c.get("principal"), c.req.param("id"));
+    const agent = await ownAgent(c.var.db, c.get("principal"), c.req.param("id"));
     await roomOf(c.env, agent.id).destroy(agent.id);
     return c.json({ id: agent.id, deleted: true });
   })
   .post("/:id/rotate-webhook-secret", doc("Replace the webhook signing secret"), async (c) => {
-    const d = db(c.env.DB);
+    const d = c.var.db;
     const agent = await ownAgent(d, c.get("principal"), c.req.param("id"));
     const webhookSecret = newWebhookSecret();
     await d.update(agents).set({ webhookSecret }).where(eq(agents.id, agent.id));
     return c.json(ownerAgentDto({ ...agent, webhookSecret }));
   })
   .get("/:id/stats", doc("Message counts: sent, answered, expired, pending, webhook failures"), async (c) => {
-    const d = db(c.env.DB);
+    const d = c.var.db;
     const agent = await ownAgent(d, c.get("principal"), c.req.param("id"));
     const n = (cond: SQL) => sql<number>`coalesce(sum(case when ${cond} then 1 else 0 end), 0)`;
     const [row] = await d
@@ -72,7 +71,7 @@ export const userAgentRoutes = new Hono<AppEnv>()
     return c.json({ agentId: agent.id, ...row! } satisfies AgentStatsDto);
   })
   .get("/:id/status-history", doc("The agent's status reports, newest first"), query(z.object({ limit: queryInt(1, 500).default(100) })), async (c) => {
-    const d = db(c.env.DB);
+    const d = c.var.db;
     const agent = await ownAgent(d, c.get("principal"), c.req.param("id"));
     const rows = await d
       .select({ status: agentStatusHistory.status, message: agentStatusHistory.message, createdAt: agentStatusHistory.createdAt })
@@ -83,7 +82,7 @@ export const userAgentRoutes = new Hono<AppEnv>()
     return c.json({ data: rows } satisfies ListDto<StatusHistoryRowDto>);
   })
   .post("/:id/read", doc("Mark the conversation read up to a seq (default: all of it)"), jsonBody(markReadBody, { optional: true }), async (c) => {
-    const d = db(c.env.DB);
+    const d = c.var.db;
     const userId = c.get("principal").userId;
     const agent = await ownAgent(d, c.get("principal"), c.req.param("id"));
     let seq = c.req.valid("json").seq;

@@ -2,7 +2,7 @@
 import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import type { ApiKeyDto, IssuedApiKeyDto } from "../../contract/dto";
-import { db, type Db } from "../db/client";
+import type { Db } from "../db/client";
 import { agents, apiKeys } from "../db/schema";
 import type { AppEnv, Env } from "../env";
 import { allShards, gatewayOf } from "../gateway/shards";
@@ -36,7 +36,7 @@ const dropSockets = (env: Env, keyId: string) => Promise.all(allShards(env).map(
 
 export const apiKeyRoutes = new Hono<AppEnv>()
   .get("/", doc("List API keys (never the keys themselves)"), async (c) => {
-    const list = await db(c.env.DB)
+    const list = await c.var.db
       .select()
       .from(apiKeys)
       .where(eq(apiKeys.userId, c.get("principal").userId))
@@ -49,7 +49,7 @@ export const apiKeyRoutes = new Hono<AppEnv>()
     jsonBody(createApiKeyBody),
     async (c) => {
       const body = c.req.valid("json");
-      const d = db(c.env.DB);
+      const d = c.var.db;
       const userId = c.get("principal").userId;
       if (body.agentIds) {
         const found = await d
@@ -75,14 +75,14 @@ export const apiKeyRoutes = new Hono<AppEnv>()
     },
   )
   .delete("/:id", doc("Revoke an API key: it stops working at once"), async (c) => {
-    const d = db(c.env.DB);
+    const d = c.var.db;
     const key = await ownKey(d, c.get("principal").userId, c.req.param("id"));
     await d.delete(apiKeys).where(eq(apiKeys.id, key.id));
     await dropSockets(c.env, key.id);
     return c.json({ id: key.id, deleted: true });
   })
   .post("/:id/rotate", doc("Replace a key's secret: the old key stops at once, the new one is shown once"), async (c) => {
-    const d = db(c.env.DB);
+    const d = c.var.db;
     const row = await ownKey(d, c.get("principal").userId, c.req.param("id"));
     const { key, keyPrefix } = newApiKey();
     await d

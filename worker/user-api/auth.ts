@@ -4,7 +4,6 @@ import { Hono } from "hono";
 import { releaseLoginAttempt, reserveLoginAttempt } from "../auth/login-limit";
 import { endOtherSessions, endSession, sessionAuth, sessionHashOf, startSession } from "../auth/session";
 import { issueTicket } from "../auth/tickets";
-import { db } from "../db/client";
 import { users } from "../db/schema";
 import type { AppEnv } from "../env";
 import { hashPassword, verifyPassword } from "../lib/crypto";
@@ -12,14 +11,14 @@ import { ApiError } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
 import { doc, jsonBody } from "../lib/validate";
 import { changePasswordBody, loginBody, setupBody } from "../../contract/requests/account";
-import { userDto } from "./users";
+import { userDto } from "../services/users";
 
 // Compared against when the email is unknown, so a wrong email costs as long as a wrong password.
 const DUMMY_HASH = "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
 export const authRoutes = new Hono<AppEnv>()
   .get("/setup", doc("Whether the first-run owner setup is still needed"), async (c) => {
-    const [row] = await db(c.env.DB).select({ n: count() }).from(users);
+    const [row] = await c.var.db.select({ n: count() }).from(users);
     return c.json({ needed: (row?.n ?? 0) === 0 });
   })
   .post(
@@ -51,7 +50,7 @@ export const authRoutes = new Hono<AppEnv>()
   .post("/login", doc("Sign in: sets the session cookie"), jsonBody(loginBody), async (c) => {
     const { email, password } = c.req.valid("json");
     await reserveLoginAttempt(c, email); // before the hash: the limit bounds password checks, not failures
-    const user = await db(c.env.DB).query.users.findFirst({ where: eq(users.email, email) });
+    const user = await c.var.db.query.users.findFirst({ where: eq(users.email, email) });
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !ok) throw new ApiError(401, "Wrong email or password");
     await releaseLoginAttempt(c, email);
@@ -63,12 +62,12 @@ export const authRoutes = new Hono<AppEnv>()
     return c.json({ ok: true });
   })
   .get("/me", doc("The signed-in person"), sessionAuth, async (c) => {
-    const user = await db(c.env.DB).query.users.findFirst({ where: eq(users.id, c.get("principal").userId) });
+    const user = await c.var.db.query.users.findFirst({ where: eq(users.id, c.get("principal").userId) });
     return c.json(userDto(user!));
   })
   .post("/change-password", doc("Change the password; other sessions end"), sessionAuth, jsonBody(changePasswordBody), async (c) => {
     const body = c.req.valid("json");
-    const d = db(c.env.DB);
+    const d = c.var.db;
     const userId = c.get("principal").userId;
     const user = await d.query.users.findFirst({ where: eq(users.id, userId) });
     if (!user || !(await verifyPassword(body.currentPassword, user.passwordHash))) {

@@ -1,47 +1,36 @@
 // A person's side of the conversation: reading, writing to an agent, answering reviews, the inbox.
 import { Hono } from "hono";
-import { db } from "../db/client";
 import type { AppEnv } from "../env";
 import { doc, jsonBody, query } from "../lib/validate";
 import { roomOf, unwrap } from "../room";
 import { inboxQuery, listMessagesQuery, respondBody, userMessageBody } from "../../contract/requests/message";
 import { ownAgent, resolveChannel } from "../services/agents";
-import { listMessages, ownMessage, withAttachments } from "../services/messages";
-import { idempotencyKey, pageOf } from "../agent-api/messages";
+import { idempotencyKey, listMessages, newMessage, ownMessage, pageOf, withAttachments } from "../services/messages";
 
 export const userMessageRoutes = new Hono<AppEnv>()
   .get("/", doc("A conversation, newest first"), query(listMessagesQuery), async (c) => {
     const q = c.req.valid("query");
     const p = c.get("principal");
-    const d = db(c.env.DB);
+    const d = c.var.db;
     const agent = await resolveChannel(d, p, q.channel);
     return c.json(await listMessages(d, { userId: p.userId, channelIds: [agent.id], ...pageOf(q) }, "person"));
   })
   .post("/", doc("Write to an agent", { responses: { 201: "The stored message" } }), jsonBody(userMessageBody), async (c) => {
     const body = c.req.valid("json");
     const p = c.get("principal");
-    const agent = await ownAgent(db(c.env.DB), p, body.channelId);
+    const agent = await ownAgent(c.var.db, p, body.channelId);
     const key = idempotencyKey(c.req.header("idempotency-key"), body.clientId);
-    const { message, created } = unwrap(
-      await roomOf(c.env, agent.id).post({
-        channelId: agent.id,
-        userId: p.userId,
-        senderType: "user",
-        senderId: p.userId,
-        text: body.text ?? null,
-        attachmentIds: body.attachmentIds ?? [],
-        ...(key ? { idempotencyKey: key } : {}),
-      }),
-    );
+    const post = newMessage(p, agent.id, { text: body.text, attachmentIds: body.attachmentIds, idempotencyKey: key });
+    const { message, created } = unwrap(await roomOf(c.env, agent.id).post(post));
     return c.json(message, created ? 201 : 200);
   })
   .post("/:id/respond", doc("Answer a review (400 invalid, 409 already answered, 410 expired)"), jsonBody(respondBody), async (c) => {
-    const row = await ownMessage(db(c.env.DB), c.get("principal"), c.req.param("id"));
+    const row = await ownMessage(c.var.db, c.get("principal"), c.req.param("id"));
     const message = unwrap(await roomOf(c.env, row.channelId).respond(row.channelId, row.id, c.req.valid("json").response));
     return c.json(message);
   })
   .post("/:id/retry-webhook", doc("Send the message's webhook again now (400 if it has none)"), async (c) => {
-    const d = db(c.env.DB);
+    const d = c.var.db;
     const row = await ownMessage(d, c.get("principal"), c.req.param("id"));
     unwrap(await roomOf(c.env, row.channelId).retryWebhook(row.channelId, row.id));
     const [message] = await withAttachments(d, [await ownMessage(d, c.get("principal"), row.id)], "person");
@@ -51,7 +40,7 @@ export const userMessageRoutes = new Hono<AppEnv>()
 export const inboxRoutes = new Hono<AppEnv>().get("/", doc("The inbox: reviews across all agents, newest first"), query(inboxQuery), async (c) => {
   const q = c.req.valid("query");
   const p = c.get("principal");
-  const d = db(c.env.DB);
+  const d = c.var.db;
   const channelIds = q.channel ? [(await ownAgent(d, p, q.channel)).id] : undefined; // a person sees every agent of theirs
   const reviewStatus = q.status === "all" ? "any" : q.status;
   // Across agents the list is ordered by id; within one agent by seq. Both are newest first.

@@ -1,7 +1,6 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import type { PreferencesDto } from "../../contract/dto";
-import { db } from "../db/client";
 import { users } from "../db/schema";
 import type { AppEnv } from "../env";
 import { doc, jsonBody } from "../lib/validate";
@@ -11,11 +10,11 @@ const readPreferences = (stored: Record<string, unknown>): PreferencesDto => pre
 
 export const preferenceRoutes = new Hono<AppEnv>()
   .get("/", doc("The person's preferences: theme, inline HTML, push"), async (c) => {
-    const user = await db(c.env.DB).query.users.findFirst({ where: eq(users.id, c.get("principal").userId) });
+    const user = await c.var.db.query.users.findFirst({ where: eq(users.id, c.get("principal").userId) });
     return c.json(readPreferences(user?.preferences ?? {}));
   })
   .patch("/", doc("Change some preferences"), jsonBody(updatePreferencesBody), async (c) => {
-    const d = db(c.env.DB);
+    const d = c.var.db;
     const userId = c.get("principal").userId;
     const user = await d.query.users.findFirst({ where: eq(users.id, userId) });
     const next = readPreferences({ ...(user?.preferences ?? {}), ...c.req.valid("json") });

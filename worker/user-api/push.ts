@@ -1,7 +1,6 @@
 // Web Push subscriptions and the VAPID public key. Sending is worker/push/send.ts.
 import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { db } from "../db/client";
 import { pushSubscriptions } from "../db/schema";
 import type { AppEnv } from "../env";
 import { newId, nowIso } from "../lib/ids";
@@ -22,7 +21,7 @@ export const pushRoutes = new Hono<AppEnv>()
     const userId = c.get("principal").userId;
     const row = { id: newId(), userId, endpoint: body.endpoint, p256dh: body.keys.p256dh, auth: body.keys.auth, createdAt: nowIso() };
     // Subscribing again refreshes one's own keys; an endpoint never moves to another account.
-    const [stored] = await db(c.env.DB)
+    const [stored] = await c.var.db
       .insert(pushSubscriptions)
       .values(row)
       .onConflictDoUpdate({ target: pushSubscriptions.endpoint, set: { p256dh: row.p256dh, auth: row.auth }, setWhere: eq(pushSubscriptions.userId, userId) })
@@ -31,7 +30,7 @@ export const pushRoutes = new Hono<AppEnv>()
     return c.json({ endpoint: body.endpoint, subscribed: true }, 201);
   })
   .delete("/subscribe", doc("Forget this browser's push subscription"), jsonBody(pushUnsubscribeBody), async (c) => {
-    await db(c.env.DB)
+    await c.var.db
       .delete(pushSubscriptions)
       .where(and(eq(pushSubscriptions.endpoint, c.req.valid("json").endpoint), eq(pushSubscriptions.userId, c.get("principal").userId)));
     return c.json({ subscribed: false });

@@ -1,8 +1,6 @@
 // Owner-only user management.
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
-import type { UserDto } from "../../contract/dto";
-import { db } from "../db/client";
 import { attachments, users } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../lib/errors";
@@ -13,25 +11,22 @@ import { createUserBody, updateUserBody } from "../../contract/requests/account"
 import { endUserSessions, ownerOnly } from "../auth/session";
 import { revokeEverywhere } from "../gateway/revocation";
 import { deleteObjects } from "../files/r2";
-
-type UserRow = typeof users.$inferSelect;
+import { userDto, type UserRow } from "../services/users";
 
 /** Nod always keeps at least one owner: the condition under which an owner may stop being one. */
 const MORE_THAN_ONE_OWNER = "(SELECT count(*) FROM users WHERE role = 'owner') > 1";
 
 const lastOwner = () => new ApiError(400, "The last owner cannot be removed or made a member");
 
-export const userDto = (u: UserRow): UserDto => ({ id: u.id, email: u.email, displayName: u.displayName, role: u.role, createdAt: u.createdAt });
-
 export const userRoutes = new Hono<AppEnv>()
   .use(ownerOnly)
   .get("/", doc("List users (owner only)"), async (c) => {
-    const list = await db(c.env.DB).select().from(users).orderBy(users.createdAt);
+    const list = await c.var.db.select().from(users).orderBy(users.createdAt);
     return c.json({ data: list.map(userDto) });
   })
   .post("/", doc("Create a user (owner only)", { responses: { 201: "The new user" } }), jsonBody(createUserBody), async (c) => {
     const body = c.req.valid("json");
-    const d = db(c.env.DB);
+    const d = c.var.db;
     if (await d.query.users.findFirst({ where: eq(users.email, body.email) })) {
       throw new ApiError(409, "A user with this email exists", [{ path: "email", message: "already in use" }]);
     }
@@ -49,7 +44,7 @@ export const userRoutes = new Hono<AppEnv>()
   })
   .patch("/:id", doc("Change a user's name, role or password (owner only)"), jsonBody(updateUserBody), async (c) => {
     const body = c.req.valid("json");
-    const d = db(c.env.DB);
+    const d = c.var.db;
     const user = await d.query.users.findFirst({ where: eq(users.id, c.req.param("id")) });
     if (!user) throw notFound("User");
     const demoted = body.role === "member" && user.role === "owner";
@@ -73,7 +68,7 @@ export const userRoutes = new Hono<AppEnv>()
     return c.json(userDto({ ...user, ...changes, ...(body.role ? { role: body.role } : {}) }));
   })
   .delete("/:id", doc("Delete a user and everything they own (owner only)"), async (c) => {
-    const d = db(c.env.DB);
+    const d = c.var.db;
     const user = await d.query.users.findFirst({ where: eq(users.id, c.req.param("id")) });
     if (!user) throw notFound("User");
     if (user.id === c.get("principal").userId) throw new ApiError(400, "You cannot delete yourself");
