@@ -58,23 +58,32 @@ export function App() {
       const { needed } = await api.get<{ needed: boolean }>("/api/auth/setup").catch(() => ({ needed: false }));
       setMe(null);
       if (needed) navigate("/setup", { replace: true });
-      else if (path() !== "/login") navigate(`/login${path() === "/" || path() === "/setup" ? "" : `?next=${encodeURIComponent(path() + location.search)}`}`, { replace: true });
+      else if (path() !== "/login")
+        navigate(`/login${path() === "/" || path() === "/setup" ? "" : `?next=${encodeURIComponent(path() + location.search)}`}`, { replace: true });
     }
   });
 
   // Close the drawer and move focus to the page on navigation (not on query changes).
   createEffect(
-    on(path, () => {
-      setNavOpen(false);
-      queueMicrotask(() => document.getElementById("main")?.focus({ preventScroll: true }));
-    }, { defer: true }),
+    on(
+      path,
+      () => {
+        setNavOpen(false);
+        queueMicrotask(() => document.getElementById("main")?.focus({ preventScroll: true }));
+      },
+      { defer: true },
+    ),
   );
 
   // The drawer (narrow screens): focus moves into it, Escape closes it.
   createEffect(
-    on(navOpen, (open) => {
-      if (open) queueMicrotask(() => document.querySelector<HTMLElement>(".sidebar a")?.focus());
-    }, { defer: true }),
+    on(
+      navOpen,
+      (open) => {
+        if (open) queueMicrotask(() => document.querySelector<HTMLElement>(".sidebar a")?.focus());
+      },
+      { defer: true },
+    ),
   );
   const onKey = (e: KeyboardEvent) => {
     if (e.key === "Escape" && navOpen()) setNavOpen(false);
@@ -99,7 +108,13 @@ export function App() {
       <a class="skip-link" href="#main" data-native>
         Skip to content
       </a>
-      <Switch fallback={<div class="splash" aria-busy="true" aria-label="Loading" />}>
+      <Switch
+        fallback={
+          <div class="splash" aria-busy="true">
+            <span class="sr-only">Loading</span>
+          </div>
+        }
+      >
         <Match when={me() === null}>
           <Suspense fallback={<div class="splash" />}>
             <Show when={path() === "/setup"} fallback={<Login />}>
@@ -110,7 +125,8 @@ export function App() {
         <Match when={me()}>
           <div class="layout" classList={{ "nav-open": navOpen() }}>
             <Sidebar onSignOut={signOut} />
-            <div class="scrim" onClick={() => setNavOpen(false)} />
+            {/* Outside the tab order (Escape closes the drawer for keyboards); a screen reader on a touch screen can reach it. */}
+            <button type="button" class="scrim" tabindex="-1" aria-label="Close menu" onClick={() => setNavOpen(false)} />
             <div class="main-wrap">
               <header class="topbar">
                 <button type="button" class="btn-icon" aria-label="Open menu" aria-expanded={navOpen()} onClick={() => setNavOpen(!navOpen())}>

@@ -51,7 +51,10 @@ export default function Annotator(props: { file: Attachment; channelId: string; 
     if (s.tool === "pen") {
       ctx.lineWidth = s.width;
       ctx.beginPath();
-      s.points.forEach((p, i) => (i ? ctx.lineTo(p.x, p.y) : ctx.moveTo(p.x, p.y)));
+      for (const [i, p] of s.points.entries()) {
+        if (i) ctx.lineTo(p.x, p.y);
+        else ctx.moveTo(p.x, p.y);
+      }
       ctx.stroke();
     } else if (s.tool === "rect") {
       ctx.lineWidth = s.width;
@@ -108,7 +111,8 @@ export default function Annotator(props: { file: Attachment; channelId: string; 
       return;
     }
     canvas.setPointerCapture(e.pointerId);
-    draft = tool() === "pen" ? { tool: "pen", color: color(), width, points: [p] } : { tool: tool() as "arrow" | "rect", color: color(), width, from: p, to: p };
+    draft =
+      tool() === "pen" ? { tool: "pen", color: color(), width, points: [p] } : { tool: tool() as "arrow" | "rect", color: color(), width, from: p, to: p };
   };
   const move = (e: PointerEvent) => {
     if (!draft) return;
@@ -152,7 +156,9 @@ export default function Annotator(props: { file: Attachment; channelId: string; 
   const send = async () => {
     setBusy(true);
     try {
-      const blob = await new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("could not export the image"))), "image/png"));
+      const blob = await new Promise<Blob>((resolve, reject) =>
+        canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("could not export the image"))), "image/png"),
+      );
       const base = props.file.filename.replace(/\.[^.]+$/, "");
       const stored = await storeFile(props.channelId, blob, `${base}-annotated.png`);
       const text = note().trim() ? note().trim() : `Annotated ${props.file.filename}`;
@@ -170,7 +176,7 @@ export default function Annotator(props: { file: Attachment; channelId: string; 
   return (
     <Modal title={`Annotate ${props.file.filename}`} onClose={props.onClose} wide class="annotator">
       <div class="annotator-tools" role="toolbar" aria-label="Drawing tools">
-        <div class="segmented" role="group" aria-label="Tool">
+        <fieldset class="segmented" aria-label="Tool">
           <For each={TOOLS}>
             {(t) => (
               <button type="button" class="seg" aria-pressed={tool() === t.id} onClick={() => setTool(t.id)}>
@@ -178,24 +184,55 @@ export default function Annotator(props: { file: Attachment; channelId: string; 
               </button>
             )}
           </For>
-        </div>
-        <div class="swatches" role="group" aria-label="Colour">
+        </fieldset>
+        <fieldset class="swatches" aria-label="Colour">
           <For each={COLORS}>
-            {(c) => <button type="button" class="swatch" style={{ "--swatch": c.id }} aria-label={c.label} aria-pressed={color() === c.id} onClick={() => setColor(c.id)} />}
+            {(c) => (
+              <button
+                type="button"
+                class="swatch"
+                style={{ "--swatch": c.id }}
+                aria-label={c.label}
+                aria-pressed={color() === c.id}
+                onClick={() => setColor(c.id)}
+              />
+            )}
           </For>
-        </div>
+        </fieldset>
         <Show when={tool() === "text"}>
-          <input class="input input-sm" placeholder="Label text, then click the image" aria-label="Label text" value={label()} onInput={(e) => setLabel(e.currentTarget.value)} />
+          <input
+            class="input input-sm"
+            placeholder="Label text, then click the image"
+            aria-label="Label text"
+            value={label()}
+            onInput={(e) => setLabel(e.currentTarget.value)}
+          />
         </Show>
         <button type="button" class="btn btn-sm" onClick={undo} disabled={shapes().length === 0} aria-keyshortcuts="Control+Z">
           Undo
         </button>
       </div>
       <div class="annotator-canvas-wrap">
-        <canvas ref={canvas} class="annotator-canvas" classList={{ "tool-text": tool() === "text" }} onPointerDown={down} onPointerMove={move} onPointerUp={up} onPointerCancel={up} aria-label={`Drawing surface over ${props.file.filename}`} role="img" />
+        <canvas
+          ref={canvas}
+          class="annotator-canvas"
+          classList={{ "tool-text": tool() === "text" }}
+          onPointerDown={down}
+          onPointerMove={move}
+          onPointerUp={up}
+          onPointerCancel={up}
+          aria-label={`Drawing surface over ${props.file.filename}`}
+          role="img"
+        />
       </div>
       <div class="row gap">
-        <input class="input grow" placeholder="Add a note (optional)" aria-label="Note to send with the image" value={note()} onInput={(e) => setNote(e.currentTarget.value)} />
+        <input
+          class="input grow"
+          placeholder="Add a note (optional)"
+          aria-label="Note to send with the image"
+          value={note()}
+          onInput={(e) => setNote(e.currentTarget.value)}
+        />
         <button type="button" class="btn" onClick={props.onClose}>
           Cancel
         </button>

@@ -21,7 +21,12 @@ export function Attachments(props: { message: Message; onSent?: (m: Message) => 
   return (
     <Show when={props.message.attachments.length > 0}>
       <div class="attachments">
-        <Show when={inlineHtml()} fallback={<For each={props.message.attachments}>{(file) => <FilePreview file={file} channelId={props.message.channelId} onSent={props.onSent} />}</For>}>
+        <Show
+          when={inlineHtml()}
+          fallback={
+            <For each={props.message.attachments}>{(file) => <FilePreview file={file} channelId={props.message.channelId} onSent={props.onSent} />}</For>
+          }
+        >
           {(file) => (
             <>
               <InlineHtmlFrame file={file()} />
@@ -65,12 +70,14 @@ function FilePreview(props: { file: Attachment; channelId: string; onSent?: ((m:
       </Match>
       <Match when={kind() === "video"}>
         <figure class="media-preview">
+          {/* biome-ignore lint/a11y/useMediaCaption: an agent's upload comes without a captions file, so there is no track to give it */}
           <video src={downloadUrl(props.file.id)} controls preload="metadata" aria-label={props.file.filename} />
           <DownloadCard file={props.file} />
         </figure>
       </Match>
       <Match when={kind() === "audio"}>
         <figure class="media-preview">
+          {/* biome-ignore lint/a11y/useMediaCaption: an agent's upload comes without a captions file, so there is no track to give it */}
           <audio src={downloadUrl(props.file.id)} controls preload="metadata" aria-label={props.file.filename} />
           <DownloadCard file={props.file} />
         </figure>
@@ -182,9 +189,12 @@ function TextPreview(props: { file: Attachment }) {
     <figure class="text-preview">
       <DownloadCard file={props.file} />
       <Show when={text()} fallback={<p class="muted">{load.error() ? "Preview unavailable" : "Loading…"}</p>}>
-        <pre class="code" classList={{ clipped: long() && !expanded() }} tabindex="0" aria-label={`Contents of ${props.file.filename}`}>
-          <code>{text()}</code>
-        </pre>
+        {/* The section scrolls: focusable, so keys scroll it, and named for whoever lands on it. */}
+        <section class="code-view" classList={{ clipped: long() && !expanded() }} tabindex="0" aria-label={`Contents of ${props.file.filename}`}>
+          <pre class="code">
+            <code>{text()}</code>
+          </pre>
+        </section>
         <Show when={long()}>
           <button type="button" class="btn btn-sm btn-link" aria-expanded={expanded()} onClick={() => setExpanded(!expanded())}>
             {expanded() ? "Show less" : "Show all"}
@@ -231,7 +241,15 @@ export function InlineHtmlFrame(props: { file: Attachment }) {
   onCleanup(() => window.removeEventListener("message", onMessage));
   return (
     <div class="html-attachment">
-      <iframe ref={frame} class="html-frame" src="/sandbox/inline" sandbox="allow-scripts" title={`HTML attachment ${props.file.filename}`} height={height()} referrerpolicy="no-referrer" />
+      <iframe
+        ref={frame}
+        class="html-frame"
+        src="/sandbox/inline"
+        sandbox="allow-scripts"
+        title={`HTML attachment ${props.file.filename}`}
+        height={height()}
+        referrerpolicy="no-referrer"
+      />
     </div>
   );
 }

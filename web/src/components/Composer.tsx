@@ -79,7 +79,12 @@ export function Composer(props: { agent: Agent; onSent: (m: Message) => void }) 
               <li class="chip-file" classList={{ bad: !!f.error }}>
                 <span class="file-name">{f.name}</span>
                 <span class="muted small">{f.error ? f.error : f.id ? bytes(f.size) : "uploading…"}</span>
-                <button type="button" class="btn-icon btn-xs" aria-label={`Remove ${f.name}`} onClick={() => setFiles((fs) => fs.filter((x) => x.key !== f.key))}>
+                <button
+                  type="button"
+                  class="btn-icon btn-xs"
+                  aria-label={`Remove ${f.name}`}
+                  onClick={() => setFiles((fs) => fs.filter((x) => x.key !== f.key))}
+                >
                   ×
                 </button>
               </li>
@@ -95,9 +100,7 @@ export function Composer(props: { agent: Agent; onSent: (m: Message) => void }) 
           ref={picker}
           type="file"
           multiple
-          class="sr-only"
-          tabindex="-1"
-          aria-hidden="true"
+          hidden
           onChange={(e) => {
             if (e.currentTarget.files) add(e.currentTarget.files);
             e.currentTarget.value = "";

@@ -24,7 +24,15 @@ export function CopyField(props: { value: string; label: string; masked?: boolea
   };
   return (
     <div class="copy-field">
-      <input ref={input} type={props.masked ? "password" : "text"} readonly value={props.value} aria-label={props.label} class="input mono" onFocus={(e) => e.currentTarget.select()} />
+      <input
+        ref={input}
+        type={props.masked ? "password" : "text"}
+        readonly
+        value={props.value}
+        aria-label={props.label}
+        class="input mono"
+        onFocus={(e) => e.currentTarget.select()}
+      />
       <button type="button" class="btn" onClick={copy}>
         {copied() ? "Copied" : "Copy"}
       </button>

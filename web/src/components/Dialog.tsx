@@ -6,6 +6,7 @@ export function Modal(props: { title: string; onClose: () => void; children: JSX
   const id = `dlg-${Math.random().toString(36).slice(2, 8)}`;
   onMount(() => ref.showModal());
   return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: a click on the backdrop is the pointer's way to close; keyboards have Escape (the cancel event)
     <dialog
       ref={ref}
       class={`modal ${props.wide ? "modal-wide" : ""} ${props.class ?? ""}`}

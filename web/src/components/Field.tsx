@@ -4,7 +4,13 @@ import { type JSX, Show, splitProps, untrack } from "solid-js";
 let n = 0;
 export const uid = (prefix = "f") => `${prefix}-${++n}`;
 
-export function Field(props: { label: string; error?: string | undefined; hint?: string | undefined; children: (id: string, describedBy: () => string | undefined) => JSX.Element; required?: boolean }) {
+export function Field(props: {
+  label: string;
+  error?: string | undefined;
+  hint?: string | undefined;
+  children: (id: string, describedBy: () => string | undefined) => JSX.Element;
+  required?: boolean;
+}) {
   const id = uid();
   const describedBy = () => [props.hint ? `${id}-hint` : "", props.error ? `${id}-err` : ""].filter(Boolean).join(" ") || undefined;
   return (
@@ -38,7 +44,9 @@ export function TextField(props: { label: string; error?: string | undefined; hi
   const [local, rest] = splitProps(props, ["label", "error", "hint", "required"]);
   return (
     <Field label={local.label} error={local.error} hint={local.hint} required={local.required}>
-      {(id, describedBy) => <input id={id} class="input" aria-describedby={describedBy()} aria-invalid={local.error ? "true" : undefined} required={local.required} {...rest} />}
+      {(id, describedBy) => (
+        <input id={id} class="input" aria-describedby={describedBy()} aria-invalid={local.error ? "true" : undefined} required={local.required} {...rest} />
+      )}
     </Field>
   );
 }

@@ -13,7 +13,13 @@ const ReviewCard = lazy(() => import("../reviews/ReviewCard"));
 
 export const STATUS_TEXT = { info: "Info", success: "Success", warning: "Warning", error: "Error" } as const satisfies Record<MessageStatus, string>;
 
-export function MessageItem(props: { message: Message; agent: Agent | undefined; onUpdate: (m: Message) => void; onSent?: (m: Message) => void; highlight?: boolean }) {
+export function MessageItem(props: {
+  message: Message;
+  agent: Agent | undefined;
+  onUpdate: (m: Message) => void;
+  onSent?: (m: Message) => void;
+  highlight?: boolean;
+}) {
   const m = () => props.message;
   const mine = () => m().senderType === "user";
   const showTicks = () => mine() || m().review?.status === "completed" || m().deliveryStatus !== "sent";

@@ -39,7 +39,11 @@ export function PluginView(props: { message: Message; onUpdate: (m: Message) => 
   );
 }
 
-const humanize = (key: string) => key.replace(/[_-]+/g, " ").replace(/([a-z])([A-Z])/g, "$1 $2").replace(/^./, (c) => c.toUpperCase());
+const humanize = (key: string) =>
+  key
+    .replace(/[_-]+/g, " ")
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .replace(/^./, (c) => c.toUpperCase());
 
 function FormSubmitCard(props: { data: Record<string, unknown> }) {
   const entries = () => Object.entries(props.data).filter(([k]) => k !== "plugin");
@@ -63,9 +67,7 @@ function FormSubmitCard(props: { data: Record<string, unknown> }) {
 function UnknownPlugin(props: { name: string; data: Record<string, unknown> }) {
   return (
     <details class="plugin-card plugin-unknown">
-      <summary>
-        Plugin “{props.name}” is not installed; show its data
-      </summary>
+      <summary>Plugin “{props.name}” is not installed; show its data</summary>
       <pre class="code">
         <code>{JSON.stringify(props.data, null, 2)}</code>
       </pre>
@@ -109,7 +111,14 @@ function PluginFrame(props: { name: string; data: Record<string, unknown>; messa
   const onMessage = (e: MessageEvent) => {
     if (e.source !== frame.contentWindow || typeof e.data !== "object" || !e.data) return;
     const d = e.data as { type?: string; height?: unknown; response?: unknown };
-    if (d.type === "nod:ready") post({ type: "nod:init", plugin: props.name, data: JSON.parse(JSON.stringify(props.data)), theme: effectiveTheme(), review: JSON.parse(JSON.stringify(reviewView())) });
+    if (d.type === "nod:ready")
+      post({
+        type: "nod:init",
+        plugin: props.name,
+        data: JSON.parse(JSON.stringify(props.data)),
+        theme: effectiveTheme(),
+        review: JSON.parse(JSON.stringify(reviewView())),
+      });
     else if (d.type === "nod:resize" && typeof d.height === "number") setHeight(Math.max(40, Math.min(2000, Math.ceil(d.height))));
     else if (d.type === "nod:respond") void respond(d.response);
   };

@@ -10,10 +10,8 @@ import { StatusDot } from "./StatusDot";
 
 export function Sidebar(props: { onSignOut: () => void }) {
   const path = () => location$().path;
-  const sorted = createMemo(() =>
-    [...agents].sort((a, b) => (b.lastActiveAt ?? b.createdAt).localeCompare(a.lastActiveAt ?? a.createdAt)),
-  );
-  const current = (href: string) => (href === "/" ? path() === "/" : path() === href || path().startsWith(`${href}/`)) ? "page" : undefined;
+  const sorted = createMemo(() => [...agents].sort((a, b) => (b.lastActiveAt ?? b.createdAt).localeCompare(a.lastActiveAt ?? a.createdAt)));
+  const current = (href: string) => ((href === "/" ? path() === "/" : path() === href || path().startsWith(`${href}/`)) ? "page" : undefined);
   const live = liveStateSignal;
   return (
     <nav class="sidebar" aria-label="Main">
@@ -27,8 +25,9 @@ export function Sidebar(props: { onSignOut: () => void }) {
             <InboxIcon />
             <span>Inbox</span>
             <Show when={pendingCount() > 0}>
-              <span class="badge" aria-label={`${pendingCount()} pending`}>
-                {pendingCount() >= 100 ? "99+" : pendingCount()}
+              <span class="badge">
+                <span aria-hidden="true">{pendingCount() >= 100 ? "99+" : pendingCount()}</span>
+                <span class="sr-only">{pendingCount()} pending</span>
               </span>
             </Show>
           </a>
@@ -68,8 +67,9 @@ export function Sidebar(props: { onSignOut: () => void }) {
                   <span class="agent-sub">{a.statusMessage || (a.lastActiveAt ? `active ${ago(a.lastActiveAt, now())}` : "no activity yet")}</span>
                 </span>
                 <Show when={(a.unreadCount ?? 0) > 0}>
-                  <span class="badge unread" aria-label={`${a.unreadCount} unread`}>
+                  <span class="badge unread">
                     {a.unreadCount}
+                    <span class="sr-only"> unread</span>
                   </span>
                 </Show>
               </a>

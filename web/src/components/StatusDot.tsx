@@ -5,6 +5,11 @@ export const STATUS_LABEL: Record<AgentStatus, string> = { active: "Active", bus
 /** A coloured dot with its status as text for screen readers (and a tooltip for everyone). */
 export function StatusDot(props: { status: AgentStatus }) {
   return (
-    <span class={`status-dot status-${props.status}`} role="img" aria-label={STATUS_LABEL[props.status] ?? props.status} title={STATUS_LABEL[props.status] ?? props.status} />
+    <span
+      class={`status-dot status-${props.status}`}
+      role="img"
+      aria-label={STATUS_LABEL[props.status] ?? props.status}
+      title={STATUS_LABEL[props.status] ?? props.status}
+    />
   );
 }

@@ -5,7 +5,7 @@ import type { OwnerAgent } from "./types";
 /** The server's channel events (contract/events.ts, as they arrive) plus the page's own. */
 export interface LiveEvents extends ChannelEvents {
   /** The connection came back: views refetch what replay cannot bring (answers, expiries, ticks). */
-  resync: void;
+  resync: undefined;
   "agent:changed": OwnerAgent;
 }
 
@@ -13,10 +13,10 @@ type Handler<K extends keyof LiveEvents> = (data: LiveEvents[K]) => void;
 const handlers = new Map<keyof LiveEvents, Set<Handler<never>>>();
 
 export function on<K extends keyof LiveEvents>(name: K, fn: Handler<K>): () => void {
-  let set = handlers.get(name);
-  if (!set) handlers.set(name, (set = new Set()));
+  const set = handlers.get(name) ?? new Set<Handler<never>>();
+  handlers.set(name, set);
   set.add(fn as Handler<never>);
-  return () => set!.delete(fn as Handler<never>);
+  return () => set.delete(fn as Handler<never>);
 }
 
 export function emit<K extends keyof LiveEvents>(name: K, data: LiveEvents[K]) {

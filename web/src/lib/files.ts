@@ -3,7 +3,8 @@ import type { Attachment } from "./types";
 
 export type FileKind = "image" | "pdf" | "video" | "audio" | "text" | "html" | "other";
 
-const CODE_EXT = /\.(txt|md|markdown|csv|tsv|log|json|jsonl|ya?ml|toml|ini|cfg|conf|xml|svg|sql|sh|bash|zsh|py|rb|go|rs|java|kt|c|h|cc|cpp|hpp|cs|js|mjs|cjs|jsx|ts|tsx|css|scss|less|php|pl|swift|lua|r|diff|patch|env|dockerfile|gitignore)$/i;
+const CODE_EXT =
+  /\.(txt|md|markdown|csv|tsv|log|json|jsonl|ya?ml|toml|ini|cfg|conf|xml|svg|sql|sh|bash|zsh|py|rb|go|rs|java|kt|c|h|cc|cpp|hpp|cs|js|mjs|cjs|jsx|ts|tsx|css|scss|less|php|pl|swift|lua|r|diff|patch|env|dockerfile|gitignore)$/i;
 const IMAGE = /^image\/(png|jpe?g|gif|webp|avif|bmp)$/;
 
 export function fileKind(a: Pick<Attachment, "mimeType" | "filename">): FileKind {
@@ -13,7 +14,8 @@ export function fileKind(a: Pick<Attachment, "mimeType" | "filename">): FileKind
   if (t === "application/pdf") return "pdf";
   if (t.startsWith("video/")) return "video";
   if (t.startsWith("audio/")) return "audio";
-  if (t.startsWith("text/") || /^application\/(json|xml|x-yaml|yaml|javascript|x-sh|sql|x-ndjson)$/.test(t) || t.endsWith("+json") || t.endsWith("+xml")) return "text";
+  if (t.startsWith("text/") || /^application\/(json|xml|x-yaml|yaml|javascript|x-sh|sql|x-ndjson)$/.test(t) || t.endsWith("+json") || t.endsWith("+xml"))
+    return "text";
   if (CODE_EXT.test(a.filename)) return "text";
   return "other";
 }

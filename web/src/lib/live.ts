@@ -8,8 +8,17 @@ import { agents, lastSeq, sawMessage } from "./state";
 
 import { setLiveState } from "./live-state";
 
-/** What the server sends is typed by contract/events.ts; what this page sends (subscribe acks) is not. */
-let socket: Socket<ChannelEventListeners, Record<string, (...args: any[]) => void>> | undefined;
+/**
+ * What this page sends (worker/gateway/namespace.ts): a subscription to a channel, by id or as
+ * `{channelId, after}` to replay what was missed, and its end; each is acknowledged with `{ok}`.
+ * What the server sends is typed by contract/events.ts.
+ */
+interface PageEvents {
+  "subscribe:channel": (channel: string | { channelId: string; after: number }, ack: (answer: { ok: boolean }) => void) => void;
+  "unsubscribe:channel": (channelId: string, ack: (answer: { ok: boolean }) => void) => void;
+}
+
+let socket: Socket<ChannelEventListeners, PageEvents> | undefined;
 let starting: Promise<void> | undefined;
 const subscribed = new Set<string>();
 let connectedOnce = false;

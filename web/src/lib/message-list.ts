@@ -65,8 +65,14 @@ export function createMessageList(options: MessageListOptions) {
     // Only a copy already here: an answer to one not loaded has no place to go yet.
     "review:responded": (m) => replace(m),
     "message:deleted": (d) => remove(d.messageId),
-    "review:expired": (d) => patch(d.messageId, (m) => m.review && (m.review.status = "expired")),
-    "message:delivery": (d) => patch(d.messageId, (m) => (m.deliveryStatus = d.deliveryStatus)),
+    "review:expired": (d) =>
+      patch(d.messageId, (m) => {
+        if (m.review) m.review.status = "expired";
+      }),
+    "message:delivery": (d) =>
+      patch(d.messageId, (m) => {
+        m.deliveryStatus = d.deliveryStatus;
+      }),
   };
   /** Applies one live event to the list. */
   const apply = <K extends MessageListEvent>(name: K, data: MessageListEvents[K]) => patches[name](data);
@@ -81,5 +87,7 @@ export function createMessageList(options: MessageListOptions) {
 export function followLive(list: MessageList, own: MessageListEvent[] = []) {
   const follow = <K extends MessageListEvent>(name: K) => onLive(name, (data) => list.apply(name, data));
   const offs = EVENTS.filter((name) => !own.includes(name)).map(follow);
-  onCleanup(() => offs.forEach((off) => off()));
+  onCleanup(() => {
+    for (const off of offs) off();
+  });
 }

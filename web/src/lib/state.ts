@@ -117,7 +117,13 @@ export function wireAppState() {
   on("message:deleted", () => refreshPendingCount());
   on("agent:status", (s) => {
     const i = agents.findIndex((a) => a.id === s.agentId);
-    if (i !== -1) setAgents(i, produce((a) => Object.assign(a, { status: s.status, statusMessage: s.statusMessage, statusSince: s.statusSince, lastActiveAt: new Date().toISOString() })));
+    if (i !== -1)
+      setAgents(
+        i,
+        produce((a) =>
+          Object.assign(a, { status: s.status, statusMessage: s.statusMessage, statusSince: s.statusSince, lastActiveAt: new Date().toISOString() }),
+        ),
+      );
   });
   on("resync", () => {
     void loadAgents().catch(() => undefined);

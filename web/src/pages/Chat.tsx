@@ -81,7 +81,12 @@ function Conversation(props: { id: string }) {
     if (first) queueMicrotask(() => void opened());
   };
   // Read in an effect (which does not suspend the page) and only when ready (an errored read throws).
-  createEffect(on(() => (newest.state === "ready" ? newest() : undefined), (page) => page && showNewest(page)));
+  createEffect(
+    on(
+      () => (newest.state === "ready" ? newest() : undefined),
+      (page) => page && showNewest(page),
+    ),
+  );
 
   /** Older pages load one at a time, keeping what is on screen where it was. */
   const loadOlder = async () => {
@@ -143,9 +148,12 @@ function Conversation(props: { id: string }) {
       }
       stick = nearBottom();
     });
-    io = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting) && loaded()) void loadOlder();
-    }, { root: scroller, rootMargin: "200px 0px 0px 0px" });
+    io = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting) && loaded()) void loadOlder();
+      },
+      { root: scroller, rootMargin: "200px 0px 0px 0px" },
+    );
     io.observe(sentinel);
   };
 
@@ -162,12 +170,20 @@ function Conversation(props: { id: string }) {
     }),
     onLive("resync", () => void reloadNewest()),
   ];
-  onCleanup(() => offs.forEach((off) => off()));
+  onCleanup(() => {
+    for (const off of offs) off();
+  });
   const onVisible = () => document.visibilityState === "visible" && markRead();
   document.addEventListener("visibilitychange", onVisible);
   onCleanup(() => document.removeEventListener("visibilitychange", onVisible));
 
-  createEffect(on(() => query().get("m"), (m) => m && loaded() && void focusMessage(m), { defer: true }));
+  createEffect(
+    on(
+      () => query().get("m"),
+      (m) => m && loaded() && void focusMessage(m),
+      { defer: true },
+    ),
+  );
 
   const sent = (m: Message) => {
     upsert(m);
@@ -220,14 +236,21 @@ function Conversation(props: { id: string }) {
             <p class="muted small">When this agent sends a message or asks for a review, it appears here.</p>
           </div>
         </Show>
-        <div class="messages" ref={messagesEl} role="log" aria-label={`Conversation with ${agent()?.name ?? "agent"}`} aria-live="polite" aria-relevant="additions">
+        <div
+          class="messages"
+          ref={messagesEl}
+          role="log"
+          aria-label={`Conversation with ${agent()?.name ?? "agent"}`}
+          aria-live="polite"
+          aria-relevant="additions"
+        >
           <For each={messages}>
             {(m, i) => (
               <>
                 <Show when={i() === 0 || day(messages[i() - 1]!.createdAt) !== day(m.createdAt)}>
-                  <div class="day-sep" role="separator">
+                  <h2 class="day-sep">
                     <span>{day(m.createdAt)}</span>
-                  </div>
+                  </h2>
                 </Show>
                 <MessageItem message={m} agent={agent()} onUpdate={upsert} onSent={sent} highlight={highlight() === m.id} />
               </>

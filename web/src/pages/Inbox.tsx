@@ -17,7 +17,8 @@ export default function Inbox() {
 
   // On wide screens, open the first review when nothing is selected.
   createEffect(() => {
-    if (!reviews.loading() && !url.selectedId() && reviews.items.length && window.matchMedia("(min-width: 900px)").matches) url.select(reviews.items[0]!.id, true);
+    if (!reviews.loading() && !url.selectedId() && reviews.items.length && window.matchMedia("(min-width: 900px)").matches)
+      url.select(reviews.items[0]!.id, true);
   });
 
   /** After an answer: keep the answered one visible briefly, then go to the next pending review. */

@@ -25,7 +25,7 @@ export default function Login() {
       const user = await api.post<User>("/api/auth/login", body, { quiet401: true });
       await enterApp(user);
       const next = query().get("next");
-      navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/", { replace: true });
+      navigate(next?.startsWith("/") && !next.startsWith("//") ? next : "/", { replace: true });
     } catch (err) {
       setMessage(err instanceof ApiError && err.status === 400 ? "Enter a valid email and your password." : err instanceof Error ? err.message : String(err));
     } finally {

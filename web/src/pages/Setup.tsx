@@ -15,7 +15,11 @@ export default function Setup() {
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget as HTMLFormElement);
-    const body = { displayName: String(form.get("displayName") ?? "").trim(), email: String(form.get("email") ?? "").trim(), password: String(form.get("password") ?? "") };
+    const body = {
+      displayName: String(form.get("displayName") ?? "").trim(),
+      email: String(form.get("email") ?? "").trim(),
+      password: String(form.get("password") ?? ""),
+    };
     const local: Record<string, string> = {};
     if (!body.displayName) local.displayName = "Tell us your name";
     if (!/^\S+@\S+\.\S+$/.test(body.email)) local.email = "Enter an email address";
@@ -51,7 +55,15 @@ export default function Setup() {
         <p class="muted">Create the owner account. You will manage agents, API keys and people from here.</p>
         <TextField label="Your name" name="displayName" autocomplete="name" required error={errors().displayName} />
         <TextField label="Email" name="email" type="email" autocomplete="email" required error={errors().email} />
-        <TextField label="Password" name="password" type="password" autocomplete="new-password" required hint="At least 8 characters" error={errors().password} />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          autocomplete="new-password"
+          required
+          hint="At least 8 characters"
+          error={errors().password}
+        />
         <TextField label="Repeat password" name="confirm" type="password" autocomplete="new-password" required error={errors().confirm} />
         <p class="form-error" role="alert">
           {message()}

@@ -23,7 +23,7 @@ export default function Status() {
     <div class="page">
       <header class="page-head">
         <h1>Status</h1>
-        <div class="segmented" role="group" aria-label="Timeline range">
+        <fieldset class="segmented" aria-label="Timeline range">
           <For each={RANGES}>
             {(r) => (
               <button type="button" class="seg" aria-pressed={range().id === r.id} onClick={() => setRange(r)}>
@@ -31,7 +31,7 @@ export default function Status() {
               </button>
             )}
           </For>
-        </div>
+        </fieldset>
       </header>
       <Show when={agentsLoaded() && agents.length === 0}>
         <div class="empty">
@@ -49,8 +49,14 @@ export default function Status() {
 }
 
 function AgentStatusCard(props: { agent: Agent; rangeMs: number }) {
-  const stats = useAsync(() => props.agent.id, (id) => api.get<AgentStats>(apiPath`/api/agents/${id}/stats`));
-  const history = useAsync(() => props.agent.id, (id) => api.get<List<StatusRow>>(apiPath`/api/agents/${id}/status-history` + qs({ limit: 500 })).then((r) => r.data));
+  const stats = useAsync(
+    () => props.agent.id,
+    (id) => api.get<AgentStats>(apiPath`/api/agents/${id}/stats`),
+  );
+  const history = useAsync(
+    () => props.agent.id,
+    (id) => api.get<List<StatusRow>>(apiPath`/api/agents/${id}/status-history` + qs({ limit: 500 })).then((r) => r.data),
+  );
   let timer: ReturnType<typeof setTimeout> | undefined;
   const refresh = () => {
     clearTimeout(timer);
@@ -67,7 +73,9 @@ function AgentStatusCard(props: { agent: Agent; rangeMs: number }) {
     onLive("message:delivery", () => refresh()),
     onLive("resync", refresh),
   ];
-  onCleanup(() => offs.forEach((off) => off()));
+  onCleanup(() => {
+    for (const off of offs) off();
+  });
   const a = () => props.agent;
   const titleId = `st-${props.agent.id}`;
   return (
@@ -143,7 +151,9 @@ function Timeline(props: { rows: StatusRow[]; rangeMs: number; name: string }) {
     const before = firstIn === -1 ? rows[rows.length - 1] : rows[firstIn - 1];
     const inRange = firstIn === -1 ? [] : rows.slice(firstIn);
     let cursor = start;
-    let current: Segment = before ? { status: before.status, from: start, to: start, message: before.message } : { status: "unknown", from: start, to: start, message: null };
+    let current: Segment = before
+      ? { status: before.status, from: start, to: start, message: before.message }
+      : { status: "unknown", from: start, to: start, message: null };
     for (const r of inRange) {
       const t = Date.parse(r.createdAt);
       if (r.status === current.status) continue;

@@ -4,7 +4,8 @@ import { Markdown } from "../components/Markdown";
 import type { Review } from "../lib/types";
 import type { FormField } from "./validate";
 
-const show = (v: unknown) => (v === undefined || v === null || v === "" ? "—" : typeof v === "boolean" ? (v ? "Yes" : "No") : typeof v === "object" ? JSON.stringify(v) : String(v));
+const show = (v: unknown) =>
+  v === undefined || v === null || v === "" ? "—" : typeof v === "boolean" ? (v ? "Yes" : "No") : typeof v === "object" ? JSON.stringify(v) : String(v);
 
 export function Answer(props: { review: Review }) {
   const r = () => props.review;
@@ -12,7 +13,13 @@ export function Answer(props: { review: Review }) {
   const p = () => r().payload as Record<string, unknown>;
   return (
     <div class="answer" data-answer>
-      <Switch fallback={<pre class="code"><code>{JSON.stringify(resp(), null, 2)}</code></pre>}>
+      <Switch
+        fallback={
+          <pre class="code">
+            <code>{JSON.stringify(resp(), null, 2)}</code>
+          </pre>
+        }
+      >
         <Match when={r().type === "approval"}>
           {(() => {
             const options = (p().options ?? []) as { id: string; label: string; style?: string }[];

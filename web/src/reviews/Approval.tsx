@@ -10,7 +10,7 @@ export default function Approval(props: WidgetProps) {
   const [comment, setComment] = createSignal("");
   const [chosen, setChosen] = createSignal<string>();
   const id = uid("comment");
-  let group!: HTMLDivElement;
+  let group!: HTMLFieldSetElement;
   onMount(() => {
     if (props.autofocus) group.querySelector("button")?.focus();
   });
@@ -34,15 +34,22 @@ export default function Approval(props: WidgetProps) {
           </Show>
         </div>
       </Show>
-      <div class="approval-buttons" role="group" aria-label="Your decision" ref={group}>
+      <fieldset class="approval-buttons" aria-label="Your decision" ref={group}>
         <For each={payload().options}>
           {(o) => (
-            <button type="button" class={`btn btn-${o.style ?? "secondary"}`} disabled={props.disabled || busy()} aria-busy={busy() && chosen() === o.id} onClick={() => choose(o.id)} data-option={o.id}>
+            <button
+              type="button"
+              class={`btn btn-${o.style ?? "secondary"}`}
+              disabled={props.disabled || busy()}
+              aria-busy={busy() && chosen() === o.id}
+              onClick={() => choose(o.id)}
+              data-option={o.id}
+            >
               {busy() && chosen() === o.id ? "Sending…" : o.label}
             </button>
           )}
         </For>
-      </div>
+      </fieldset>
       <FormErrors errors={[...formErrors(), ...(fields().selectedOption ? [fields().selectedOption!] : [])]} />
     </div>
   );

@@ -163,7 +163,15 @@ function FieldInput(props: { field: FormField; value: Value; error: string | und
         </Match>
         <Match when={f().type === "select"}>
           {label}
-          <select id={id} name={f().name} class="input" required={f().required} onChange={(e) => props.onChange(e.currentTarget.value || undefined)} aria-invalid={invalid()} aria-describedby={describedBy()}>
+          <select
+            id={id}
+            name={f().name}
+            class="input"
+            required={f().required}
+            onChange={(e) => props.onChange(e.currentTarget.value || undefined)}
+            aria-invalid={invalid()}
+            aria-describedby={describedBy()}
+          >
             <option value="" selected={props.value === undefined}>
               {f().placeholder ?? "Choose…"}
             </option>
@@ -178,7 +186,15 @@ function FieldInput(props: { field: FormField; value: Value; error: string | und
         </Match>
         <Match when={f().type === "checkbox"}>
           <label class="choice" for={id}>
-            <input id={id} name={f().name} type="checkbox" checked={props.value === true} onChange={(e) => props.onChange(e.currentTarget.checked)} aria-invalid={invalid()} aria-describedby={describedBy()} />
+            <input
+              id={id}
+              name={f().name}
+              type="checkbox"
+              checked={props.value === true}
+              onChange={(e) => props.onChange(e.currentTarget.checked)}
+              aria-invalid={invalid()}
+              aria-describedby={describedBy()}
+            />
             <span class="choice-label">
               {f().label}
               <Show when={f().required}>

@@ -13,7 +13,10 @@ import Selection from "./Selection";
 import { REVIEW_TYPE_LABEL } from "./labels";
 import TextInput from "./TextInput";
 
-const WIDGETS = { approval: Approval, selection: Selection, form: Form, "text-input": TextInput, freeform: Freeform } as const satisfies Record<ReviewType, unknown>;
+const WIDGETS = { approval: Approval, selection: Selection, form: Form, "text-input": TextInput, freeform: Freeform } as const satisfies Record<
+  ReviewType,
+  unknown
+>;
 
 export default function ReviewCard(props: { message: Message; onAnswered: (m: Message) => void; autofocus?: boolean }) {
   const review = () => props.message.review!;
@@ -29,7 +32,11 @@ export default function ReviewCard(props: { message: Message; onAnswered: (m: Me
         </span>
         <Switch>
           <Match when={state() === "pending"}>
-            <span class="pill pill-pending" classList={{ urgent: !!left()?.urgent }} title={review().expiresAt ? `Expires ${fullDate(review().expiresAt!)}` : undefined}>
+            <span
+              class="pill pill-pending"
+              classList={{ urgent: !!left()?.urgent }}
+              title={review().expiresAt ? `Expires ${fullDate(review().expiresAt!)}` : undefined}
+            >
               Pending{left() ? ` · ${left()!.text}` : ""}
             </span>
           </Match>
@@ -57,7 +64,16 @@ export default function ReviewCard(props: { message: Message; onAnswered: (m: Me
         <Match when={state() === "pending"}>
           <Show
             when={viaPlugin()}
-            fallback={<Dynamic component={WIDGETS[review().type]} message={props.message} review={review()} disabled={false} autofocus={props.autofocus} onAnswered={props.onAnswered} />}
+            fallback={
+              <Dynamic
+                component={WIDGETS[review().type]}
+                message={props.message}
+                review={review()}
+                disabled={false}
+                autofocus={props.autofocus}
+                onAnswered={props.onAnswered}
+              />
+            }
           >
             <details class="json-fallback">
               <summary>Answer with JSON instead</summary>

@@ -23,7 +23,13 @@ export default function Selection(props: WidgetProps) {
         <For each={payload().items}>
           {(item) => (
             <label class="choice">
-              <input type={multi() ? "checkbox" : "radio"} name={name} value={item.id} checked={selected().includes(item.id)} onChange={(e) => toggle(item.id, e.currentTarget.checked)} />
+              <input
+                type={multi() ? "checkbox" : "radio"}
+                name={name}
+                value={item.id}
+                checked={selected().includes(item.id)}
+                onChange={(e) => toggle(item.id, e.currentTarget.checked)}
+              />
               <span class="choice-text">
                 <span class="choice-label">{item.label}</span>
                 <Show when={item.description}>

@@ -53,10 +53,10 @@ export default function TextInput(props: WidgetProps) {
         </Show>
       </div>
       <Show when={payload().markdown && text().trim()}>
-        <div class="preview" aria-label="Preview">
-          <div class="preview-label">Preview</div>
+        <figure class="preview">
+          <figcaption class="preview-label">Preview</figcaption>
           <Markdown text={text()} />
-        </div>
+        </figure>
       </Show>
       <FormErrors errors={formErrors()} />
       <div class="row gap">

@@ -3,4 +3,10 @@
 // the review widgets (and zod).
 import type { ReviewType } from "../lib/types";
 
-export const REVIEW_TYPE_LABEL = { approval: "Approval", selection: "Selection", form: "Form", "text-input": "Text", freeform: "JSON" } as const satisfies Record<ReviewType, string>;
+export const REVIEW_TYPE_LABEL = {
+  approval: "Approval",
+  selection: "Selection",
+  form: "Form",
+  "text-input": "Text",
+  freeform: "JSON",
+} as const satisfies Record<ReviewType, string>;

@@ -1,6 +1,14 @@
 // Browser-side validation of answers with the Worker's own zod schemas (contract/requests/review.ts):
 // what passes here is exactly what the API accepts.
-import { approvalPayload, fieldSchema, formPayload, responseSchema, selectionPayload, textInputPayload, type FormField } from "../../../contract/requests/review";
+import {
+  approvalPayload,
+  fieldSchema,
+  formPayload,
+  responseSchema,
+  selectionPayload,
+  textInputPayload,
+  type FormField,
+} from "../../../contract/requests/review";
 import type { Review } from "../lib/types";
 
 export { approvalPayload, fieldSchema, formPayload, selectionPayload, textInputPayload, type FormField };

@@ -17,7 +17,7 @@ export function InboxFilters(props: { url: InboxUrl }) {
   let searchTimer: ReturnType<typeof setTimeout> | undefined;
   return (
     <>
-      <div class="segmented" role="group" aria-label="Show">
+      <fieldset class="segmented" aria-label="Show">
         <For each={FILTERS}>
           {(f) => (
             <button type="button" class="seg" aria-pressed={url.filter() === f.id} onClick={() => url.setFilter(f.id)}>
@@ -25,7 +25,7 @@ export function InboxFilters(props: { url: InboxUrl }) {
             </button>
           )}
         </For>
-      </div>
+      </fieldset>
       <div class="filters">
         <label class="search">
           <SearchIcon />

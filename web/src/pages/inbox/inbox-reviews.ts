@@ -28,7 +28,9 @@ const fetchPage = async (request: Request) => ({
 
 export function createInboxReviews(url: InboxUrl) {
   /** A new object only when a filter changes (not when the selection does): a new first page. */
-  const filters = createMemo<Filters, undefined>(() => ({ status: url.filter(), search: url.search(), channel: url.agent() }), undefined, { equals: sameFilters });
+  const filters = createMemo<Filters, undefined>(() => ({ status: url.filter(), search: url.search(), channel: url.agent() }), undefined, {
+    equals: sameFilters,
+  });
   const selectedId = createMemo(url.selectedId);
 
   /** Whether a review belongs under the filters: the server's filter, repeated for live arrivals. */
@@ -80,13 +82,13 @@ export function createInboxReviews(url: InboxUrl) {
     }),
     onLive("resync", reload),
   ];
-  onCleanup(() => offs.forEach((off) => off()));
+  onCleanup(() => {
+    for (const off of offs) off();
+  });
 
   // Reviews that stopped matching (answered elsewhere while open, expired) leave once the selection
   // moves on; the one now open stays. New filters bring a new first page instead.
-  createEffect(
-    on([selectedId, filters], ([id, f], before) => before?.[1] === f && list.prune((m) => matches(m) || m.id === id), { defer: true }),
-  );
+  createEffect(on([selectedId, filters], ([id, f], before) => before?.[1] === f && list.prune((m) => matches(m) || m.id === id), { defer: true }));
 
   /** The pending review to go to after answering `id`: the next one below it, else the nearest above. */
   const nextPending = (id: string) => {

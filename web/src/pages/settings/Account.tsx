@@ -54,8 +54,23 @@ export function Account() {
         <h2 id="pw-title">Change password</h2>
         <form onSubmit={submit} novalidate class="stack narrow-form">
           <input type="text" name="username" autocomplete="username" value={me()?.email ?? ""} hidden readonly />
-          <TextField label="Current password" name="currentPassword" type="password" autocomplete="current-password" required error={errors().currentPassword} />
-          <TextField label="New password" name="newPassword" type="password" autocomplete="new-password" required hint="At least 8 characters" error={errors().newPassword} />
+          <TextField
+            label="Current password"
+            name="currentPassword"
+            type="password"
+            autocomplete="current-password"
+            required
+            error={errors().currentPassword}
+          />
+          <TextField
+            label="New password"
+            name="newPassword"
+            type="password"
+            autocomplete="new-password"
+            required
+            hint="At least 8 characters"
+            error={errors().newPassword}
+          />
           <TextField label="Repeat new password" name="confirm" type="password" autocomplete="new-password" required error={errors().confirm} />
           <div>
             <button type="submit" class="btn btn-primary" disabled={busy()}>

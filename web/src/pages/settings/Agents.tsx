@@ -84,8 +84,26 @@ export function AgentsSettings() {
           <TextField label="Name" name="name" required placeholder="Deploy bot" error={errors().name} />
           <TextField label="Description" name="description" placeholder="What it does" error={errors().description} />
           <TextField label="Avatar URL" name="avatarUrl" type="url" placeholder="https://…" error={errors().avatarUrl} />
-          <TextField label="Webhook URL" name="webhookUrl" type="url" placeholder="https://example.com/nod-webhook" hint="Answers and your messages are POSTed here, signed with the agent's secret." error={errors().webhookUrl} />
-          <TextField label={RETENTION_LABEL} name="retentionDays" type="number" inputmode="numeric" min="1" max="3650" step="1" placeholder="forever" hint={RETENTION_HINT} error={errors().retentionDays} />
+          <TextField
+            label="Webhook URL"
+            name="webhookUrl"
+            type="url"
+            placeholder="https://example.com/nod-webhook"
+            hint="Answers and your messages are POSTed here, signed with the agent's secret."
+            error={errors().webhookUrl}
+          />
+          <TextField
+            label={RETENTION_LABEL}
+            name="retentionDays"
+            type="number"
+            inputmode="numeric"
+            min="1"
+            max="3650"
+            step="1"
+            placeholder="forever"
+            hint={RETENTION_HINT}
+            error={errors().retentionDays}
+          />
           <div>
             <button type="submit" class="btn btn-primary" disabled={busy()}>
               Create agent
@@ -125,7 +143,14 @@ function AgentEditor(props: { agent: Agent }) {
   };
 
   const rotateSecret = async () => {
-    if (!(await confirmDialog({ title: "Rotate the webhook secret?", body: "Webhooks are signed with the new secret from now on; update your receiver.", confirm: "Rotate secret" }))) return;
+    if (
+      !(await confirmDialog({
+        title: "Rotate the webhook secret?",
+        body: "Webhooks are signed with the new secret from now on; update your receiver.",
+        confirm: "Rotate secret",
+      }))
+    )
+      return;
     try {
       const updated = await api.post<OwnerAgent>(`/api/agents/${a().id}/rotate-webhook-secret`, {});
       setSecret(updated.webhookSecret);
@@ -137,7 +162,15 @@ function AgentEditor(props: { agent: Agent }) {
   };
 
   const remove = async () => {
-    if (!(await confirmDialog({ title: `Delete ${a().name}?`, body: "Its messages, reviews and files are deleted. This cannot be undone.", confirm: "Delete agent", danger: true }))) return;
+    if (
+      !(await confirmDialog({
+        title: `Delete ${a().name}?`,
+        body: "Its messages, reviews and files are deleted. This cannot be undone.",
+        confirm: "Delete agent",
+        danger: true,
+      }))
+    )
+      return;
     try {
       await api.del(`/api/agents/${a().id}`);
       removeAgent(a().id);
@@ -179,7 +212,19 @@ function AgentEditor(props: { agent: Agent }) {
           <TextField label="Description" name="description" value={a().description ?? ""} error={errors().description} />
           <TextField label="Avatar URL" name="avatarUrl" type="url" value={a().avatarUrl ?? ""} error={errors().avatarUrl} />
           <TextField label="Webhook URL" name="webhookUrl" type="url" value={a().webhookUrl ?? ""} error={errors().webhookUrl} />
-          <TextField label={RETENTION_LABEL} name="retentionDays" type="number" inputmode="numeric" min="1" max="3650" step="1" placeholder="forever" value={retention() ?? ""} hint={RETENTION_HINT} error={errors().retentionDays} />
+          <TextField
+            label={RETENTION_LABEL}
+            name="retentionDays"
+            type="number"
+            inputmode="numeric"
+            min="1"
+            max="3650"
+            step="1"
+            placeholder="forever"
+            value={retention() ?? ""}
+            hint={RETENTION_HINT}
+            error={errors().retentionDays}
+          />
           <Field label="Webhook signing secret" hint="Verify the webhook-signature header with it (Standard Webhooks).">
             {(id) => (
               <div class="secret-row" id={id}>

@@ -53,7 +53,15 @@ export function ApiKeys() {
   };
 
   const revoke = async (k: ApiKey) => {
-    if (!(await confirmDialog({ title: `Revoke “${k.label}”?`, body: "Scripts using this key stop working at once, and its live connections close.", confirm: "Revoke key", danger: true }))) return;
+    if (
+      !(await confirmDialog({
+        title: `Revoke “${k.label}”?`,
+        body: "Scripts using this key stop working at once, and its live connections close.",
+        confirm: "Revoke key",
+        danger: true,
+      }))
+    )
+      return;
     try {
       await api.del(apiPath`/api/api-keys/${k.id}`);
       toast(`Revoked ${k.label}`, "success");
@@ -64,7 +72,10 @@ export function ApiKeys() {
   };
 
   const rotate = async (k: ApiKey) => {
-    if (!(await confirmDialog({ title: `Rotate “${k.label}”?`, body: "A new key replaces this one; the old key stops working at once.", confirm: "Rotate key" }))) return;
+    if (
+      !(await confirmDialog({ title: `Rotate “${k.label}”?`, body: "A new key replaces this one; the old key stops working at once.", confirm: "Rotate key" }))
+    )
+      return;
     try {
       const r = await api.post<IssuedApiKey>(apiPath`/api/api-keys/${k.id}/rotate`, {});
       setShown({ key: r.key, label: r.label, rotated: true });
@@ -141,7 +152,11 @@ export function ApiKeys() {
                 <For each={agents} fallback={<p class="muted small">No agents yet.</p>}>
                   {(a) => (
                     <label class="choice">
-                      <input type="checkbox" checked={scope().includes(a.id)} onChange={(e) => setScope((s) => (e.currentTarget.checked ? [...s, a.id] : s.filter((x) => x !== a.id)))} />
+                      <input
+                        type="checkbox"
+                        checked={scope().includes(a.id)}
+                        onChange={(e) => setScope((s) => (e.currentTarget.checked ? [...s, a.id] : s.filter((x) => x !== a.id)))}
+                      />
                       <span class="choice-label">{a.name}</span>
                     </label>
                   )}

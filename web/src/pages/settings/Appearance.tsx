@@ -33,11 +33,13 @@ export function Appearance() {
       <section class="card" aria-labelledby="html-title">
         <h2 id="html-title">Inline HTML</h2>
         <label class="switch-row">
+          {/* biome-ignore lint/a11y/useAriaPropsForRole: a checkbox input exposes its own checked state to the switch role (HTML-AAM); ARIA in HTML says not to add aria-checked */}
           <input type="checkbox" role="switch" name="inlineHtml" checked={prefs().inlineHtml} onChange={(e) => save({ inlineHtml: e.currentTarget.checked })} />
           <span>
             <span class="choice-label">Render a message's single HTML attachment inline</span>
             <span class="field-hint">
-              The page runs in a sandboxed frame (scripts only, no access to Nod, its cookies or the network). Leave this off unless you trust your agents' HTML.
+              The page runs in a sandboxed frame (scripts only, no access to Nod, its cookies or the network). Leave this off unless you trust your agents'
+              HTML.
             </span>
           </span>
         </label>

@@ -36,10 +36,13 @@ export function Notifications() {
   return (
     <section class="card" aria-labelledby="notif-title">
       <h2 id="notif-title">Notifications</h2>
-      <p>Get a notification on this device whenever an agent sends a message or asks for your review; a click opens the chat. Turn it on in each browser you use.</p>
+      <p>
+        Get a notification on this device whenever an agent sends a message or asks for your review; a click opens the chat. Turn it on in each browser you use.
+      </p>
       <label class="switch-row" classList={{ disabled: !supported }}>
         <input
           type="checkbox"
+          // biome-ignore lint/a11y/useAriaPropsForRole: a checkbox input exposes its own checked state to the switch role (HTML-AAM); ARIA in HTML says not to add aria-checked
           role="switch"
           name="push"
           checked={on()}
@@ -65,8 +68,7 @@ export function Notifications() {
         </p>
       </Show>
       <p class="field-hint">
-        On iPhone and iPad, push notifications need Nod added to the Home Screen first (Share → Add to Home Screen), then opened from there
-        and turned on here.
+        On iPhone and iPad, push notifications need Nod added to the Home Screen first (Share → Add to Home Screen), then opened from there and turned on here.
       </p>
     </section>
   );

@@ -25,7 +25,12 @@ export function Users() {
     e.preventDefault();
     const formEl = e.currentTarget as HTMLFormElement;
     const f = new FormData(formEl);
-    const body = { displayName: String(f.get("displayName") ?? "").trim(), email: String(f.get("email") ?? "").trim(), password: String(f.get("password") ?? ""), role: String(f.get("role") ?? "member") };
+    const body = {
+      displayName: String(f.get("displayName") ?? "").trim(),
+      email: String(f.get("email") ?? "").trim(),
+      password: String(f.get("password") ?? ""),
+      role: String(f.get("role") ?? "member"),
+    };
     const local: Record<string, string> = {};
     if (!body.displayName) local.displayName = "Required";
     if (!/^\S+@\S+\.\S+$/.test(body.email)) local.email = "Enter an email address";
@@ -53,7 +58,15 @@ export function Users() {
   };
 
   const remove = async (u: User) => {
-    if (!(await confirmDialog({ title: `Remove ${u.displayName}?`, body: "Their agents, messages, keys and files are deleted too.", confirm: "Remove user", danger: true }))) return;
+    if (
+      !(await confirmDialog({
+        title: `Remove ${u.displayName}?`,
+        body: "Their agents, messages, keys and files are deleted too.",
+        confirm: "Remove user",
+        danger: true,
+      }))
+    )
+      return;
     try {
       await api.del(apiPath`/api/users/${u.id}`);
       await load();
@@ -113,7 +126,14 @@ export function Users() {
                     </td>
                     <td>{fullDate(u.createdAt)}</td>
                     <td class="actions">
-                      <button type="button" class="btn btn-sm" onClick={() => (setResetError(""), setResetting(u))}>
+                      <button
+                        type="button"
+                        class="btn btn-sm"
+                        onClick={() => {
+                          setResetError("");
+                          setResetting(u);
+                        }}
+                      >
                         Set password
                       </button>
                       <Show when={u.id !== me()?.id}>
@@ -134,7 +154,15 @@ export function Users() {
         <form onSubmit={create} novalidate class="stack narrow-form">
           <TextField label="Name" name="displayName" required error={errors().displayName} />
           <TextField label="Email" name="email" type="email" autocomplete="off" required error={errors().email} />
-          <TextField label="Password" name="password" type="password" autocomplete="new-password" required hint="Share it with them; they can change it in Settings." error={errors().password} />
+          <TextField
+            label="Password"
+            name="password"
+            type="password"
+            autocomplete="new-password"
+            required
+            hint="Share it with them; they can change it in Settings."
+            error={errors().password}
+          />
           <div class="field">
             <label class="field-label" for="new-user-role">
               Role
