@@ -1,4 +1,4 @@
-// The /ws namespace: what a connected client may say (seed 001) and what it is answered.
+// The /ws namespace: what a connected client may say (the Placet Socket.IO guide) and what it is answered.
 // Transport-free: the gateway hands in the session state and a `send`, and persists the state after.
 import { principalForKey } from "../auth/api-key";
 import { consumeTicket } from "../auth/tickets";

@@ -7,7 +7,7 @@ import { logError } from "./log";
 
 export type FieldError = FieldErrorDto;
 
-/** An error that becomes `{statusCode, message, errors}` (API.md's error shape). */
+/** An error that becomes `{statusCode, message, errors}` (docs/api.md, "Errors"). */
 export class ApiError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,

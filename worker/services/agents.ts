@@ -47,7 +47,7 @@ export async function usableAgents(d: Db, p: Principal): Promise<AgentRow[]> {
 }
 
 /**
- * The channel of a request. Without an id it is the only agent the caller can use (API.md: channelId
+ * The channel of a request. Without an id it is the only agent the caller can use (docs/api.md: channelId
  * may be omitted when the key is scoped to one agent or the user has exactly one).
  */
 export async function resolveChannel(d: Db, p: Principal, channelId: string | undefined): Promise<AgentRow> {

@@ -1,4 +1,4 @@
-// Messages as the API shows them (API.md "Message"), the reads both APIs share, and the new message every
+// Messages as the API shows them (docs/api.md), the reads both APIs share, and the new message every
 // route that posts hands its channel's room.
 import { and, asc, desc, eq, gt, isNotNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";

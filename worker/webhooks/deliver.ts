@@ -1,4 +1,4 @@
-// Webhooks: where an event goes (three tiers), what it says (API.md payloads), and one signed attempt.
+// Webhooks: where an event goes (three tiers), what it says (the payloads of docs/api.md), and one signed attempt.
 import type { AgentRow } from "../services/agents";
 import type { MessageDto } from "../../contract/dto";
 import type { MessageRow } from "../services/messages";

@@ -1,4 +1,4 @@
-// The user API client: JSON in and out, the session cookie, and API.md's error shape.
+// The user API client: JSON in and out, the session cookie, and the API's error shape (docs/api.md).
 import type { ErrorDto, FieldErrorDto as FieldError } from "../../../contract/dto";
 
 export type { FieldError };
