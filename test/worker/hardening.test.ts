@@ -327,7 +327,7 @@ describe("no side effect lost after a committed write", () => {
 describe("wait and answer agree", () => {
   it("an answer read before the expiry and committed after it, while a wait reads, reaches the agent as completed", async () => {
     for (let i = 0; i < 3; i++) {
-      const posted = await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: `close call ${i}`, review: { ...approval, expiresInSeconds: 1 } });
+      const posted = await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: `close call ${i}`, review: { ...approval, expiresInSeconds: 3 } });
       const due = Date.parse(posted.json.review.expiresAt);
       // The answer's write is held at a gate (the room runs in this isolate), so it commits after the expiry time.
       let openGate!: () => void;
@@ -336,11 +336,11 @@ describe("wait and answer agree", () => {
         await gate;
         return real(...args);
       });
-      await sleep(Math.max(0, due - Date.now() - 500));
+      await sleep(Math.max(0, due - Date.now() - 1500)); // well before the expiry, even on a loaded machine
       const answer = owner.as("POST", `/api/messages/${posted.json.id}/respond`, { response: { selectedOption: "approve" } });
       await sleep(Math.max(0, due - Date.now()) + 50);
       const wait = bot.v1("GET", `/reviews/${posted.json.id}/wait?timeout=5000`); // reads "pending, due" meanwhile
-      await sleep(300);
+      await sleep(500);
       openGate();
       expect((await answer).status).toBe(200);
       expect((await wait).json).toMatchObject({ status: "completed", message: { review: { status: "completed" } } });
