@@ -25,17 +25,31 @@ const count = async (sql: string, ...binds: unknown[]) =>
     .bind(...binds)
     .first<{ n: number }>("n")) ?? 0;
 
-async function storeFile(channelId: string, name: string) {
-  const res = await upload("/files/store", form({ file: textFile(name, `${name}.txt`), channelId }));
-  expect(res.status, res.text).toBe(201);
-  return res.json.id as string;
+/** Stored, unattached files, written straight to D1 and R2 as /files/store leaves them (the posts are under test here, not the stores). */
+async function storedFiles(channelId: string, names: string[]): Promise<string[]> {
+  const now = new Date().toISOString();
+  const rows = names.map((name, i) => ({ id: `file-${channelId.slice(-6)}-${name}-${i}`, name }));
+  await Promise.all(rows.map((r) => env.FILES.put(`${owner.id}/${channelId}/${r.id}`, r.name)));
+  await env.DB.batch(
+    rows.map((r) =>
+      env.DB.prepare(
+        "INSERT INTO attachments (id, user_id, channel_id, message_id, position, r2_key, filename, mime_type, size, created_at) VALUES (?, ?, ?, NULL, 0, ?, ?, 'text/plain', ?, ?)",
+      ).bind(r.id, owner.id, channelId, `${owner.id}/${channelId}/${r.id}`, `${r.name}.txt`, r.name.length, now),
+    ),
+  );
+  return rows.map((r) => r.id);
 }
 
 describe("D1's 100 bound parameters per query", () => {
   it("20 concurrent posts with 20 attachments each: all 201, each with its own files, seq gap-free", async () => {
     const channel = (await owner.as("POST", "/api/agents", { name: "Many files" })).json.id as string;
     const fileIds = await Promise.all(
-      Array.from({ length: 20 }, (_, p) => Promise.all(Array.from({ length: 20 }, (_, f) => storeFile(channel, `p${p}f${f}`)))),
+      Array.from({ length: 20 }, (_, p) =>
+        storedFiles(
+          channel,
+          Array.from({ length: 20 }, (_, f) => `p${p}f${f}`),
+        ),
+      ),
     );
     const posts = await Promise.all(fileIds.map((ids, p) => bot.v1("POST", "/messages", { channelId: channel, text: `post ${p}`, attachmentIds: ids })));
     expect(posts.map((r) => r.status)).toEqual(Array(20).fill(201));
