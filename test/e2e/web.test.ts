@@ -669,6 +669,9 @@ describe("the app on the shared server", () => {
     await page.locator(`[data-message-id="${msg.id}"]`).getByRole("button", { name: "Approve" }).click();
     const ticks = page.locator(`[data-message-id="${msg.id}"] .ticks`);
     await ticks.getByText("Answer webhook failed").waitFor({ timeout: 20_000 });
+    // The Retry button comes with the failure; the next automatic attempt is 10 s away, so click it now.
+    const retry = ticks.getByRole("button", { name: "Retry" });
+    await retry.waitFor({ timeout: 5_000 });
 
     const hits: string[] = [];
     const receiver: Server = createServer((req, res) => {
@@ -681,7 +684,7 @@ describe("the app on the shared server", () => {
     });
     await new Promise<void>((r) => receiver.listen(port, "127.0.0.1", r));
     try {
-      await ticks.getByRole("button", { name: "Retry" }).click();
+      await retry.click({ timeout: 5_000 });
       await ticks.getByText("Answer delivered by webhook").waitFor({ timeout: 20_000 });
       expect(hits.some((h) => JSON.parse(h).event === "review:responded")).toBe(true);
     } finally {
