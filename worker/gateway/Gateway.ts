@@ -344,11 +344,6 @@ export class Gateway extends DurableObject<Env> {
     return delivered;
   }
 
-  /** Disconnects every socket authenticated with this API key (it was revoked or rotated). */
-  async dropKey(keyId: string): Promise<number> {
-    return this.revoke({ kind: "key", keyId });
-  }
-
   /** Closes this shard's sockets that hold the revoked credential; returns how many. */
   async revoke(revocation: Revocation): Promise<number> {
     for (const pending of this.authenticating) pending.push(revocation);

@@ -29,7 +29,7 @@ import { Deliveries, deliveryKey } from "./deliveries";
 import { PostCommitter, type PostResult } from "./posts";
 import { SeqMark } from "./seq-mark";
 import { purgeMessagesBefore, type PurgeResult } from "./retention";
-import { Timers, type Timer } from "./timers";
+import { expiryKey, Timers, type Timer } from "./timers";
 import { gatewayOf } from "../gateway/shards";
 import { deleteObjects } from "../files/r2";
 import { pushMessage } from "../push/send";
@@ -119,9 +119,12 @@ export class ChannelRoom extends DurableObject<Env> {
     if (result.ok && result.value.created) {
       const { message } = result.value;
       this.emit({ channelId: message.channelId, name: "message:created", data: message });
-      const delivery = this.timers.get(deliveryKey(message.id, "message:created"));
-      if (delivery) this.ctx.waitUntil(this.deliveries.kick(delivery));
       if (message.senderType === "agent") this.ctx.waitUntil(pushMessage(this.env, input.userId, message));
+      else {
+        // A person's message goes to the agent's webhook: its intent was recorded before the commit (recordIntents).
+        const delivery = this.timers.get(deliveryKey(message.id, "message:created"));
+        if (delivery) this.ctx.waitUntil(this.deliveries.kick(delivery));
+      }
     }
     return result;
   }
@@ -130,7 +133,7 @@ export class ChannelRoom extends DurableObject<Env> {
   private async recordIntents(row: MessageRow): Promise<void> {
     if (row.reviewExpiresAt) {
       await this.timers.set({
-        key: `expire:${row.id}`,
+        key: expiryKey(row.id),
         kind: "expire",
         channelId: row.channelId,
         dueAt: Date.parse(row.reviewExpiresAt),
@@ -168,7 +171,7 @@ export class ChannelRoom extends DurableObject<Env> {
         this.deliveries.forget(delivery);
         return fail(409, "This review has already been answered");
       }
-      this.timers.delete(`expire:${messageId}`);
+      this.timers.delete(expiryKey(messageId));
 
       const updated: MessageRow = { ...row, reviewStatus: "completed", reviewResponse: answer, reviewCompletedAt: completedAt };
       const forAgent = messageDto(updated, files, "agent");
@@ -261,7 +264,7 @@ export class ChannelRoom extends DurableObject<Env> {
         this.env.FILES,
         files.map((f) => f.key),
       );
-      this.timers.delete(`expire:${messageId}`);
+      this.timers.delete(expiryKey(messageId));
       this.release(messageId, { status: "gone" });
       return { ok: true, value: { id: messageId } } as const;
     });
@@ -361,7 +364,7 @@ export class ChannelRoom extends DurableObject<Env> {
       .update(messages)
       .set({ reviewStatus: "expired" })
       .where(and(eq(messages.id, row.id), eq(messages.reviewStatus, "pending")));
-    this.timers.delete(`expire:${row.id}`);
+    this.timers.delete(expiryKey(row.id));
     if (update.meta.changes === 0) {
       // Settled by someone else between the read and this write: report what the store says.
       this.deliveries.forget(delivery);

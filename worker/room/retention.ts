@@ -3,15 +3,15 @@
 // webhook-delivery rows (cascade) and their timers. One batch per call, so a large backlog never holds
 // the room's write queue for long; the caller repeats until `done`.
 //
-// The channel's newest message is always kept, however old: the room re-reads the channel's seq from
-// D1 (max(seq)) after a restart, and an empty channel would start over at seq 1 — clients that catch
-// up with `after=<seq>` would then miss everything new.
+// The channel's newest message is always kept, however old: a channel never empties by age alone.
+// (It also kept `seq` from starting over before the room stored its high-water mark, seq-mark.ts.)
 import { and, asc, eq, lt, lte, max } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { attachments, messages } from "../db/schema";
 import { deleteObjects } from "../files/r2";
-import type { WebhookEventName } from "../webhooks/deliver";
-import type { Timers } from "./timers";
+import { WEBHOOK_EVENTS } from "../webhooks/deliver";
+import { deliveryKey } from "./deliveries";
+import { expiryKey, type Timers } from "./timers";
 
 /** Messages removed per call: one D1 delete of this size stays well within a request's time and memory. */
 const PURGE_BATCH = 500;
@@ -33,9 +33,6 @@ interface RetentionRoom {
   /** Ends the parked waits of a removed message (they get "gone", as after a retraction). */
   release: (messageId: string) => void;
 }
-
-// Every webhook event names a timer `webhook:<messageId>:<event>`; a Record makes tsc ask for a new event here.
-const WEBHOOK_EVENTS = Object.keys({ "review:responded": 1, "review:expired": 1, "message:created": 1 } satisfies Record<WebhookEventName, 1>);
 
 /** Removes up to PURGE_BATCH of the channel's messages created before `cutoffIso`, oldest (lowest seq) first. Runs in `serial`. */
 export async function purgeMessagesBefore(room: RetentionRoom, channelId: string, cutoffIso: string): Promise<PurgeResult> {
@@ -64,8 +61,8 @@ export async function purgeMessagesBefore(room: RetentionRoom, channelId: string
   await db.delete(messages).where(inBatch); // attachments and webhook_deliveries cascade
 
   for (const { id } of batch) {
-    room.timers.delete(`expire:${id}`);
-    for (const event of WEBHOOK_EVENTS) room.timers.delete(`webhook:${id}:${event}`);
+    room.timers.delete(expiryKey(id));
+    for (const event of WEBHOOK_EVENTS) room.timers.delete(deliveryKey(id, event));
     room.release(id);
   }
   await room.timers.rearm();

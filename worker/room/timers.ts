@@ -2,6 +2,9 @@
 // Timers live in the room's own SQLite storage, indexed by due time, so they survive eviction and
 // restarts; the alarm is always set to the earliest one. Alarms are at-least-once: whoever handles
 // a timer re-checks its facts, and a timer is removed only once its work is done.
+/** The timer that expires a message's review. */
+export const expiryKey = (messageId: string) => `expire:${messageId}`;
+
 export interface Timer {
   key: string;
   kind: "expire" | "webhook";

@@ -5,7 +5,7 @@ import type { ApiKeyDto, IssuedApiKeyDto } from "../../contract/dto";
 import type { Db } from "../db/client";
 import { agents, apiKeys } from "../db/schema";
 import type { AppEnv, Env } from "../env";
-import { allShards, gatewayOf } from "../gateway/shards";
+import { revokeEverywhere } from "../gateway/revocation";
 import { invalid, notFound } from "../lib/errors";
 import { sha256Hex } from "../lib/crypto";
 import { newId, nowIso } from "../lib/ids";
@@ -32,7 +32,7 @@ async function ownKey(d: Db, userId: string, id: string) {
 }
 
 /** A revoked or rotated key's Socket.IO connections end at once, on every shard. */
-const dropSockets = (env: Env, keyId: string) => Promise.all(allShards(env).map((shard) => gatewayOf(env, shard).dropKey(keyId)));
+const dropSockets = (env: Env, keyId: string) => revokeEverywhere(env, { kind: "key", keyId });
 
 export const apiKeyRoutes = new Hono<AppEnv>()
   .get("/", doc("List API keys (never the keys themselves)"), async (c) => {

@@ -5,7 +5,8 @@ import type { MessageRow } from "../services/messages";
 import { refuseWebhookUrl, type WebhookPolicy } from "./ssrf";
 import { signatureHeaders } from "./sign";
 
-export type WebhookEventName = "review:responded" | "review:expired" | "message:created";
+export const WEBHOOK_EVENTS = ["review:responded", "review:expired", "message:created"] as const;
+export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
 
 interface WebhookTarget {
   url: string;
