@@ -12,8 +12,24 @@ import type { Agent, OwnerAgent } from "../../lib/types";
 
 const syncLive = () => void import("../../lib/live").then((m) => m.syncSubscriptions());
 
-const RETENTION_LABEL = "Keep messages for N days (empty: forever)";
-const RETENTION_HINT = "Older messages and their files are deleted by the hourly clean-up; the newest message always stays.";
+/** An agent's message retention in days, empty for forever; the same field creates and edits. */
+function RetentionField(props: { value?: number | null | undefined; error?: string | undefined }) {
+  return (
+    <TextField
+      label="Keep messages for N days (empty: forever)"
+      name="retentionDays"
+      type="number"
+      inputmode="numeric"
+      min="1"
+      max="3650"
+      step="1"
+      placeholder="forever"
+      value={props.value ?? ""}
+      hint="Older messages and their files are deleted by the hourly clean-up; the newest message always stays."
+      error={props.error}
+    />
+  );
+}
 
 function readAgentForm(form: HTMLFormElement) {
   const f = new FormData(form);
@@ -92,18 +108,7 @@ export function AgentsSettings() {
             hint="Answers and your messages are POSTed here, signed with the agent's secret."
             error={errors().webhookUrl}
           />
-          <TextField
-            label={RETENTION_LABEL}
-            name="retentionDays"
-            type="number"
-            inputmode="numeric"
-            min="1"
-            max="3650"
-            step="1"
-            placeholder="forever"
-            hint={RETENTION_HINT}
-            error={errors().retentionDays}
-          />
+          <RetentionField error={errors().retentionDays} />
           <div>
             <button type="submit" class="btn btn-primary" disabled={busy()}>
               Create agent
@@ -212,19 +217,7 @@ function AgentEditor(props: { agent: Agent }) {
           <TextField label="Description" name="description" value={a().description ?? ""} error={errors().description} />
           <TextField label="Avatar URL" name="avatarUrl" type="url" value={a().avatarUrl ?? ""} error={errors().avatarUrl} />
           <TextField label="Webhook URL" name="webhookUrl" type="url" value={a().webhookUrl ?? ""} error={errors().webhookUrl} />
-          <TextField
-            label={RETENTION_LABEL}
-            name="retentionDays"
-            type="number"
-            inputmode="numeric"
-            min="1"
-            max="3650"
-            step="1"
-            placeholder="forever"
-            value={retention() ?? ""}
-            hint={RETENTION_HINT}
-            error={errors().retentionDays}
-          />
+          <RetentionField value={retention()} error={errors().retentionDays} />
           <Field label="Webhook signing secret" hint="Verify the webhook-signature header with it (Standard Webhooks).">
             {(id) => (
               <div class="secret-row" id={id}>
