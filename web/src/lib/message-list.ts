@@ -38,10 +38,15 @@ export function createMessageList(options: MessageListOptions) {
     }
     setItems(produce((list) => list.splice(at, 0, m)));
   };
-  /** Swaps in a newer copy of a message in the list; false when it is not here. */
+  /**
+   * Swaps in a newer copy of a message in the list; false when it is not here. A copy is a snapshot
+   * (an answer's HTTP response, an event), and its delivery status may be older than a
+   * message:delivery already applied: the server never sets "sent" again, so a copy's "sent" keeps
+   * the status the list has.
+   */
   const replace = (m: Message) => {
     const i = indexOf(m.id);
-    if (i !== -1) setItems(i, m);
+    if (i !== -1) setItems(i, m.deliveryStatus === "sent" ? { ...m, deliveryStatus: items[i]!.deliveryStatus } : m);
     return i !== -1;
   };
   const upsert = (m: Message) => replace(m) || insert(m);
