@@ -4,12 +4,11 @@
 // names it in NODE_EXTRA_CA_CERTS, which the test processes inherit: a Worker a test file starts there
 // trusts it, so Web Push can reach a local HTTPS push service (push.test.ts).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { unstable_startWorker } from "wrangler";
 import type { TestProject } from "vitest/node";
 import { sessionCookie } from "../common";
+import { startDevServer } from "./dev-server";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -22,9 +21,8 @@ declare module "vitest" {
 
 export default async function setup(project: TestProject) {
   if (!existsSync("web/dist/index.html")) throw new Error("Build the SPA first: npm run build:web");
-  process.env.WRANGLER_SEND_METRICS = "false";
-  const persist = mkdtempSync(join(tmpdir(), "nod-e2e-"));
-  const tls = { cert: join(persist, "local-cert.pem"), key: join(persist, "local-key.pem") };
+  const server = await startDevServer("e2e");
+  const tls = { cert: join(server.persist, "local-cert.pem"), key: join(server.persist, "local-key.pem") };
   execFileSync(
     "openssl",
     [
@@ -50,19 +48,7 @@ export default async function setup(project: TestProject) {
   );
   // Read by miniflare when it is first loaded: in the test processes, spawned after this.
   process.env.NODE_EXTRA_CA_CERTS = tls.cert;
-  execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
-    stdio: "pipe",
-    env: { ...process.env, CI: "true" },
-  });
-  const worker = await unstable_startWorker({
-    config: "wrangler.toml",
-    // The real Worker, its D1 binding behind the production-limits wrapper (test/d1-limits).
-    entrypoint: "test/d1-limits/entry.ts",
-    bindings: { ALLOW_LOOPBACK_WEBHOOKS: { type: "plain_text", value: "true" } },
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, logLevel: "warn" },
-  });
-  await worker.ready;
-  const url = (await worker.url).toString().replace(/\/$/, "");
+  const url = server.url;
 
   const res = await fetch(`${url}/api/auth/setup`, {
     method: "POST",
@@ -75,8 +61,5 @@ export default async function setup(project: TestProject) {
   project.provide("nodUrl", url);
   project.provide("ownerCookie", cookie);
   project.provide("localTls", tls);
-  return async () => {
-    await worker.dispose();
-    rmSync(persist, { recursive: true, force: true });
-  };
+  return () => server.dispose();
 }

@@ -1,13 +1,12 @@
 // Helpers for the browser tests: Debian's Chromium driven by playwright-core, a fresh server for the
 // first run, agents that speak the agent API with their own key, and a watch on page errors and
 // Content-Security-Policy violations.
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { unstable_startWorker } from "wrangler";
 import { sessionCookie } from "../common";
+import { startDevServer } from "./dev-server";
 
 const CHROMIUM_FLAGS = [
   "--headless",
@@ -25,29 +24,7 @@ export const launchBrowser = () => chromium.launch({ executablePath: "/usr/bin/c
 export const OWNER = { email: "owner@example.com", password: "correct horse battery" };
 
 /** A second app server with its own empty database, started as global-setup.ts starts the shared one. */
-export async function startFreshServer() {
-  process.env.WRANGLER_SEND_METRICS = "false";
-  const persist = mkdtempSync(join(tmpdir(), "nod-web-"));
-  execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
-    stdio: "pipe",
-    env: { ...process.env, CI: "true" },
-  });
-  const worker = await unstable_startWorker({
-    config: "wrangler.toml",
-    entrypoint: "test/d1-limits/entry.ts", // production's D1 limits, as in global-setup.ts
-    bindings: { ALLOW_LOOPBACK_WEBHOOKS: { type: "plain_text", value: "true" } },
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, logLevel: "warn" },
-  });
-  await worker.ready;
-  const url = (await worker.url).toString().replace(/\/$/, "");
-  return {
-    url,
-    dispose: async () => {
-      await worker.dispose();
-      rmSync(persist, { recursive: true, force: true });
-    },
-  };
-}
+export const startFreshServer = () => startDevServer("web");
 
 export interface Opened {
   context: BrowserContext;

@@ -1,0 +1,58 @@
+// One way to start the app as `wrangler dev` does (workerd, local D1/R2/Durable Objects, static assets)
+// on a free port with a fresh migrated database: the shared server (global-setup.ts) and the browser
+// tests' first-run servers (web-helpers.ts) both come from here.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { unstable_startWorker } from "wrangler";
+
+export interface DevServer {
+  url: string;
+  /** The folder of its local state (D1, R2, Durable Objects); removed by dispose. */
+  persist: string;
+  dispose(): Promise<void>;
+}
+
+export async function startDevServer(name: string): Promise<DevServer> {
+  process.env.WRANGLER_SEND_METRICS = "false";
+  const persist = mkdtempSync(join(tmpdir(), `nod-${name}-`));
+  execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
+    stdio: "pipe",
+    env: { ...process.env, CI: "true" },
+  });
+  const worker = await unstable_startWorker({
+    config: "wrangler.toml",
+    // The real Worker, its D1 binding behind the production-limits wrapper (test/d1-limits).
+    entrypoint: "test/d1-limits/entry.ts",
+    bindings: { ALLOW_LOOPBACK_WEBHOOKS: { type: "plain_text", value: "true" } },
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, logLevel: "warn" },
+  });
+  await worker.ready;
+  const url = (await worker.url).toString().replace(/\/$/, "");
+  reportRestarts(worker.raw, name);
+  return {
+    url,
+    persist,
+    dispose: async () => {
+      await worker.dispose();
+      rmSync(persist, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * wrangler rebuilds and restarts a running server when its bundler sees a change, even with
+ * `watch: false`; a restart drops every socket and answers an in-flight POST with a 503 ("Your worker
+ * restarted mid-request"). Nothing in a test run should cause one, so when one happens it is said
+ * loudly, to tell such a failure from a bug of Nod's.
+ */
+function reportRestarts(devEnv: { dispatch(event: { type: string }): void }, name: string) {
+  const dispatch = devEnv.dispatch.bind(devEnv);
+  devEnv.dispatch = (event) => {
+    if (event.type === "bundleStart" || event.type === "reloadStart") {
+      console.error(`[e2e] wrangler is restarting the ${name} server (${event.type}): expect dropped sockets and 503s`);
+    }
+    dispatch(event);
+  };
+}
