@@ -9,6 +9,8 @@ import type { JsonObject } from "./json";
 export interface FieldErrorDto {
   path: string;
   message: string;
+  /** zod's issue code (`invalid_type`, `too_big`, …) or a short code of Nod's (`not_found`, `conflict`, …). */
+  code: string;
 }
 
 /** Every refused request (docs/api.md, "Errors"). */
@@ -37,12 +39,21 @@ export interface AttachmentDto {
   filename: string;
   mimeType: string;
   size: number;
+  /** The file's text, for text files of at most 50 KB (LIMITS.textContentBytes); absent otherwise. */
+  textContent?: string;
 }
 
-/** A file just stored (`POST /api/v1/files/store`), not yet attached to a message. */
+/** A file of a channel as the files API shows it (`POST /api/v1/files/store`, `GET /api/v1/files`). */
 export interface StoredFileDto extends AttachmentDto {
+  /** null until a message carries it. */
+  messageId: string | null;
   channelId: string;
   createdAt: string;
+}
+
+/** `POST /api/v1/files/upload`: the first file, now attached, and the message that carries them all. */
+export interface UploadedFileDto extends StoredFileDto {
+  message: MessageDto;
 }
 
 export interface ReviewDto {
@@ -54,6 +65,8 @@ export interface ReviewDto {
   completedAt: string | null;
   /** The same as completedAt, under its older name. */
   completed_at: string | null;
+  /** What the person wrote alongside the answer (any review type), for the agent's next iteration. */
+  feedback: string | null;
 }
 
 export interface MessageDto {
@@ -69,6 +82,16 @@ export interface MessageDto {
   deliveryStatus: DeliveryStatus;
   createdAt: string;
   attachments: AttachmentDto[];
+  /** Its place in an iteration chain (1 = the first version); null outside a chain. */
+  iteration: number | null;
+  /** The id of the chain's first message; null outside a chain. */
+  iterationGroupId: string | null;
+}
+
+/** `GET /api/v1/messages/iterations/:id`: a whole chain, by iteration. */
+export interface IterationChainDto {
+  groupId: string;
+  iterations: MessageDto[];
 }
 
 /** `GET /api/v1/reviews/:id/wait`: the settled message, or a timeout (ask again). Generic for the client's typed answers. */
@@ -89,6 +112,12 @@ export interface AgentDto {
   lastActiveAt: string | null;
   /** Messages older than this many days are removed by the hourly clean-up; null keeps them forever. */
   retentionDays: number | null;
+  /** Groups the agent in the sidebar; null: ungrouped. */
+  tag: string | null;
+  /** Extra headers sent with every delivery to webhookUrl. */
+  webhookHeaders: Record<string, string> | null;
+  /** HTTP basic auth of those deliveries: the username only, the password is write-only. */
+  webhookAuth: { username: string } | null;
   createdAt: string;
 }
 

@@ -19,6 +19,14 @@ export const LIMITS = {
   callbackHeaders: 20,
   headerName: 100,
   headerValue: 1000,
+  /** A form field's unit ("ms", "€"). */
+  unit: 40,
+  /** An agent's tag (sidebar group). */
+  tag: 40,
+  /** Text attachments up to this many bytes carry their content (`textContent`) in every list. */
+  textContentBytes: 50_000,
+  /** Feedback a person writes with an answer. */
+  feedback: 10_000,
   /** Any request body but a file upload. */
   jsonBodyBytes: 1_048_576,
   /** A stored message row, all columns together (D1 refuses rows over 2 MB). */

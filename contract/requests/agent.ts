@@ -3,6 +3,7 @@ import { z } from "zod";
 import { AGENT_STATUSES } from "../enums";
 import { LIMITS } from "../limits";
 import { idSchema, webhookUrlSchema } from "./message";
+import { httpHeaders } from "./review";
 
 const name = z.string().trim().min(1).max(LIMITS.label);
 const description = z.string().max(LIMITS.description).nullable();
@@ -15,17 +16,63 @@ const avatarUrl = z
 /** Messages older than this many days are removed by the hourly clean-up; null keeps them forever. */
 const retentionDays = z.number().int().min(1).max(3650).nullable();
 
+/** Groups agents in the sidebar; null or "" removes it. */
+const tag = z
+  .string()
+  .trim()
+  .max(LIMITS.tag)
+  .nullable()
+  .transform((t) => t || null);
+
+/** Headers a webhook delivery must set itself: an agent's own headers may not replace them. */
+const RESERVED_WEBHOOK_HEADERS = /^(host|content-length|content-type|transfer-encoding|connection|authorization|webhook-.*)$/i;
+
+/** An agent's webhook headers: valid names and values, and none that would break the delivery. */
+export const webhookHeaders = httpHeaders.superRefine((headers, ctx) => {
+  for (const name of Object.keys(headers)) {
+    if (RESERVED_WEBHOOK_HEADERS.test(name)) ctx.addIssue({ code: "custom", path: [name], message: `"${name}" is set by the delivery itself` });
+  }
+});
+
+/** HTTP basic auth of an agent's webhook deliveries; the password is write-only. */
+export const webhookAuth = z.strictObject({
+  username: z
+    .string()
+    .min(1)
+    .max(LIMITS.label)
+    .regex(/^[^:\r\n]*$/, "no colon or line breaks"),
+  password: z
+    .string()
+    .max(LIMITS.label)
+    .regex(/^[^\r\n]*$/, "no line breaks"),
+});
+
 export const createAgentBody = z.strictObject({
   name,
   description: description.optional(),
   avatarUrl: avatarUrl.optional(),
   webhookUrl: webhookUrlSchema.nullable().optional(),
   retentionDays: retentionDays.optional(),
+  tag: tag.optional(),
 });
 
 export const updateAgentBody = createAgentBody.partial().refine((b) => Object.keys(b).length > 0, {
   message: "nothing to update",
 });
+
+/** `POST /api/v1/agents/setTag`. */
+export const setTagBody = z.strictObject({ channelId: idSchema, tag });
+
+/** `POST /api/v1/agents/setWebhook`: replaces the agent's webhook, its headers and its auth. */
+export const setWebhookBody = z.strictObject({
+  channelId: idSchema,
+  url: webhookUrlSchema,
+  headers: webhookHeaders.nullish(),
+  auth: webhookAuth.nullish(),
+});
+
+/** `POST /api/v1/agents/deleteWebhook`. */
+export const deleteWebhookBody = z.strictObject({ channelId: idSchema });
 
 export const statusPingBody = z.strictObject({
   agentId: idSchema.optional(),

@@ -13,25 +13,42 @@ export const webhookUrlSchema = z.url({ protocol: /^https?$/, message: "must be 
 export const idSchema = z.string().min(1).max(LIMITS.id);
 export const messageText = z.string().max(LIMITS.text);
 
-/** `POST /api/v1/messages`. */
+/** Placet's `textAttachments`: text that becomes a stored file of the message. */
+export const textAttachment = z.strictObject({
+  content: z.string().min(1).max(LIMITS.text),
+  filename: z.string().trim().min(1).max(LIMITS.label).default("content.md"),
+  mimeType: z
+    .string()
+    .regex(/^text\/[\w.+-]+$|^application\/(json|xml|yaml|x-yaml)$/, "must be a text type (text/*, application/json, xml or yaml)")
+    .default("text/markdown"),
+});
+
+/** `POST /api/v1/messages`. null means "not given" for every optional field (Placet's clients send nulls). */
 export const postMessageBody = z
   .strictObject({
     channelId: idSchema.optional(),
-    text: messageText.nullable().optional(),
-    status: z.enum(MESSAGE_STATUSES).nullable().optional(),
+    text: messageText.nullish(),
+    status: z.enum(MESSAGE_STATUSES).nullish(),
     review: reviewRequest
       .refine((r) => jsonBytes(r.payload) <= LIMITS.payloadBytes, {
         path: ["payload"],
         message: `must be at most ${LIMITS.payloadBytes} bytes of JSON`,
       })
-      .optional(),
-    metadata: metadataSchema.optional(),
-    webhookUrl: webhookUrlSchema.optional(),
-    attachmentIds: z.array(idSchema).max(LIMITS.attachmentsPerMessage).optional(),
-    clientId: z.string().min(1).max(200).optional(),
+      .nullish(),
+    metadata: metadataSchema.nullish(),
+    webhookUrl: webhookUrlSchema.nullish(),
+    attachmentIds: z.array(idSchema).max(LIMITS.attachmentsPerMessage).nullish(),
+    textAttachments: z.array(textAttachment).max(LIMITS.attachmentsPerMessage).nullish(),
+    /** An earlier message of the channel whose review is settled: this one is its next iteration. */
+    iterationOf: idSchema.nullish(),
+    clientId: z.string().min(1).max(200).nullish(),
   })
-  .refine((b) => b.text != null || b.review || b.status || (b.attachmentIds?.length ?? 0) > 0, {
-    message: "a message needs at least one of text, review, status or attachmentIds",
+  .refine((b) => b.text != null || b.review || b.status || (b.attachmentIds?.length ?? 0) > 0 || (b.textAttachments?.length ?? 0) > 0, {
+    message: "a message needs at least one of text, review, status, attachmentIds or textAttachments",
+  })
+  .refine((b) => (b.attachmentIds?.length ?? 0) + (b.textAttachments?.length ?? 0) <= LIMITS.attachmentsPerMessage, {
+    path: ["textAttachments"],
+    message: `at most ${LIMITS.attachmentsPerMessage} attachments in all (attachmentIds and textAttachments)`,
   });
 export type PostMessageBody = z.infer<typeof postMessageBody>;
 
@@ -47,7 +64,11 @@ export const userMessageBody = z
     message: "a message needs text or attachmentIds",
   });
 
-export const respondBody = z.strictObject({ response: z.unknown() });
+/** A person's answer, and what they want the agent to change (any review type). */
+export const respondBody = z.strictObject({
+  response: z.unknown(),
+  feedback: z.string().trim().max(LIMITS.feedback).nullish(),
+});
 
 const limit = z.coerce.number().int().min(1).max(LIMITS.listPage).default(50);
 const cursor = z.string().max(200).optional();
@@ -59,6 +80,8 @@ export const listMessagesQuery = z.object({
   cursor,
   search,
   after: z.coerce.number().int().min(0).optional(),
+  /** Only messages with (true) or without (false) attachments. */
+  has_attachments: z.enum(["true", "false"], { message: 'must be "true" or "false"' }).optional(),
 });
 
 export const channelQuery = z.object({ channel: idSchema.optional() });

@@ -52,8 +52,9 @@ const formField = z
     label,
     required: z.boolean().optional(),
     placeholder: z.string().max(LIMITS.label).optional(),
+    // Placet also takes plain strings: "a" is {value: "a", label: "a"}; stored as objects.
     options: z
-      .array(z.object({ value: z.string().max(LIMITS.label), label }))
+      .array(z.union([z.object({ value: z.string().max(LIMITS.label), label }), label.transform((value) => ({ value, label: value }))]))
       .min(1)
       .max(LIMITS.items)
       .optional(),
@@ -61,6 +62,10 @@ const formField = z
     max: z.union([z.number(), z.string().max(40)]).optional(),
     step: z.number().positive().optional(),
     default: z.unknown().optional(),
+    /** Placet's name for `default`; `default` wins when both are given. */
+    defaultValue: z.unknown().optional(),
+    /** Shown after a number or range input ("ms", "€"). */
+    unit: z.string().trim().min(1).max(LIMITS.unit).optional(),
     description: description.optional(),
   })
   .superRefine((f, ctx) => {
@@ -78,7 +83,15 @@ export const formPayload = z.object({
     .max(LIMITS.fields)
     .superRefine(uniqueBy((f) => f.name, "field name")),
   submitLabel: z.string().max(LIMITS.label).optional(),
+  /** Offers a dismiss button with this label; dismissing answers `{_dismissed: true}`. */
+  dismissLabel: z.string().trim().min(1).max(LIMITS.label).optional(),
 });
+
+/** What dismissing a form that offers `dismissLabel` answers. */
+export const DISMISSED = { _dismissed: true } as const;
+
+/** A form field's initial value: `default`, or Placet's `defaultValue`. */
+export const fieldDefault = (f: FormField): unknown => f.default ?? f.defaultValue;
 
 export const textInputPayload = z
   .object({
@@ -97,28 +110,31 @@ export const freeformPayload = z.record(z.string(), z.unknown());
 
 // ---- the review an agent attaches to a message -----------------------------------------------
 
+/** Extra HTTP headers a delivery carries (a review's callback, an agent's webhook): valid names, one-line values. */
+export const httpHeaders = z
+  .record(
+    z
+      .string()
+      .regex(/^[!#$%&'*+.^_`|~\w-]+$/, "not a header name")
+      .max(LIMITS.headerName),
+    z
+      .string()
+      .max(LIMITS.headerValue)
+      .regex(/^[^\r\n]*$/, "no line breaks"),
+  )
+  .refine((h) => Object.keys(h).length <= LIMITS.callbackHeaders, `at most ${LIMITS.callbackHeaders} headers`);
+
+// null means "not given" for each of these (Placet's clients send nulls).
 const reviewOptions = {
-  expiresInSeconds: z.number().int().positive().optional(),
-  expiresAt: z.iso.datetime({ offset: true }).optional(),
+  expiresInSeconds: z.number().int().positive().nullish(),
+  expiresAt: z.iso.datetime({ offset: true }).nullish(),
   callback: z
     .strictObject({
       url: z.url({ protocol: /^https?$/ }).max(LIMITS.url),
       method: z.enum(["POST", "PUT", "PATCH"]).optional(),
-      headers: z
-        .record(
-          z
-            .string()
-            .regex(/^[!#$%&'*+.^_`|~\w-]+$/, "not a header name")
-            .max(LIMITS.headerName),
-          z
-            .string()
-            .max(LIMITS.headerValue)
-            .regex(/^[^\r\n]*$/, "no line breaks"),
-        )
-        .refine((h) => Object.keys(h).length <= LIMITS.callbackHeaders, `at most ${LIMITS.callbackHeaders} headers`)
-        .optional(),
+      headers: httpHeaders.optional(),
     })
-    .optional(),
+    .nullish(),
 };
 
 export const reviewRequest = z.discriminatedUnion("type", [
@@ -136,8 +152,8 @@ export const MAX_EXPIRY_SECONDS = 36 * 3600;
 /** When a review expires: `expiresInSeconds` wins over `expiresAt`; both are capped at 36 h. */
 export function reviewExpiry(review: Pick<ReviewRequest, "expiresInSeconds" | "expiresAt">, now = Date.now()): Date {
   const cap = now + MAX_EXPIRY_SECONDS * 1000;
-  if (review.expiresInSeconds !== undefined) return new Date(Math.min(now + review.expiresInSeconds * 1000, cap));
-  if (review.expiresAt !== undefined) return new Date(Math.min(Date.parse(review.expiresAt), cap));
+  if (review.expiresInSeconds != null) return new Date(Math.min(now + review.expiresInSeconds * 1000, cap));
+  if (review.expiresAt != null) return new Date(Math.min(Date.parse(review.expiresAt), cap));
   return new Date(now + DEFAULT_EXPIRY_SECONDS * 1000);
 }
 
@@ -245,7 +261,8 @@ function answerSchema(review: StoredReview): z.ZodType {
     }
     case "form": {
       const p = formPayload.parse(review.payload);
-      return z.strictObject(Object.fromEntries(p.fields.map((f) => [f.name, fieldSchema(f)])));
+      const values = z.strictObject(Object.fromEntries(p.fields.map((f) => [f.name, fieldSchema(f)])));
+      return p.dismissLabel ? z.union([z.strictObject({ _dismissed: z.literal(true) }), values]) : values;
     }
     case "text-input": {
       const p = textInputPayload.parse(review.payload);

@@ -16,7 +16,7 @@ function reviewOf(body: PostMessageBody): NewMessage["review"] {
   const review = body.review;
   if (!review) return undefined;
   const expiresAt = reviewExpiry(review);
-  if (review.expiresInSeconds === undefined && review.expiresAt !== undefined && expiresAt.getTime() <= Date.now()) {
+  if (review.expiresInSeconds == null && review.expiresAt != null && expiresAt.getTime() <= Date.now()) {
     throw invalid([{ path: "review.expiresAt", message: "must be in the future" }]);
   }
   return {
@@ -40,14 +40,14 @@ export const messageRoutes = new Hono<AppEnv>()
         ["review.callback.url", body.review?.callback?.url],
       ]);
       const agent = await resolveChannel(c.var.db, p, body.channelId);
-      const key = idempotencyKey(c.req.header("idempotency-key"), body.clientId);
+      const key = idempotencyKey(c.req.header("idempotency-key"), body.clientId ?? undefined);
       const post = newMessage(p, agent.id, {
         text: body.text,
         status: body.status,
-        metadata: body.metadata,
-        webhookUrl: body.webhookUrl,
+        metadata: body.metadata ?? undefined,
+        webhookUrl: body.webhookUrl ?? undefined,
         review: reviewOf(body),
-        attachmentIds: body.attachmentIds,
+        attachmentIds: body.attachmentIds ?? undefined,
         idempotencyKey: key,
       });
       const { message, created } = unwrap(await roomOf(c.env, agent.id).post(post));

@@ -71,6 +71,12 @@ export const agents = sqliteTable(
     avatarUrl: text("avatar_url"),
     webhookUrl: text("webhook_url"),
     webhookSecret: text("webhook_secret").notNull(),
+    // Sent with every delivery to webhookUrl (setWebhook): extra headers, and HTTP basic auth whose
+    // password is write-only (never in a response, an event or a log).
+    webhookHeaders: text("webhook_headers", { mode: "json" }).$type<Record<string, string>>(),
+    webhookAuth: text("webhook_auth", { mode: "json" }).$type<{ username: string; password: string }>(),
+    // Groups agents in the sidebar (Placet's tag); null: ungrouped.
+    tag: text("tag"),
     status: text("status", { enum: AGENT_STATUSES }).notNull().default("offline"),
     statusMessage: text("status_message"),
     statusSince: text("status_since"),
@@ -112,6 +118,13 @@ export const messages = sqliteTable(
       method?: string;
       headers?: Record<string, string>;
     }>(),
+    // What the person wrote alongside their answer, for the agent's next iteration.
+    reviewFeedback: text("review_feedback"),
+    // An iteration chain (Placet's revision loop): the message this one revises, its place in the chain
+    // (1 = the root) and the root's id. All null until the message is part of a chain.
+    iterationOf: text("iteration_of"),
+    iteration: integer("iteration"),
+    iterationGroupId: text("iteration_group_id"),
     createdAt: text("created_at").notNull(),
   },
   (t) => [
@@ -121,6 +134,8 @@ export const messages = sqliteTable(
     index("messages_channel_review_idx").on(t.channelId, t.reviewStatus, t.seq),
     index("messages_user_review_idx").on(t.userId, t.reviewStatus, t.id),
     index("messages_review_expiry_idx").on(t.reviewStatus, t.reviewExpiresAt),
+    index("messages_iteration_group_idx").on(t.iterationGroupId, t.iteration).where(sql`${t.iterationGroupId} IS NOT NULL`),
+    index("messages_iteration_of_idx").on(t.iterationOf).where(sql`${t.iterationOf} IS NOT NULL`),
   ],
 );
 
@@ -141,6 +156,8 @@ export const attachments = sqliteTable(
     filename: text("filename").notNull(),
     mimeType: text("mime_type").notNull(),
     size: integer("size").notNull(),
+    // The file itself when it is text of at most LIMITS.textContentBytes, so lists show it without R2.
+    textContent: text("text_content"),
     createdAt: text("created_at").notNull(),
   },
   (t) => [

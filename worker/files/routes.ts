@@ -88,6 +88,7 @@ async function storeFiles(c: Context<AppEnv>, d: Db, p: Principal, channelId: st
       filename: cleanFilename(file.name),
       mimeType: cleanMime(file.type),
       size: file.size,
+      textContent: null,
       createdAt: nowIso(),
     };
     await c.env.FILES.put(row.r2Key, file.stream(), { httpMetadata: { contentType: row.mimeType } });
@@ -134,7 +135,7 @@ export const fileRoutes = new Hono<AppEnv>()
       if (files.length !== 1) throw invalid([{ path: "file", message: "exactly one file is required" }]);
       const agent = await resolveChannel(d, p, field(form, "channelId"));
       const [row] = await storeFiles(c, d, p, agent.id, checkedFiles(c, files));
-      return c.json({ ...attachmentDto(row!), channelId: agent.id, createdAt: row!.createdAt } satisfies StoredFileDto, 201);
+      return c.json({ ...attachmentDto(row!), messageId: null, channelId: agent.id, createdAt: row!.createdAt } satisfies StoredFileDto, 201);
     },
   )
   .post(

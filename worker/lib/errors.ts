@@ -5,27 +5,31 @@ import type { z } from "zod";
 import type { ErrorDto, FieldErrorDto } from "../../contract/dto";
 import { logError } from "./log";
 
-export type FieldError = FieldErrorDto;
+/** A problem found by Nod's own checks; `code` defaults to "invalid" (zod's issues bring their own). */
+export type FieldError = Omit<FieldErrorDto, "code"> & { code?: string };
 
 /** An error that becomes `{statusCode, message, errors}` (docs/api.md, "Errors"). */
 export class ApiError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
     message: string,
-    readonly errors: FieldError[] = [],
+    errors: FieldError[] = [],
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
+    this.errors = errors.map((e) => ({ ...e, code: e.code ?? "invalid" }));
   }
+  readonly errors: FieldErrorDto[];
 }
 
 export const notFound = (what: string) => new ApiError(404, `${what} not found`);
 
-/** Every zod issue as `{path, message}`, the path prefixed with where the value came from. */
-export function zodErrors(error: z.ZodError, prefix?: string): FieldError[] {
+/** Every zod issue as `{path, message, code}`, the path prefixed with where the value came from. */
+export function zodErrors(error: z.ZodError, prefix?: string): FieldErrorDto[] {
   return error.issues.map((issue) => ({
     path: [...(prefix ? [prefix] : []), ...issue.path.map(String)].join(".") || "(root)",
     message: issue.message,
+    code: issue.code,
   }));
 }
 

@@ -44,6 +44,10 @@ function newMessageRow(input: NewMessage, seq: number, now: string): MessageRow 
     reviewPayload: input.review?.payload ?? null,
     reviewResponse: null,
     reviewCallback: input.review?.callback ?? null,
+    reviewFeedback: null,
+    iterationOf: null,
+    iteration: null,
+    iterationGroupId: null,
     createdAt: now,
   };
 }

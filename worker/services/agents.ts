@@ -23,6 +23,9 @@ export function agentDto(a: AgentRow): AgentDto {
     statusSince: a.statusSince,
     lastActiveAt: a.lastActiveAt,
     retentionDays: a.retentionDays,
+    tag: a.tag,
+    webhookHeaders: a.webhookHeaders,
+    webhookAuth: a.webhookAuth ? { username: a.webhookAuth.username } : null,
     createdAt: a.createdAt,
   };
 }
@@ -69,6 +72,7 @@ interface AgentFields {
   avatarUrl?: string | null | undefined;
   webhookUrl?: string | null | undefined;
   retentionDays?: number | null | undefined;
+  tag?: string | null | undefined;
 }
 
 export async function createAgent(d: Db, env: Env, userId: string, fields: AgentFields & { name: string }): Promise<AgentRow> {
@@ -86,6 +90,9 @@ export async function createAgent(d: Db, env: Env, userId: string, fields: Agent
     statusSince: null,
     lastActiveAt: null,
     retentionDays: fields.retentionDays ?? null,
+    tag: fields.tag ?? null,
+    webhookHeaders: null,
+    webhookAuth: null,
     createdAt: nowIso(),
   };
   await d.insert(agents).values(row);

@@ -25,6 +25,7 @@ export const attachmentDto = (a: AttachmentRow): AttachmentDto => ({
   filename: a.filename,
   mimeType: a.mimeType,
   size: a.size,
+  ...(a.textContent !== null ? { textContent: a.textContent } : {}),
 });
 
 /**
@@ -51,6 +52,7 @@ function reviewDto(row: MessageRow, audience: Audience): ReviewDto | null {
     expiresAt: row.reviewExpiresAt,
     completedAt: row.reviewCompletedAt,
     completed_at: row.reviewCompletedAt,
+    feedback: row.reviewFeedback,
   };
 }
 
@@ -68,6 +70,8 @@ export function messageDto(row: MessageRow, files: AttachmentRow[], audience: Au
     deliveryStatus: row.deliveryStatus,
     createdAt: row.createdAt,
     attachments: files.map(attachmentDto),
+    iteration: row.iteration,
+    iterationGroupId: row.iterationGroupId,
   };
 }
 
