@@ -11,6 +11,7 @@ import { idempotencyKey, listMessages, newMessage, ownMessage, pageOf, withAttac
 import type { NewMessage } from "../room/types";
 import { assertWebhookUrls } from "../webhooks/ssrf";
 import { logError } from "../lib/log";
+import { releaseUnposted, storeTextFiles } from "../files/store";
 
 function reviewOf(body: PostMessageBody): NewMessage["review"] {
   const review = body.review;
@@ -41,16 +42,21 @@ export const messageRoutes = new Hono<AppEnv>()
       ]);
       const agent = await resolveChannel(c.var.db, p, body.channelId);
       const key = idempotencyKey(c.req.header("idempotency-key"), body.clientId ?? undefined);
+      const review = reviewOf(body);
+      // Stored once every check has passed; what becomes of them if the post fails: releaseUnposted.
+      const textFiles = await storeTextFiles(c, p, agent.id, body.textAttachments ?? []);
       const post = newMessage(p, agent.id, {
         text: body.text,
         status: body.status,
         metadata: body.metadata ?? undefined,
         webhookUrl: body.webhookUrl ?? undefined,
-        review: reviewOf(body),
-        attachmentIds: body.attachmentIds ?? undefined,
+        review,
+        attachmentIds: [...(body.attachmentIds ?? []), ...textFiles.map((f) => f.id)],
         idempotencyKey: key,
       });
-      const { message, created } = unwrap(await roomOf(c.env, agent.id).post(post));
+      const result = await roomOf(c.env, agent.id).post(post);
+      await releaseUnposted(c, textFiles, result);
+      const { message, created } = unwrap(result);
       return c.json(message, created ? 201 : 200);
     },
   )
