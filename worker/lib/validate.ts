@@ -60,7 +60,7 @@ export function jsonBody<S extends z.ZodType>(schema: S, { optional = false } = 
       const type = c.req.header("content-type");
       if (optional && !type && !Number(c.req.header("content-length") ?? 0)) return parseWith(schema, {}) as z.output<S>;
       if (!JSON_TYPE.test(type ?? "")) throw new ApiError(415, "Content-Type must be application/json");
-      if (jsonDepth(value) > MAX_JSON_DEPTH) throw invalid([{ path: "(root)", message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` }]);
+      if (jsonDepth(value) > MAX_JSON_DEPTH) throw invalid([{ path: "(root)", message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels`, code: "too_deep" }]);
       return parseWith(schema, value) as z.output<S>;
     }),
     { body: schema },

@@ -57,7 +57,7 @@ export const apiKeyRoutes = new Hono<AppEnv>()
           .from(agents)
           .where(and(eq(agents.userId, userId), inList(agents.id, body.agentIds)));
         const missing = body.agentIds.map((id, i) => ({ id, i })).filter(({ id }) => !found.some((f) => f.id === id));
-        if (missing.length) throw invalid(missing.map(({ i }) => ({ path: `agentIds.${i}`, message: "no such agent" })));
+        if (missing.length) throw invalid(missing.map(({ i }) => ({ path: `agentIds.${i}`, message: "no such agent", code: "not_found" })));
       }
       const { key, keyPrefix } = newApiKey();
       const row: KeyRow = {

@@ -28,7 +28,7 @@ export const userRoutes = new Hono<AppEnv>()
     const body = c.req.valid("json");
     const d = c.var.db;
     if (await d.query.users.findFirst({ where: eq(users.email, body.email) })) {
-      throw new ApiError(409, "A user with this email exists", [{ path: "email", message: "already in use" }]);
+      throw new ApiError(409, "A user with this email exists", [{ path: "email", message: "already in use", code: "conflict" }]);
     }
     const row: UserRow = {
       id: newId(),

@@ -56,7 +56,7 @@ export function assertWebhookUrls(env: Env, urls: [string, string | null | undef
   const errors: FieldError[] = [];
   for (const [path, url] of urls) {
     const refused = url ? refuseWebhookUrl(url, policy) : null;
-    if (refused) errors.push({ path, message: `cannot receive webhooks: ${refused}` });
+    if (refused) errors.push({ path, message: `cannot receive webhooks: ${refused}`, code: "forbidden_url" });
   }
   if (errors.length) throw invalid(errors);
 }
