@@ -2,10 +2,10 @@
 // report status, and follow a channel live over Socket.IO. It needs nothing but `fetch` at run time: the
 // request types come from the server's own zod schemas through type-only imports, which compile away.
 import type { z } from "zod";
-import type { AgentDto, ErrorDto, FieldErrorDto, ListDto, MessageDto, PageDto, ReviewDto, StoredFileDto, WaitDto } from "../../contract/dto";
+import type { AgentDto, ErrorDto, FieldErrorDto, MessageDto, ReviewDto, StoredFileDto, WaitDto } from "../../contract/dto";
 import type { AgentStatus } from "../../contract/enums";
 import type { ChannelEventListeners, ChannelEventName, ChannelEvents } from "../../contract/events";
-import type { statusPingBody } from "../../contract/requests/agent";
+import type { setTagBody, setWebhookBody, statusPingBody } from "../../contract/requests/agent";
 import type { postMessageBody } from "../../contract/requests/message";
 import type { reviewRequest } from "../../contract/requests/review";
 
@@ -26,6 +26,8 @@ export type SendMessage = MessageBody & { review?: ReviewRequest };
 /** A message that asks for a review. */
 export type AskRequest<R extends ReviewRequest = ReviewRequest> = MessageBody & { review: R };
 export type StatusPing = z.input<typeof statusPingBody>;
+export type SetTag = z.input<typeof setTagBody>;
+export type SetWebhook = z.input<typeof setWebhookBody>;
 
 // ---- answers, typed by the review that was asked -------------------------------------------------
 
@@ -240,6 +242,13 @@ export class NodClient {
     return channelId ?? this.channelId;
   }
 
+  /** The channel of a request that names its agent (the agent-management routes have no default). */
+  private requireChannel(channelId: string | undefined): string {
+    const id = this.channel(channelId);
+    if (!id) throw new TypeError("pass channelId, or set channelId in the client's options");
+    return id;
+  }
+
   /** Posts a message (with or without a review) and returns it as stored. */
   send(message: SendMessage, options: { signal?: AbortSignal } = {}): Promise<Message> {
     const body = { ...message, channelId: this.channel(message.channelId) };
@@ -298,13 +307,34 @@ export class NodClient {
   }
 
   /** The channels (agents) this key can use. */
-  async channels(): Promise<Agent[]> {
-    return (await this.request<ListDto<Agent>>("GET", "/api/v1/agents")).data;
+  channels(): Promise<Agent[]> {
+    return this.request<Agent[]>("GET", "/api/v1/agents");
   }
 
   /** Reviews still waiting for an answer, newest first (this channel, or every channel of the key). */
-  async pending(channelId?: string): Promise<Message[]> {
-    return (await this.request<PageDto<Message>>("GET", "/api/v1/reviews/pending", { query: { channel: this.channel(channelId) } })).data;
+  pending(channelId?: string): Promise<Message[]> {
+    return this.request<Message[]>("GET", "/api/v1/reviews/pending", { query: { channel: this.channel(channelId) } });
+  }
+
+  /** Sets the agent's tag, its group in the web app's sidebar (null or "" removes it); returns the agent. */
+  setTag(tag: string | null, options: { channelId?: string } = {}): Promise<Agent> {
+    const body: SetTag = { channelId: this.requireChannel(options.channelId), tag };
+    return this.request<Agent>("POST", "/api/v1/agents/setTag", { json: body });
+  }
+
+  /**
+   * Replaces the agent's webhook: every delivery to `url` carries `headers` and, with `auth`, HTTP basic
+   * auth (the password is never shown again). Returns the agent.
+   */
+  setWebhook(url: string, options: Omit<SetWebhook, "channelId" | "url"> & { channelId?: string } = {}): Promise<Agent> {
+    const { channelId, ...rest } = options;
+    const body: SetWebhook = { channelId: this.requireChannel(channelId), url, ...rest };
+    return this.request<Agent>("POST", "/api/v1/agents/setWebhook", { json: body });
+  }
+
+  /** Removes the agent's webhook with its headers and auth; returns the agent. */
+  deleteWebhook(options: { channelId?: string } = {}): Promise<Agent> {
+    return this.request<Agent>("POST", "/api/v1/agents/deleteWebhook", { json: { channelId: this.requireChannel(options.channelId) } });
   }
 
   /**

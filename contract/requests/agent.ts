@@ -28,11 +28,15 @@ const tag = z
 const RESERVED_WEBHOOK_HEADERS = /^(host|content-length|content-type|transfer-encoding|connection|authorization|webhook-.*)$/i;
 
 /** An agent's webhook headers: valid names and values, and none that would break the delivery. */
-export const webhookHeaders = httpHeaders.superRefine((headers, ctx) => {
-  for (const name of Object.keys(headers)) {
-    if (RESERVED_WEBHOOK_HEADERS.test(name)) ctx.addIssue({ code: "custom", path: [name], message: `"${name}" is set by the delivery itself` });
-  }
-});
+export const webhookHeaders = httpHeaders.superRefine(
+  (headers, ctx) => {
+    for (const name of Object.keys(headers)) {
+      if (RESERVED_WEBHOOK_HEADERS.test(name)) ctx.addIssue({ code: "custom", path: [name], message: `"${name}" is set by the delivery itself` });
+    }
+  },
+  // Also when another header is malformed, so one 400 lists every problem.
+  { when: (payload) => typeof payload.value === "object" && payload.value !== null && !Array.isArray(payload.value) },
+);
 
 /** HTTP basic auth of an agent's webhook deliveries; the password is write-only. */
 export const webhookAuth = z.strictObject({
@@ -56,9 +60,16 @@ export const createAgentBody = z.strictObject({
   tag: tag.optional(),
 });
 
-export const updateAgentBody = createAgentBody.partial().refine((b) => Object.keys(b).length > 0, {
-  message: "nothing to update",
-});
+/** The owner's edit of the webhook auth: without a password the stored one is kept (forms never see it). */
+export const webhookAuthEdit = webhookAuth.extend({ password: webhookAuth.shape.password.optional() });
+
+/** A change of an agent: any field of createAgentBody, and the webhook's headers and auth (null removes them). */
+export const updateAgentBody = createAgentBody
+  .partial()
+  .extend({ webhookHeaders: webhookHeaders.nullable().optional(), webhookAuth: webhookAuthEdit.nullable().optional() })
+  .refine((b) => Object.keys(b).length > 0, {
+    message: "nothing to update",
+  });
 
 /** `POST /api/v1/agents/setTag`. */
 export const setTagBody = z.strictObject({ channelId: idSchema, tag });

@@ -792,7 +792,7 @@ describe("the app on the shared server", () => {
     await dialog.getByRole("button", { name: "Done" }).click();
     expect(await page.getByText(key).count()).toBe(0); // shown once
     const agents = await http(url(), "GET", "/api/v1/agents", undefined, { "x-api-key": key });
-    expect(agents.json.data.map((a: { id: string }) => a.id)).toEqual([agentId]);
+    expect(agents.json.map((a: { id: string }) => a.id)).toEqual([agentId]);
 
     const row = page.locator("tr", { hasText: label });
     await row.getByRole("button", { name: `Rotate ${label}` }).click();

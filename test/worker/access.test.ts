@@ -174,7 +174,7 @@ describe.each(directions)("%s using %s's ids", (actorName, victimName) => {
   it("lists never show the other's agents, messages, reviews or keys", async () => {
     const a = worlds[actorName];
     const v = worlds[victimName];
-    const v1Agents = (await a.bot.v1("GET", "/agents")).json.data.map((x: { id: string }) => x.id);
+    const v1Agents = (await a.bot.v1("GET", "/agents")).json.map((x: { id: string }) => x.id);
     expect(v1Agents).toEqual([a.agentId]);
     const agents = (await a.person.as("GET", "/api/agents")).json.data.map((x: { id: string }) => x.id);
     expect(agents).toEqual([a.agentId]);

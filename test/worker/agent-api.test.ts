@@ -53,7 +53,7 @@ describe("API keys", () => {
     const bearer = await call("GET", "/api/v1/agents", { headers: { authorization: `Bearer ${bot.apiKey}` } });
     for (const res of [direct, bearer]) {
       expect(res.status).toBe(200);
-      expect(res.json.data.map((a: { id: string }) => a.id)).toContain(bot.agent.id);
+      expect(res.json.map((a: { id: string }) => a.id)).toContain(bot.agent.id);
     }
   });
 
@@ -126,7 +126,7 @@ describe("API keys", () => {
     it("sees only its agent in GET /agents", async () => {
       const list = await scoped("GET", "/agents");
       expect(list.status).toBe(200);
-      expect(list.json.data.map((x: { id: string }) => x.id)).toEqual([a]);
+      expect(list.json.map((x: { id: string }) => x.id)).toEqual([a]);
     });
 
     it("gets 404 for every request on another agent's channel", async () => {
@@ -147,7 +147,7 @@ describe("API keys", () => {
       const still = await bot.v1("GET", `/messages/${inB.json.id}`);
       expect(still.status).toBe(200);
       expect(still.json.deliveryStatus).toBe("sent");
-      expect((await bot.v1("GET", "/agents")).json.data.find((x: { id: string }) => x.id === b)).toMatchObject({ name: "Scoped B", status: "offline" });
+      expect((await bot.v1("GET", "/agents")).json.find((x: { id: string }) => x.id === b)).toMatchObject({ name: "Scoped B", status: "offline" });
     });
 
     it("may omit channelId: its one agent is the channel", async () => {
@@ -162,7 +162,7 @@ describe("API keys", () => {
     it("cannot create agents (403)", async () => {
       expectError(await scoped("POST", "/agents", { name: "new" }), 403);
       const list = await bot.v1("GET", "/agents");
-      expect(list.json.data.map((x: { name: string }) => x.name)).not.toContain("new");
+      expect(list.json.map((x: { name: string }) => x.name)).not.toContain("new");
     });
 
     it("cannot be created for an unknown agent (400)", async () => {
@@ -178,7 +178,7 @@ describe("agents (v1)", () => {
   it("GET /agents lists the agents in the Agent shape, without the webhook secret", async () => {
     const res = await bot.v1("GET", "/agents");
     expect(res.status).toBe(200);
-    const agent = res.json.data.find((a: { id: string }) => a.id === bot.agent.id);
+    const agent = res.json.find((a: { id: string }) => a.id === bot.agent.id);
     expect(Object.keys(agent).sort()).toEqual([...AGENT_KEYS].sort());
     expect(agent).toMatchObject({ id: bot.agent.id, name: "Main bot", description: null, webhookUrl: null });
     expect(agent.createdAt).toMatch(ISO);
@@ -193,7 +193,7 @@ describe("agents (v1)", () => {
     expect(res.json.createdAt).toMatch(ISO);
     expect(res.json).not.toHaveProperty("webhookSecret");
     const list = await bot.v1("GET", "/agents");
-    expect(list.json.data.find((a: { id: string }) => a.id === res.json.id)).toMatchObject(body);
+    expect(list.json.find((a: { id: string }) => a.id === res.json.id)).toMatchObject(body);
     // The owner's view has the secret.
     const mine = await owner.as("GET", `/api/agents/${res.json.id}`);
     expect(mine.json.webhookSecret).toMatch(/^whsec_/);
@@ -213,7 +213,7 @@ describe("agents (v1)", () => {
     expect(res.status, res.text).toBe(200);
     expect(res.json).toMatchObject({ id, name: "After", description: "changed" });
     const list = await bot.v1("GET", "/agents");
-    expect(list.json.data.find((a: { id: string }) => a.id === id)).toMatchObject({ name: "After", description: "changed" });
+    expect(list.json.find((a: { id: string }) => a.id === id)).toMatchObject({ name: "After", description: "changed" });
     const cleared = await bot.v1("PATCH", `/agents/${id}`, { description: null });
     expect(cleared.json).toMatchObject({ name: "After", description: null });
     expectError(await bot.v1("PATCH", `/agents/${id}`, {}), 400);
@@ -231,7 +231,7 @@ describe("agents (v1)", () => {
     expect(res.status, res.text).toBe(200);
     expect(res.json).toMatchObject({ id, deleted: true });
     expectError(await waiting, 404);
-    expect((await bot.v1("GET", "/agents")).json.data.map((a: { id: string }) => a.id)).not.toContain(id);
+    expect((await bot.v1("GET", "/agents")).json.map((a: { id: string }) => a.id)).not.toContain(id);
     expectError(await bot.v1("GET", `/messages?channel=${id}`), 404);
     expectError(await bot.v1("GET", `/messages/${plain.json.id}`), 404);
     expectError(await bot.v1("GET", `/reviews/${review.id}`), 404);
@@ -262,7 +262,7 @@ describe("status ping", () => {
     expect(busy.json.status).toBe("busy");
     expect(busy.json.statusSince > first.json.statusSince).toBe(true);
 
-    const listed = (await bot.v1("GET", "/agents")).json.data.find((a: { id: string }) => a.id === id);
+    const listed = (await bot.v1("GET", "/agents")).json.find((a: { id: string }) => a.id === id);
     expect(listed).toMatchObject({ status: "busy", statusSince: busy.json.statusSince });
 
     const history = await owner.as("GET", `/api/agents/${id}/status-history`);
@@ -629,8 +629,8 @@ describe("plugins", () => {
   it("GET /plugins lists manifests, GET /plugins/:name returns one, 404 for unknown", async () => {
     const list = await bot.v1("GET", "/plugins");
     expect(list.status).toBe(200);
-    expect(list.json.data.length).toBeGreaterThan(0);
-    for (const p of list.json.data) {
+    expect(list.json.length).toBeGreaterThan(0);
+    for (const p of list.json) {
       expect(p).toMatchObject({ name: expect.any(String), displayName: expect.any(String), version: expect.any(String), description: expect.any(String) });
       const one = await bot.v1("GET", `/plugins/${encodeURIComponent(p.name)}`);
       expect(one.status).toBe(200);

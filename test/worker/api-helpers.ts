@@ -26,7 +26,7 @@ export function expectError(res: Res, status: number, paths: string[] = []) {
   expect(res.status, res.text).toBe(status);
   expect(res.json, res.text).toEqual({ statusCode: status, message: expect.any(String), errors: expect.any(Array) });
   expect(res.json.message.length).toBeGreaterThan(0);
-  for (const e of res.json.errors) expect(e).toEqual({ path: expect.any(String), message: expect.any(String) });
+  for (const e of res.json.errors) expect(e).toEqual({ path: expect.any(String), message: expect.any(String), code: expect.any(String) });
   const listed = res.json.errors.map((e: { path: string }) => e.path);
   for (const path of paths) expect(listed, res.text).toContain(path);
 }
@@ -71,6 +71,9 @@ export const AGENT_KEYS = [
   "statusSince",
   "lastActiveAt",
   "retentionDays",
+  "tag",
+  "webhookHeaders",
+  "webhookAuth",
   "createdAt",
 ];
 export const MESSAGE_KEYS = [

@@ -3,7 +3,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { MessageDto, PageDto, WaitDto } from "../../contract/dto";
+import type { MessageDto, PageDto, UploadedFileDto, WaitDto } from "../../contract/dto";
 import { statusPingBody } from "../../contract/requests/agent";
 import { idSchema, listMessagesQuery, messageText, postMessageBody } from "../../contract/requests/message";
 import type { ReviewType } from "../../contract/enums";
@@ -213,7 +213,7 @@ export function registerTools(server: McpServer, call: CallApi) {
       inputSchema: z.strictObject({}),
       annotations: { readOnlyHint: true },
     },
-    () => api<{ data: Json[] }>(call, "GET", "/api/v1/agents", undefined, (list) => ({ channels: list.data })),
+    () => api<Json[]>(call, "GET", "/api/v1/agents", undefined, (channels) => ({ channels })),
   );
 
   server.registerTool(
@@ -255,7 +255,7 @@ export function registerTools(server: McpServer, call: CallApi) {
           next: "Pass file.id in attachmentIds of send_message or an ask_* tool to show it.",
         }));
       }
-      return api<MessageDto>(call, "POST", "/api/v1/files/upload", { form }, summary);
+      return api<UploadedFileDto>(call, "POST", "/api/v1/files/upload", { form }, (uploaded) => summary(uploaded.message));
     },
   );
 }

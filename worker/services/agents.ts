@@ -5,7 +5,7 @@ import type { Db } from "../db/client";
 import { agents } from "../db/schema";
 import type { Env, Principal } from "../env";
 import { assertWebhookUrls } from "../webhooks/ssrf";
-import { ApiError, notFound } from "../lib/errors";
+import { ApiError, invalid, notFound } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
 import { base64 } from "../lib/crypto";
 
@@ -75,6 +75,12 @@ interface AgentFields {
   tag?: string | null | undefined;
 }
 
+/** The webhook's extras as a change may give them: auth without a password keeps the stored one. */
+interface WebhookExtras {
+  webhookHeaders?: Record<string, string> | null | undefined;
+  webhookAuth?: { username: string; password?: string | undefined } | null | undefined;
+}
+
 export async function createAgent(d: Db, env: Env, userId: string, fields: AgentFields & { name: string }): Promise<AgentRow> {
   assertWebhookUrls(env, [["webhookUrl", fields.webhookUrl]]);
   const row: AgentRow = {
@@ -99,9 +105,31 @@ export async function createAgent(d: Db, env: Env, userId: string, fields: Agent
   return row;
 }
 
-export async function updateAgent(d: Db, env: Env, agent: AgentRow, fields: AgentFields): Promise<AgentRow> {
+export async function updateAgent(d: Db, env: Env, agent: AgentRow, fields: AgentFields & WebhookExtras): Promise<AgentRow> {
   assertWebhookUrls(env, [["webhookUrl", fields.webhookUrl]]);
-  const changes = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<AgentRow>;
+  const { webhookAuth: auth, ...rest } = fields;
+  const changes = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<AgentRow>;
+  if (auth === null) changes.webhookAuth = null;
+  else if (auth) {
+    const password = auth.password ?? agent.webhookAuth?.password;
+    if (password === undefined) throw invalid([{ path: "webhookAuth.password", message: "required: no password is stored yet", code: "invalid_type" }]);
+    changes.webhookAuth = { username: auth.username, password };
+  }
   await d.update(agents).set(changes).where(eq(agents.id, agent.id));
   return { ...agent, ...changes };
+}
+
+/**
+ * Changes one of the caller's agents in a single round trip (the ownership check is the UPDATE's own
+ * WHERE); 404 when it is missing, someone else's or outside the key's scope.
+ */
+export async function updateOwnAgent(d: Db, p: Principal, agentId: string, changes: Partial<AgentRow>): Promise<AgentRow> {
+  if (!canUseAgent(p, agentId)) throw notFound("Agent");
+  const [row] = await d
+    .update(agents)
+    .set(changes)
+    .where(and(eq(agents.id, agentId), eq(agents.userId, p.userId)))
+    .returning();
+  if (!row) throw notFound("Agent");
+  return row;
 }

@@ -4,6 +4,7 @@ import type { MessageDto } from "../../contract/dto";
 import type { MessageRow } from "../services/messages";
 import { refuseWebhookUrl, type WebhookPolicy } from "./ssrf";
 import { signatureHeaders } from "./sign";
+import { base64 } from "../lib/crypto";
 
 export const WEBHOOK_EVENTS = ["review:responded", "review:expired", "message:created"] as const;
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
@@ -19,15 +20,24 @@ export const RETRY_BACKOFF_SECONDS = [10, 60, 300, 1800, 7200, 21600];
 export const MAX_ATTEMPTS = RETRY_BACKOFF_SECONDS.length + 1;
 const TIMEOUT_MS = 10_000;
 
+/** The agent's own webhook: its URL with the headers and basic auth set by setWebhook (read at each attempt). */
+function agentTarget(agent: AgentRow): WebhookTarget | null {
+  if (!agent.webhookUrl) return null;
+  const headers: Record<string, string> = { ...agent.webhookHeaders };
+  const auth = agent.webhookAuth;
+  if (auth) headers.authorization = `Basic ${base64(new TextEncoder().encode(`${auth.username}:${auth.password}`))}`;
+  return { url: agent.webhookUrl, method: "POST", headers };
+}
+
 /**
  * First match wins: the message's webhookUrl, the agent's, then the review's legacy callback.
- * A person's message reaches only the agent's own webhook.
+ * A person's message reaches only the agent's own webhook. Only the agent's own webhook carries the
+ * agent's headers and auth: they are the agent's credentials, not the message's receiver's.
  */
 export function webhookTarget(event: WebhookEventName, message: MessageRow, agent: AgentRow): WebhookTarget | null {
-  const post = (url: string) => ({ url, method: "POST", headers: {} });
-  if (event === "message:created") return agent.webhookUrl ? post(agent.webhookUrl) : null;
-  if (message.webhookUrl) return post(message.webhookUrl);
-  if (agent.webhookUrl) return post(agent.webhookUrl);
+  if (event === "message:created") return agentTarget(agent);
+  if (message.webhookUrl) return { url: message.webhookUrl, method: "POST", headers: {} };
+  if (agent.webhookUrl) return agentTarget(agent);
   const callback = message.reviewCallback;
   if (callback) return { url: callback.url, method: callback.method ?? "POST", headers: callback.headers ?? {} };
   return null;
@@ -42,6 +52,10 @@ export function webhookPayload(event: WebhookEventName, message: MessageDto, at:
         message_id: message.id,
         review_type: message.review?.type,
         response: message.review?.response,
+        // What to change for the next iteration, and where this message sits in its chain (null outside one).
+        feedback: message.review?.feedback ?? null,
+        iteration: message.iteration,
+        iterationGroupId: message.iterationGroupId,
         responded_at: at,
         message,
       };
