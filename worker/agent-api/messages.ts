@@ -7,7 +7,7 @@ import { roomOf, unwrap } from "../room";
 import { channelQuery, listMessagesQuery, postMessageBody, waitQuery, type PostMessageBody } from "../../contract/requests/message";
 import { reviewExpiry } from "../../contract/requests/review";
 import { resolveChannel } from "../services/agents";
-import { idempotencyKey, listMessages, newMessage, ownMessage, pageOf, withAttachments } from "../services/messages";
+import { idempotencyKey, iterationChain, listMessages, newMessage, ownMessage, pageOf, withAttachments } from "../services/messages";
 import type { NewMessage } from "../room/types";
 import { assertWebhookUrls } from "../webhooks/ssrf";
 import { logError } from "../lib/log";
@@ -53,6 +53,7 @@ export const messageRoutes = new Hono<AppEnv>()
         review,
         attachmentIds: [...(body.attachmentIds ?? []), ...textFiles.map((f) => f.id)],
         idempotencyKey: key,
+        iterationOf: body.iterationOf ?? undefined,
       });
       const result = await roomOf(c.env, agent.id).post(post);
       await releaseUnposted(c, textFiles, result);
@@ -67,30 +68,46 @@ export const messageRoutes = new Hono<AppEnv>()
     const agent = await resolveChannel(d, p, q.channel);
     return c.json(await listMessages(d, { userId: p.userId, channelIds: [agent.id], ...pageOf(q) }, "agent"));
   })
+  .get("/messages/iterations/:id", doc("The iteration chain of a message (any of its ids), by iteration"), query(channelQuery), async (c) => {
+    const d = c.var.db;
+    const row = await ownMessage(d, c.get("principal"), c.req.param("id"), c.req.valid("query").channel);
+    return c.json(await iterationChain(d, row, "agent"));
+  })
   .get("/messages/:id", doc("One message"), query(channelQuery), async (c) => {
     const d = c.var.db;
     const row = await ownMessage(d, c.get("principal"), c.req.param("id"), c.req.valid("query").channel);
     const [message] = await withAttachments(d, [row], "agent");
     return c.json(message!);
   })
-  .delete("/messages/:id", doc("Retract a message: a pending review stops and its waiters get 404"), query(channelQuery), async (c) => {
-    const row = await ownMessage(c.var.db, c.get("principal"), c.req.param("id"), c.req.valid("query").channel);
-    unwrap(await roomOf(c.env, row.channelId).retract(row.channelId, row.id));
-    return c.json({ id: row.id, deleted: true });
-  })
+  .delete(
+    "/messages/:id",
+    doc("Retract a message: a pending review stops and its waiters get 404 (409 while a revision iterates on it)"),
+    query(channelQuery),
+    async (c) => {
+      const row = await ownMessage(c.var.db, c.get("principal"), c.req.param("id"), c.req.valid("query").channel);
+      unwrap(await roomOf(c.env, row.channelId).retract(row.channelId, row.id));
+      return c.json({ id: row.id, deleted: true });
+    },
+  )
   .post("/messages/:id/ack", doc("Acknowledge receipt: deliveryStatus becomes agent_received"), query(channelQuery), async (c) => {
     const row = await ownMessage(c.var.db, c.get("principal"), c.req.param("id"), c.req.valid("query").channel);
     unwrap(await roomOf(c.env, row.channelId).ack(row.channelId, row.id));
     return c.json({ acknowledged: true });
   })
-  .get("/reviews/pending", doc("Pending reviews, newest first"), query(listMessagesQuery.omit({ after: true })), async (c) => {
-    const q = c.req.valid("query");
-    const p = c.get("principal");
-    const d = c.var.db;
-    // Without a channel: every agent the key may use (no read of the agents: the key's scope says it).
-    const channelIds = q.channel ? [(await resolveChannel(d, p, q.channel)).id] : (p.agentIds ?? undefined);
-    return c.json(await listMessages(d, { userId: p.userId, channelIds, reviewStatus: "pending", ...pageOf(q) }, "agent"));
-  })
+  .get(
+    "/reviews/pending",
+    doc("Pending reviews, newest first: a bare array (Placet's shape), at most `limit`"),
+    query(listMessagesQuery.omit({ after: true })),
+    async (c) => {
+      const q = c.req.valid("query");
+      const p = c.get("principal");
+      const d = c.var.db;
+      // Without a channel: every agent the key may use (no read of the agents: the key's scope says it).
+      const channelIds = q.channel ? [(await resolveChannel(d, p, q.channel)).id] : (p.agentIds ?? undefined);
+      const page = await listMessages(d, { userId: p.userId, channelIds, reviewStatus: "pending", ...pageOf(q) }, "agent");
+      return c.json(page.data);
+    },
+  )
   .get("/reviews/:id", doc("A message with its review (404 if it has none)"), query(channelQuery), async (c) => {
     const d = c.var.db;
     const row = await ownMessage(d, c.get("principal"), c.req.param("id"), c.req.valid("query").channel);

@@ -143,8 +143,11 @@ export class ChannelRoom extends DurableObject<Env> {
     if (row.senderType === "user") await this.deliveries.intend(row.channelId, row.id, "message:created");
   }
 
-  /** A person answers a review: the first valid answer wins, later ones get 409, late ones 410. */
-  async respond(channelId: string, messageId: string, response: unknown): Promise<RoomResult<MessageDto>> {
+  /**
+   * A person answers a review, with optional feedback for the agent's next iteration: the first valid
+   * answer wins, later ones get 409, late ones 410.
+   */
+  async respond(channelId: string, messageId: string, response: unknown, feedback: string | null = null): Promise<RoomResult<MessageDto>> {
     const result = await this.serial(async () => {
       const row = await findMessage(this.db, channelId, messageId);
       if (!row?.reviewType) return fail(404, "Review not found");
@@ -163,7 +166,7 @@ export class ChannelRoom extends DurableObject<Env> {
       const [update, files] = await this.db.batch([
         this.db
           .update(messages)
-          .set({ reviewStatus: "completed", reviewResponse: answer, reviewCompletedAt: completedAt })
+          .set({ reviewStatus: "completed", reviewResponse: answer, reviewCompletedAt: completedAt, reviewFeedback: feedback })
           .where(and(eq(messages.id, messageId), eq(messages.reviewStatus, "pending"))),
         attachmentsQuery(this.db, messageId),
       ]);
@@ -173,7 +176,7 @@ export class ChannelRoom extends DurableObject<Env> {
       }
       this.timers.delete(expiryKey(messageId));
 
-      const updated: MessageRow = { ...row, reviewStatus: "completed", reviewResponse: answer, reviewCompletedAt: completedAt };
+      const updated: MessageRow = { ...row, reviewStatus: "completed", reviewResponse: answer, reviewCompletedAt: completedAt, reviewFeedback: feedback };
       const forAgent = messageDto(updated, files, "agent");
       const forPerson = messageDto(updated, files, "person");
       // Release the parked waits first: that is the answer's fast path to the agent.
@@ -253,11 +256,29 @@ export class ChannelRoom extends DurableObject<Env> {
     return { ok: true, value: { id: messageId } } as const;
   }
 
-  /** Retracts a message: its files go, a pending review stops and its waiters get 404. */
+  /**
+   * Retracts a message: its files go, a pending review stops and its waiters get 404. A message that a
+   * revision iterates on stays (409): the chain would lose the version its successor answers.
+   */
   async retract(channelId: string, messageId: string): Promise<RoomResult<{ id: string }>> {
     const result = await this.serial(async () => {
-      const row = await findMessage(this.db, channelId, messageId);
+      const [[row], successors] = await this.db.batch([
+        this.db
+          .select()
+          .from(messages)
+          .where(and(eq(messages.id, messageId), eq(messages.channelId, channelId))),
+        this.db
+          .select({ id: messages.id })
+          .from(messages)
+          .where(and(eq(messages.iterationOf, messageId), eq(messages.channelId, channelId)))
+          .limit(1),
+      ]);
       if (!row) return fail(404, "Message not found");
+      if (successors.length) {
+        return fail(409, "This message cannot be retracted: a later iteration revises it", [
+          { path: "id", message: `message ${successors[0]!.id} is its next iteration (iterationOf); retract that one first`, code: "conflict" },
+        ]);
+      }
       const files = await this.db.select({ key: attachments.r2Key }).from(attachments).where(eq(attachments.messageId, messageId));
       await this.db.delete(messages).where(eq(messages.id, messageId)); // attachments cascade
       await deleteObjects(

@@ -2,14 +2,14 @@
 // and go to D1 together, in one transaction, in arrival order. The committer owns the channel's seq:
 // it is read once (the larger of D1's max and the room's stored mark, seq-mark.ts), then counted here,
 // and re-read after any write whose outcome is unknown.
-import { and, eq, max, sql } from "drizzle-orm";
+import { and, eq, isNull, max, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { agents, attachments, messages } from "../db/schema";
 import type { FieldError } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
 import type { MessageDto } from "../../contract/dto";
-import { messageDto, withAttachments, type AttachmentRow, type Audience, type MessageRow } from "../services/messages";
+import { messageDto, reviewStatusOf, withAttachments, type AttachmentRow, type Audience, type MessageRow } from "../services/messages";
 import type { NewMessage, RoomResult } from "./types";
 import type { SeqMark } from "./seq-mark";
 import { inList } from "../db/lists";
@@ -23,7 +23,26 @@ const fail = (status: 400 | 413, message: string, errors: FieldError[]) => ({ ok
 /** The most posts committed in one D1 transaction. */
 const MAX_GROUP_COMMIT = 100;
 
-function newMessageRow(input: NewMessage, seq: number, now: string): MessageRow {
+/** Where a new message sits in an iteration chain: after `target`, in the chain of the target's root. */
+interface ChainPlace {
+  iterationOf: string;
+  iteration: number;
+  iterationGroupId: string;
+}
+
+/**
+ * Why `target` cannot be iterated on, or null when it can: it must be a message of this channel whose
+ * review is settled (answered or expired). A message that already has a successor may be iterated on
+ * again: the chain branches, and both revisions get the target's iteration + 1.
+ */
+function iterationProblem(target: MessageRow | undefined): string | null {
+  if (!target) return "no such message in this channel";
+  if (!target.reviewType) return "that message has no review: only a message whose review was answered or has expired can be iterated on";
+  if (reviewStatusOf(target) === "pending") return "that message's review is still pending: iterate once it is answered or has expired";
+  return null;
+}
+
+function newMessageRow(input: NewMessage, seq: number, now: string, chain: ChainPlace | null): MessageRow {
   return {
     id: newId(),
     channelId: input.channelId,
@@ -45,9 +64,9 @@ function newMessageRow(input: NewMessage, seq: number, now: string): MessageRow 
     reviewResponse: null,
     reviewCallback: input.review?.callback ?? null,
     reviewFeedback: null,
-    iterationOf: null,
-    iteration: null,
-    iterationGroupId: null,
+    iterationOf: chain?.iterationOf ?? null,
+    iteration: chain?.iteration ?? null,
+    iterationGroupId: chain?.iterationGroupId ?? null,
     createdAt: now,
   };
 }
@@ -111,12 +130,15 @@ export class PostCommitter {
     const channelId = inputs[0]!.channelId;
     const keys = inputs.flatMap((i) => (i.idempotencyKey ? [i.idempotencyKey] : []));
     const fileIds = inputs.flatMap((i) => i.attachmentIds);
-    const [earlier, files] = await Promise.all([
-      keys.length
+    const targetIds = inputs.flatMap((i) => (i.iterationOf ? [i.iterationOf] : []));
+    // One read of the channel's messages serves both the idempotent replays and the iteration targets.
+    const lookups = [...(keys.length ? [inList(messages.idempotencyKey, keys)] : []), ...(targetIds.length ? [inList(messages.id, targetIds)] : [])];
+    const [known, files] = await Promise.all([
+      lookups.length
         ? this.db
             .select()
             .from(messages)
-            .where(and(eq(messages.channelId, channelId), inList(messages.idempotencyKey, keys)))
+            .where(and(eq(messages.channelId, channelId), or(...lookups)))
         : [],
       fileIds.length
         ? this.db
@@ -125,7 +147,10 @@ export class PostCommitter {
             .where(and(inList(attachments.id, fileIds), eq(attachments.channelId, channelId)))
         : [],
     ]);
+    const earlier = known.filter((row) => row.idempotencyKey !== null && keys.includes(row.idempotencyKey));
     const byKey = new Map<string, { row: MessageRow; stored: boolean }>(earlier.map((row) => [row.idempotencyKey!, { row, stored: true }]));
+    // Iteration targets as this group leaves them: a root gets its chain place with the group's first revision.
+    const targets = new Map<string, MessageRow>(known.filter((row) => targetIds.includes(row.id)).map((row) => [row.id, row]));
     const claimed = new Set<string>();
     const now = nowIso();
     let seq = (await this.nextSeq(channelId)) - 1;
@@ -142,24 +167,37 @@ export class PostCommitter {
       const unusable = input.attachmentIds
         .map((id, i) => ({ i, file: files.find((f) => f.id === id), taken: claimed.has(id) }))
         .filter(({ file, taken }) => !file || file.messageId !== null || taken);
-      if (unusable.length) {
-        results[index] = fail(
-          400,
-          "Some attachments cannot be used",
-          unusable.map(({ i, file }) => ({
+      const target = input.iterationOf ? targets.get(input.iterationOf) : undefined;
+      const chainProblem = input.iterationOf ? iterationProblem(target) : null;
+      if (unusable.length || chainProblem) {
+        results[index] = fail(400, unusable.length ? "Some attachments cannot be used" : "This message cannot continue that iteration chain", [
+          ...unusable.map(({ i, file }) => ({
             path: `attachmentIds.${i}`,
             message: file ? "already attached to another message" : "no such file in this channel",
           })),
-        );
+          ...(chainProblem ? [{ path: "iterationOf", message: chainProblem }] : []),
+        ]);
         continue;
       }
-      const row = newMessageRow(input, seq + 1, now);
+      // The target counts as iteration 1 of its own chain when it was in none.
+      const chain = target ? { iterationOf: target.id, iteration: (target.iteration ?? 1) + 1, iterationGroupId: target.iterationGroupId ?? target.id } : null;
+      const row = newMessageRow(input, seq + 1, now, chain);
       // D1 refuses rows over 2 MB; one such post must not sink the rest of its group.
       if (jsonBytes(row) > LIMITS.messageRowBytes) {
         results[index] = fail(413, `A message may be at most ${LIMITS.messageRowBytes} bytes in all`, []);
         continue;
       }
       seq++;
+      if (target && target.iteration === null) {
+        // The root joins its chain in the same transaction as its first revision.
+        statements.push(
+          this.db
+            .update(messages)
+            .set({ iteration: 1, iterationGroupId: target.id })
+            .where(and(eq(messages.id, target.id), isNull(messages.iterationGroupId))),
+        );
+        targets.set(target.id, { ...target, iteration: 1, iterationGroupId: target.id });
+      }
       const linked = input.attachmentIds.map((id, position) => ({ ...files.find((f) => f.id === id)!, messageId: row.id, position }));
       statements.push(this.db.insert(messages).values(row));
       if (linked.length) statements.push(linkAttachments(this.db, row.id, input.attachmentIds));

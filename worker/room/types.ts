@@ -33,6 +33,8 @@ export interface NewMessage {
   };
   attachmentIds: string[];
   idempotencyKey?: string;
+  /** An earlier message of the channel, with a settled review, that this one revises (an iteration chain). */
+  iterationOf?: string;
 }
 
 export interface StatusReport {

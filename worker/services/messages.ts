@@ -1,11 +1,11 @@
 // Messages as the API shows them (docs/api.md), the reads both APIs share, and the new message every
 // route that posts hands its channel's room.
-import { and, asc, desc, eq, gt, isNotNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, exists, gt, isNotNull, lt, lte, not, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { attachments, messages } from "../db/schema";
 import type { Principal } from "../env";
 import { invalid, notFound } from "../lib/errors";
-import type { AttachmentDto, MessageDto, PageDto, ReviewDto } from "../../contract/dto";
+import type { AttachmentDto, IterationChainDto, MessageDto, PageDto, ReviewDto } from "../../contract/dto";
 import type { MessageStatus, ReviewStatus } from "../../contract/enums";
 import type { JsonObject } from "../../contract/json";
 import { canUseAgent } from "./agents";
@@ -110,25 +110,48 @@ export async function ownMessage(d: Db, p: Principal, messageId: string, channel
   return row;
 }
 
+/**
+ * The iteration chain `row` belongs to, by iteration (branches, which share a number, by seq); a message
+ * outside any chain is a chain of its own. Messages retracted or removed by retention are simply absent.
+ */
+export async function iterationChain(d: Db, row: MessageRow, audience: Audience): Promise<IterationChainDto> {
+  if (row.iterationGroupId === null) return { groupId: row.id, iterations: await withAttachments(d, [row], audience) };
+  const rows = await d
+    .select()
+    .from(messages)
+    .where(and(eq(messages.channelId, row.channelId), eq(messages.iterationGroupId, row.iterationGroupId)))
+    .orderBy(asc(messages.iteration), asc(messages.seq));
+  return { groupId: row.iterationGroupId, iterations: await withAttachments(d, rows, audience) };
+}
+
 interface ListOptions {
   userId: string;
   /** One channel: ordered by seq. Several: ordered by id (roughly creation time). Undefined: every channel of the user. */
   channelIds?: string[] | undefined;
   reviewStatus?: ReviewStatus | "any";
   search?: string;
+  /** Only messages with (true) or without (false) attachments. */
+  hasAttachments?: boolean;
   limit: number;
   cursor?: string;
   /** Oldest first, seq greater than this (one channel only). */
   after?: number;
 }
 
-/** The paging options of a list query, as listMessages takes them. */
-export function pageOf(q: { limit: number; cursor?: string | undefined; search?: string | undefined; after?: number | undefined }) {
+/** The paging and filter options of a list query, as listMessages takes them. */
+export function pageOf(q: {
+  limit: number;
+  cursor?: string | undefined;
+  search?: string | undefined;
+  after?: number | undefined;
+  has_attachments?: "true" | "false" | undefined;
+}) {
   return {
     limit: q.limit,
     ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
     ...(q.search ? { search: q.search } : {}),
     ...(q.after !== undefined ? { after: q.after } : {}),
+    ...(q.has_attachments !== undefined ? { hasAttachments: q.has_attachments === "true" } : {}),
   };
 }
 
@@ -151,6 +174,11 @@ export async function listMessages(d: Db, o: ListOptions, audience: Audience): P
   if (o.reviewStatus) conditions.push(reviewFilter(o.reviewStatus));
   // A substring, case-insensitive as LIKE is (ASCII), but without LIKE's pattern limit (50 bytes in D1).
   if (o.search) conditions.push(sql`instr(lower(${messages.text}), lower(${o.search})) > 0`);
+  if (o.hasAttachments !== undefined) {
+    // attachments_message_idx answers this per message.
+    const files = exists(d.select({ one: sql`1` }).from(attachments).where(eq(attachments.messageId, messages.id)));
+    conditions.push(o.hasAttachments ? files : not(files));
+  }
   let order: SQL;
   if (single && o.after !== undefined) {
     conditions.push(gt(messages.seq, o.after));
@@ -196,6 +224,7 @@ interface PostFields {
   review?: NewMessage["review"];
   attachmentIds?: string[] | undefined;
   idempotencyKey?: string | undefined;
+  iterationOf?: string | undefined;
 }
 
 /**
@@ -215,5 +244,6 @@ export function newMessage(p: Principal, agentId: string, fields: PostFields): N
     ...(fields.review ? { review: fields.review } : {}),
     attachmentIds: fields.attachmentIds ?? [],
     ...(fields.idempotencyKey ? { idempotencyKey: fields.idempotencyKey } : {}),
+    ...(fields.iterationOf ? { iterationOf: fields.iterationOf } : {}),
   };
 }

@@ -5,7 +5,7 @@ import { doc, jsonBody, query } from "../lib/validate";
 import { roomOf, unwrap } from "../room";
 import { inboxQuery, listMessagesQuery, respondBody, userMessageBody } from "../../contract/requests/message";
 import { ownAgent, resolveChannel } from "../services/agents";
-import { idempotencyKey, listMessages, newMessage, ownMessage, pageOf, withAttachments } from "../services/messages";
+import { idempotencyKey, iterationChain, listMessages, newMessage, ownMessage, pageOf, withAttachments } from "../services/messages";
 
 export const userMessageRoutes = new Hono<AppEnv>()
   .get("/", doc("A conversation, newest first"), query(listMessagesQuery), async (c) => {
@@ -24,9 +24,16 @@ export const userMessageRoutes = new Hono<AppEnv>()
     const { message, created } = unwrap(await roomOf(c.env, agent.id).post(post));
     return c.json(message, created ? 201 : 200);
   })
-  .post("/:id/respond", doc("Answer a review (400 invalid, 409 already answered, 410 expired)"), jsonBody(respondBody), async (c) => {
+  .get("/iterations/:id", doc("The iteration chain of a message (any of its ids), by iteration"), async (c) => {
+    const d = c.var.db;
+    const row = await ownMessage(d, c.get("principal"), c.req.param("id"));
+    return c.json(await iterationChain(d, row, "person"));
+  })
+  .post("/:id/respond", doc("Answer a review, with optional feedback (400 invalid, 409 already answered, 410 expired)"), jsonBody(respondBody), async (c) => {
     const row = await ownMessage(c.var.db, c.get("principal"), c.req.param("id"));
-    const message = unwrap(await roomOf(c.env, row.channelId).respond(row.channelId, row.id, c.req.valid("json").response));
+    const { response, feedback } = c.req.valid("json");
+    // Blank feedback is no feedback.
+    const message = unwrap(await roomOf(c.env, row.channelId).respond(row.channelId, row.id, response, feedback || null));
     return c.json(message);
   })
   .post("/:id/retry-webhook", doc("Send the message's webhook again now (400 if it has none)"), async (c) => {
