@@ -67,7 +67,7 @@ export async function http(baseUrl: string, method: string, path: string, body?:
   return { status: res.status, json: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
-/** Signs in through the API and returns the session cookie (`nod_session=…`). */
+/** Signs in through the API and returns the session cookie (`access_token=…`). */
 export async function login(baseUrl: string, email: string, password: string) {
   const res = await fetch(`${baseUrl}/api/auth/login`, {
     method: "POST",
@@ -86,6 +86,7 @@ export interface TestAgent {
   /** The long-poll, as an agent runs it (one call, up to `timeout` ms). */
   wait(messageId: string, timeout?: number): Promise<{ status: string; message?: { review: { status: string; response: Record<string, unknown> | null } } }>;
   ping(status: "active" | "busy" | "error" | "offline", message?: string): Promise<unknown>;
+  /** Posts a file as a message (POST /api/v1/files/upload); the message. */
   upload(filename: string, type: string, content: string | Uint8Array<ArrayBuffer>, text?: string): Promise<{ id: string }>;
 }
 
@@ -122,7 +123,8 @@ export async function createAgent(baseUrl: string, cookie: string, name: string,
       form.set("file", new Blob([content], { type }), filename);
       const res = await fetch(`${baseUrl}/api/v1/files/upload`, { method: "POST", headers: asAgent, body: form });
       if (res.status !== 201) throw new Error(`upload: ${res.status} ${await res.text()}`);
-      return (await res.json()) as { id: string };
+      // The answer is the first file, with the message that carries it under `message`.
+      return ((await res.json()) as { message: { id: string } }).message;
     },
   };
 }

@@ -29,15 +29,28 @@ const download = (id: string, headers: Record<string, string> = { "x-api-key": b
   raw("GET", `${prefix}/files/${id}/download`, headers);
 
 describe("POST /api/v1/files/store", () => {
-  it("stores a file: 201 {id, filename, mimeType, size, channelId, createdAt}", async () => {
+  it("stores a file: 201 {id, messageId: null, channelId, filename, mimeType, size, createdAt}, textContent for text", async () => {
     const res = await v1Form("/files/store", form({ file: textFile("hello world", "report.txt"), channelId: bot.agent.id }));
     expect(res.status, res.text).toBe(201);
     expect(res.json).toEqual({
       id: expect.stringMatching(URL_SAFE),
+      messageId: null,
+      channelId: bot.agent.id,
       filename: "report.txt",
       mimeType: "text/plain",
       size: 11,
+      textContent: "hello world",
+      createdAt: expect.stringMatching(ISO),
+    });
+    const binary = await v1Form("/files/store", form({ file: new File([new Uint8Array([0, 1, 2])], "x.bin"), channelId: bot.agent.id }));
+    expect(binary.status, binary.text).toBe(201);
+    expect(binary.json).toEqual({
+      id: expect.stringMatching(URL_SAFE),
+      messageId: null,
       channelId: bot.agent.id,
+      filename: "x.bin",
+      mimeType: "application/octet-stream",
+      size: 3,
       createdAt: expect.stringMatching(ISO),
     });
   });
@@ -107,8 +120,8 @@ describe("attachments", () => {
     const posted = await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "two files", attachmentIds: [b.id, a.id] });
     expect(posted.status, posted.text).toBe(201);
     expect(posted.json.attachments).toEqual([
-      { id: b.id, filename: "b.json", mimeType: "application/json", size: b.size },
-      { id: a.id, filename: "a.txt", mimeType: "text/plain", size: 10 },
+      { id: b.id, filename: "b.json", mimeType: "application/json", size: b.size, textContent: '{"ok":true}' },
+      { id: a.id, filename: "a.txt", mimeType: "text/plain", size: 10, textContent: "first file" },
     ]);
     const got = await bot.v1("GET", `/messages/${posted.json.id}`);
     expect(got.json).toEqual(posted.json);
@@ -148,22 +161,37 @@ describe("attachments", () => {
 });
 
 describe("POST /api/v1/files/upload", () => {
-  it("uploads files as a message with text and status (201)", async () => {
+  it("uploads files as a message with text and status: 201 the first file, attached, with the message", async () => {
     const res = await v1Form(
       "/files/upload",
       form({ file: textFile("log line", "build.log"), channelId: bot.agent.id, text: "Build log attached", status: "error" }),
     );
     expect(res.status, res.text).toBe(201);
-    expect(res.json).toMatchObject({ channelId: bot.agent.id, senderType: "agent", senderId: bot.agent.id, text: "Build log attached", status: "error" });
-    expect(res.json.attachments).toEqual([{ id: expect.any(String), filename: "build.log", mimeType: "text/plain", size: 8 }]);
-    const file = await download(res.json.attachments[0].id);
+    const message = res.json.message;
+    expect(res.json).toEqual({
+      id: expect.stringMatching(URL_SAFE),
+      messageId: message.id,
+      channelId: bot.agent.id,
+      filename: "build.log",
+      mimeType: "text/plain",
+      size: 8,
+      textContent: "log line",
+      createdAt: expect.stringMatching(ISO),
+      message: expect.any(Object),
+    });
+    expect(message).toMatchObject({ channelId: bot.agent.id, senderType: "agent", senderId: bot.agent.id, text: "Build log attached", status: "error" });
+    expect(message.attachments).toEqual([{ id: res.json.id, filename: "build.log", mimeType: "text/plain", size: 8, textContent: "log line" }]);
+    expect((await bot.v1("GET", `/messages/${message.id}`)).json).toEqual(message);
+    const file = await download(res.json.id);
     expect(await file.text()).toBe("log line");
   });
 
-  it("several files under file or files", async () => {
+  it("several files under file or files: the answer is the first, the message carries all", async () => {
     const res = await v1Form("/files/upload", form({ files: [textFile("1", "one.txt"), textFile("22", "two.txt")], channelId: bot.agent.id }));
     expect(res.status, res.text).toBe(201);
-    expect(res.json.attachments.map((a: { filename: string }) => a.filename)).toEqual(["one.txt", "two.txt"]);
+    expect(res.json.filename).toBe("one.txt");
+    expect(res.json.message.attachments.map((a: { filename: string }) => a.filename)).toEqual(["one.txt", "two.txt"]);
+    expect(res.json.message.attachments[0].id).toBe(res.json.id);
   });
 
   it("refuses no file (400), a bad status (400), non-multipart (415), over the limit (413)", async () => {
@@ -225,9 +253,9 @@ describe("GET /files/:id/download", () => {
 
   it("a retracted message's files are gone", async () => {
     const up = await v1Form("/files/upload", form({ file: textFile("temporary"), channelId: bot.agent.id }));
-    const fileId = up.json.attachments[0].id;
+    const fileId = up.json.id;
     expect((await download(fileId)).status).toBe(200);
-    expect((await bot.v1("DELETE", `/messages/${up.json.id}`)).status).toBe(200);
+    expect((await bot.v1("DELETE", `/messages/${up.json.messageId}`)).status).toBe(200);
     expect((await download(fileId)).status).toBe(404);
   });
 
@@ -253,11 +281,18 @@ describe("user API files", () => {
   it("POST /api/files/store, attach to a person's message, GET /api/files/:id/download", async () => {
     const stored = await userForm("/api/files/store", form({ file: textFile("from a person", "person.txt"), channelId: bot.agent.id }));
     expect(stored.status, stored.text).toBe(201);
-    expect(stored.json).toMatchObject({ filename: "person.txt", mimeType: "text/plain", size: 13, channelId: bot.agent.id });
+    expect(stored.json).toMatchObject({
+      filename: "person.txt",
+      mimeType: "text/plain",
+      size: 13,
+      channelId: bot.agent.id,
+      messageId: null,
+      textContent: "from a person",
+    });
 
     const msg = await owner.as("POST", "/api/messages", { channelId: bot.agent.id, text: "see attached", attachmentIds: [stored.json.id] });
     expect(msg.status, msg.text).toBe(201);
-    expect(msg.json.attachments).toEqual([{ id: stored.json.id, filename: "person.txt", mimeType: "text/plain", size: 13 }]);
+    expect(msg.json.attachments).toEqual([{ id: stored.json.id, filename: "person.txt", mimeType: "text/plain", size: 13, textContent: "from a person" }]);
 
     const res = await raw("GET", `/api/files/${stored.json.id}/download`, { cookie: owner.cookie });
     expect(res.status).toBe(200);
@@ -277,8 +312,10 @@ describe("user API files", () => {
       form({ file: textFile("screenshot bytes", "shot.png", "image/png"), channelId: bot.agent.id, text: "look" }),
     );
     expect(res.status, res.text).toBe(201);
-    expect(res.json).toMatchObject({ senderType: "user", senderId: owner.id, text: "look" });
-    expect(res.json.attachments[0]).toMatchObject({ filename: "shot.png", mimeType: "image/png" });
+    expect(res.json).toMatchObject({ filename: "shot.png", mimeType: "image/png", messageId: res.json.message.id });
+    expect(res.json.textContent).toBeUndefined();
+    expect(res.json.message).toMatchObject({ senderType: "user", senderId: owner.id, text: "look" });
+    expect(res.json.message.attachments[0]).toMatchObject({ id: res.json.id, filename: "shot.png", mimeType: "image/png" });
   });
 
   it("refusals: 401 without a session, 415, 400, 404 unknown file, 403 cross-site form post", async () => {

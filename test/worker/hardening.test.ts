@@ -76,7 +76,7 @@ describe("D1's 100 bound parameters per query", () => {
     const files = (n: number) => Array.from({ length: n }, (_, i) => textFile(`file ${i}`, `f${i}.txt`));
     const twenty = await upload("/files/upload", form({ file: files(20), channelId: channel }));
     expect(twenty.status, twenty.text).toBe(201);
-    expect(twenty.json.attachments).toHaveLength(20);
+    expect(twenty.json.message.attachments).toHaveLength(20);
     const before = await count("SELECT count(*) AS n FROM attachments WHERE channel_id = ?", channel);
     const objects = (await env.FILES.list()).objects.length;
     const tooMany = await upload("/files/upload", form({ file: files(25), channelId: channel }));

@@ -1,24 +1,23 @@
 // Files, shared by the agent API (/api/v1/files) and the user API (/api/files): bytes in R2,
-// records in D1. A stored file waits unattached until a message names it in `attachmentIds`.
-import { and, eq } from "drizzle-orm";
+// records in D1 (files/store.ts). A stored file (store, store-text) waits unattached until a message
+// names it in `attachmentIds`; an upload is stored and posted as a message at once.
+import { and, desc, eq } from "drizzle-orm";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { z } from "zod";
-import type { Db } from "../db/client";
 import { attachments } from "../db/schema";
-import type { AppEnv, Principal } from "../env";
+import type { AppEnv } from "../env";
 import { ApiError, invalid, notFound } from "../lib/errors";
-import { newId, nowIso } from "../lib/ids";
-import { doc, parseWith } from "../lib/validate";
+import { doc, jsonBody, parseWith, query } from "../lib/validate";
 import { roomOf, unwrap } from "../room";
-import type { StoredFileDto } from "../../contract/dto";
+import type { StoredFileDto, UploadedFileDto } from "../../contract/dto";
 import { MESSAGE_STATUSES } from "../../contract/enums";
 import { messageText } from "../../contract/requests/message";
+import { listFilesQuery, storeTextBody } from "../../contract/requests/file";
 import { canUseAgent, resolveChannel } from "../services/agents";
-import { attachmentDto, newMessage, type AttachmentRow } from "../services/messages";
-import { deleteObjects } from "./r2";
-import { inList } from "../db/lists";
+import { newMessage, type AttachmentRow } from "../services/messages";
 import { maxUploadBytes, uploadBodyLimit, uploadTooLarge } from "../lib/body-limit";
 import { LIMITS } from "../../contract/limits";
+import { discardFiles, newFileFromUpload, storedFileDto, storeFiles, storeTextFiles } from "./store";
 
 const storeForm = z.object({ file: z.any().describe("the file"), channelId: z.string().optional() });
 const uploadForm = z.object({
@@ -63,65 +62,35 @@ const field = (form: Record<string, unknown>, name: string) => {
   return typeof v === "string" ? v : undefined;
 };
 
-function cleanFilename(name: string) {
-  const base = name.split(/[\\/]/).pop() ?? "";
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what a filename must lose
-  const withoutControls = base.replace(/[\u0000-\u001f\u007f"]/g, "");
-  const cleaned = withoutControls.trim().slice(0, 255);
-  return cleaned || "file";
-}
-
-const cleanMime = (type: string) => (/^[\w.+-]+\/[\w.+-]+$/.test(type) ? type.toLowerCase() : "application/octet-stream");
-
-/** Puts the bytes in R2 and records the files, unattached. */
-async function storeFiles(c: Context<AppEnv>, d: Db, p: Principal, channelId: string, files: File[]): Promise<AttachmentRow[]> {
-  const rows: AttachmentRow[] = [];
-  for (const file of files) {
-    const id = newId();
-    const row: AttachmentRow = {
-      id,
-      userId: p.userId,
-      channelId,
-      messageId: null,
-      position: 0,
-      r2Key: `${p.userId}/${channelId}/${id}`,
-      filename: cleanFilename(file.name),
-      mimeType: cleanMime(file.type),
-      size: file.size,
-      textContent: null,
-      createdAt: nowIso(),
-    };
-    await c.env.FILES.put(row.r2Key, file.stream(), { httpMetadata: { contentType: row.mimeType } });
-    rows.push(row);
-  }
-  try {
-    // A statement per row: one multi-row insert would bind 11 parameters a file (D1 allows 100).
-    const [first, ...rest] = rows.map((row) => d.insert(attachments).values(row));
-    if (first) await d.batch([first, ...rest]);
-  } catch (err) {
-    await deleteObjects(
-      c.env.FILES,
-      rows.map((r) => r.r2Key),
-    );
-    throw err;
-  }
-  return rows;
-}
-
-async function discard(c: Context<AppEnv>, d: Db, rows: AttachmentRow[]) {
-  await d.delete(attachments).where(
-    inList(
-      attachments.id,
-      rows.map((r) => r.id),
-    ),
-  );
-  await deleteObjects(
-    c.env.FILES,
-    rows.map((r) => r.r2Key),
-  );
-}
+/** Every file of an upload as it will be stored (small text files are read for their `textContent`). */
+const newFiles = (files: File[]) => Promise.all(files.map(newFileFromUpload));
 
 export const fileRoutes = new Hono<AppEnv>()
+  .get("/", doc("A channel's files, newest first (attached or not)"), query(listFilesQuery), async (c) => {
+    const q = c.req.valid("query");
+    const p = c.get("principal");
+    const d = c.var.db;
+    const agent = await resolveChannel(d, p, q.channel);
+    const rows = await d
+      .select()
+      .from(attachments)
+      .where(and(eq(attachments.channelId, agent.id), eq(attachments.userId, p.userId)))
+      .orderBy(desc(attachments.createdAt), desc(attachments.id))
+      .limit(q.limit);
+    return c.json(rows.map(storedFileDto) satisfies StoredFileDto[]);
+  })
+  .post(
+    "/store-text",
+    doc("Store text as a file to attach to a later message", { responses: { 201: "The stored file" } }),
+    jsonBody(storeTextBody),
+    async (c) => {
+      const { channelId, ...text } = c.req.valid("json");
+      const p = c.get("principal");
+      const agent = await resolveChannel(c.var.db, p, channelId);
+      const [row] = await storeTextFiles(c, p, agent.id, [text]);
+      return c.json(storedFileDto(row!) satisfies StoredFileDto, 201);
+    },
+  )
   .post(
     "/store",
     doc("Store a file to attach to a later message", { responses: { 201: "The stored file" }, multipart: storeForm }),
@@ -134,13 +103,16 @@ export const fileRoutes = new Hono<AppEnv>()
       const files = filesOf(form, ["file"]);
       if (files.length !== 1) throw invalid([{ path: "file", message: "exactly one file is required" }]);
       const agent = await resolveChannel(d, p, field(form, "channelId"));
-      const [row] = await storeFiles(c, d, p, agent.id, checkedFiles(c, files));
-      return c.json({ ...attachmentDto(row!), messageId: null, channelId: agent.id, createdAt: row!.createdAt } satisfies StoredFileDto, 201);
+      const [row] = await storeFiles(c, p, agent.id, await newFiles(checkedFiles(c, files)));
+      return c.json(storedFileDto(row!), 201);
     },
   )
   .post(
     "/upload",
-    doc("Upload files as a message", { responses: { 201: "The message carrying the files" }, multipart: uploadForm }),
+    doc("Upload files as a message", {
+      responses: { 201: "The first file, attached, with the message carrying them all under `message`" },
+      multipart: uploadForm,
+    }),
     multipartOnly,
     uploadBodyLimit,
     async (c) => {
@@ -155,13 +127,13 @@ export const fileRoutes = new Hono<AppEnv>()
         status: field(form, "status"),
       });
       const agent = await resolveChannel(d, p, fields.channelId);
-      const rows = await storeFiles(c, d, p, agent.id, checkedFiles(c, files));
+      const rows = await storeFiles(c, p, agent.id, await newFiles(checkedFiles(c, files)));
       try {
         const post = newMessage(p, agent.id, { text: fields.text, status: fields.status, attachmentIds: rows.map((r) => r.id) });
         const { message } = unwrap(await roomOf(c.env, agent.id).post(post));
-        return c.json(message, 201);
+        return c.json({ ...storedFileDto({ ...rows[0]!, messageId: message.id }), message } satisfies UploadedFileDto, 201);
       } catch (err) {
-        await discard(c, d, rows);
+        await discardFiles(c, d, rows);
         throw err;
       }
     },

@@ -213,7 +213,7 @@ export function registerTools(server: McpServer, call: CallApi) {
       inputSchema: z.strictObject({}),
       annotations: { readOnlyHint: true },
     },
-    () => api<Json[]>(call, "GET", "/api/v1/agents", undefined, (channels) => ({ channels })),
+    () => api<{ data: Json[] }>(call, "GET", "/api/v1/agents", undefined, (list) => ({ channels: list.data })),
   );
 
   server.registerTool(
