@@ -3,7 +3,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { MessageDto, PageDto, UploadedFileDto, WaitDto } from "../../contract/dto";
+import type { MessageDto, UploadedFileDto, WaitDto } from "../../contract/dto";
 import { statusPingBody } from "../../contract/requests/agent";
 import { idSchema, listMessagesQuery, messageText, postMessageBody } from "../../contract/requests/message";
 import type { ReviewType } from "../../contract/enums";
@@ -194,14 +194,12 @@ export function registerTools(server: McpServer, call: CallApi) {
       inputSchema: z.strictObject({
         channelId: message.channelId.describe("Only this channel (default: every channel the key can use)"),
         limit: listMessagesQuery.shape.limit,
-        cursor: listMessagesQuery.shape.cursor.describe("nextCursor of the previous page"),
       }),
       annotations: { readOnlyHint: true },
     },
-    ({ channelId, limit, cursor }) =>
-      api<PageDto<MessageDto>>(call, "GET", `/api/v1/reviews/pending${query({ channel: channelId, limit, cursor })}`, undefined, (page) => ({
-        reviews: page.data.map(reviewSummary),
-        nextCursor: page.nextCursor,
+    ({ channelId, limit }) =>
+      api<MessageDto[]>(call, "GET", `/api/v1/reviews/pending${query({ channel: channelId, limit })}`, undefined, (list) => ({
+        reviews: list.map(reviewSummary),
       })),
   );
 
@@ -213,7 +211,7 @@ export function registerTools(server: McpServer, call: CallApi) {
       inputSchema: z.strictObject({}),
       annotations: { readOnlyHint: true },
     },
-    () => api<{ data: Json[] }>(call, "GET", "/api/v1/agents", undefined, (list) => ({ channels: list.data })),
+    () => api<Json[]>(call, "GET", "/api/v1/agents", undefined, (channels) => ({ channels })),
   );
 
   server.registerTool(
