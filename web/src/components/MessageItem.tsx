@@ -1,5 +1,5 @@
-// One message of a conversation: author, status colour, sanitized markdown, plugin, files, the
-// review widget (loaded on demand with zod) and delivery ticks.
+// One message of a conversation: author, status colour, sanitized markdown, plugin, files, its place
+// in an iteration chain, the review widget (loaded on demand with zod) and delivery ticks.
 import { lazy, Show, Suspense } from "solid-js";
 import { clock, fullDate } from "../lib/time";
 import type { Agent, Message, MessageStatus } from "../lib/types";
@@ -10,6 +10,7 @@ import { Markdown } from "./Markdown";
 import { pluginOf, PluginView } from "./PluginView";
 
 const ReviewCard = lazy(() => import("../reviews/ReviewCard"));
+const Iterations = lazy(() => import("../reviews/Iterations"));
 
 export const STATUS_TEXT = { info: "Info", success: "Success", warning: "Warning", error: "Error" } as const satisfies Record<MessageStatus, string>;
 
@@ -18,6 +19,8 @@ export function MessageItem(props: {
   agent: Agent | undefined;
   onUpdate: (m: Message) => void;
   onSent?: (m: Message) => void;
+  /** Brings another message of the conversation into view (a version of an iteration chain). */
+  onShowMessage?: (id: string) => void;
   highlight?: boolean;
 }) {
   const m = () => props.message;
@@ -55,6 +58,11 @@ export function MessageItem(props: {
           <PluginView message={m()} onUpdate={props.onUpdate} />
         </Show>
         <Attachments message={m()} onSent={props.onSent} />
+        <Show when={typeof m().iteration === "number"}>
+          <Suspense>
+            <Iterations message={m()} onShow={(other) => props.onShowMessage?.(other.id)} />
+          </Suspense>
+        </Show>
         <Show when={m().review}>
           <Suspense fallback={<div class="review-card review-loading" aria-busy="true" />}>
             <ReviewCard message={m()} onAnswered={props.onUpdate} />

@@ -7,6 +7,7 @@ export type {
   ApiKeyDto as ApiKey,
   AttachmentDto as Attachment,
   IssuedApiKeyDto as IssuedApiKey,
+  IterationChainDto as IterationChain,
   ListDto as List,
   MessageDto as Message,
   OwnerAgentDto as OwnerAgent,

@@ -252,7 +252,14 @@ function Conversation(props: { id: string }) {
                     <span>{day(m.createdAt)}</span>
                   </h2>
                 </Show>
-                <MessageItem message={m} agent={agent()} onUpdate={upsert} onSent={sent} highlight={highlight() === m.id} />
+                <MessageItem
+                  message={m}
+                  agent={agent()}
+                  onUpdate={upsert}
+                  onSent={sent}
+                  onShowMessage={(id) => void focusMessage(id)}
+                  highlight={highlight() === m.id}
+                />
               </>
             )}
           </For>

@@ -1,12 +1,13 @@
 // Approval: one button per option in its style (primary, danger, secondary, ghost), an optional comment.
 import { createSignal, For, onMount, Show } from "solid-js";
 import { uid } from "../components/Field";
-import { FormErrors, useAnswer, type WidgetProps } from "./common";
+import { FeedbackField, FormErrors, useAnswer, type WidgetProps } from "./common";
 import { approvalPayload } from "./validate";
 
 export default function Approval(props: WidgetProps) {
   const payload = () => approvalPayload.parse(props.review.payload);
-  const { busy, fields, formErrors, send } = useAnswer(props);
+  const answer = useAnswer(props);
+  const { busy, fields, formErrors, send } = answer;
   const [comment, setComment] = createSignal("");
   const [chosen, setChosen] = createSignal<string>();
   const id = uid("comment");
@@ -34,6 +35,7 @@ export default function Approval(props: WidgetProps) {
           </Show>
         </div>
       </Show>
+      <FeedbackField answer={answer} disabled={props.disabled} />
       <fieldset class="approval-buttons" aria-label="Your decision" ref={group}>
         <For each={payload().options}>
           {(o) => (

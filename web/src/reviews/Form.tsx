@@ -1,10 +1,12 @@
 // Form: the 12 field types (text number email url textarea select checkbox date time datetime range
-// password), each checked with the Worker's fieldSchema before anything is sent.
+// password), each checked with the Worker's fieldSchema before anything is sent. Fields start at their
+// default (`default` or Placet's `defaultValue`); number and range fields show their unit; a payload with
+// `dismissLabel` offers a button that answers `{_dismissed: true}` instead.
 import { createSignal, For, Match, onMount, Show, Switch } from "solid-js";
 import { createStore } from "solid-js/store";
 import { uid } from "../components/Field";
-import { FormErrors, ReviewForm, useAnswer, type WidgetProps } from "./common";
-import { formPayload, type FormField } from "./validate";
+import { FeedbackField, FormErrors, ReviewForm, useAnswer, type WidgetProps } from "./common";
+import { DISMISSED, fieldDefault, formPayload, type FormField } from "./validate";
 
 type Value = string | number | boolean | undefined;
 
@@ -23,7 +25,7 @@ const INPUT_TYPE: Partial<Record<FormField["type"], string>> = {
 const AUTOCOMPLETE: Partial<Record<FormField["type"], string>> = { email: "email", url: "url", password: "new-password" };
 
 function initial(f: FormField): Value {
-  const d = f.default;
+  const d = fieldDefault(f);
   switch (f.type) {
     case "checkbox":
       return d === true;
@@ -47,9 +49,11 @@ function isEmpty(v: Value) {
 
 export default function Form(props: WidgetProps) {
   const payload = () => formPayload.parse(props.review.payload);
-  const { busy, fields, formErrors, send } = useAnswer(props);
+  const answer = useAnswer(props);
+  const { busy, fields, formErrors, send } = answer;
   const [values, setValues] = createStore<Record<string, Value>>(Object.fromEntries(payload().fields.map((f) => [f.name, initial(f)])));
   const [touched, setTouched] = createSignal(false);
+  const [dismissing, setDismissing] = createSignal(false);
   let form!: HTMLFormElement;
   onMount(() => {
     if (props.autofocus) form.querySelector<HTMLElement>("input, select, textarea")?.focus();
@@ -70,6 +74,13 @@ export default function Form(props: WidgetProps) {
     if (!ok) queueMicrotask(() => form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
   };
 
+  /** Declining the whole form: no field is checked, nothing of it is sent. */
+  const dismiss = async () => {
+    setDismissing(true);
+    await send(DISMISSED);
+    setDismissing(false);
+  };
+
   return (
     <ReviewForm ref={form} class="review-form" onSend={() => void submit()}>
       <fieldset disabled={props.disabled || busy()} class="plain">
@@ -78,6 +89,7 @@ export default function Form(props: WidgetProps) {
           {(f) => <FieldInput field={f} value={values[f.name]} error={fields()[f.name]} onChange={(v) => setValues(f.name, v)} />}
         </For>
       </fieldset>
+      <FeedbackField answer={answer} disabled={props.disabled} />
       <FormErrors errors={formErrors()} />
       <Show when={touched() && Object.keys(fields()).length > 0}>
         <p class="sr-only" role="status">
@@ -86,8 +98,22 @@ export default function Form(props: WidgetProps) {
       </Show>
       <div class="row gap">
         <button type="submit" class="btn btn-primary" disabled={props.disabled || busy()}>
-          {busy() ? "Sending…" : (payload().submitLabel ?? "Submit")}
+          {busy() && !dismissing() ? "Sending…" : (payload().submitLabel ?? "Submit")}
         </button>
+        <Show when={payload().dismissLabel}>
+          {(label) => (
+            <button
+              type="button"
+              class="btn btn-ghost"
+              disabled={props.disabled || busy()}
+              aria-busy={dismissing()}
+              onClick={() => void dismiss()}
+              data-dismiss
+            >
+              {dismissing() ? "Sending…" : label()}
+            </button>
+          )}
+        </Show>
         <span class="muted small kbd-hint">Ctrl+Enter</span>
       </div>
     </ReviewForm>
@@ -99,7 +125,10 @@ function FieldInput(props: { field: FormField; value: Value; error: string | und
   const id = uid("ff");
   const hintId = `${id}-hint`;
   const errId = `${id}-err`;
-  const describedBy = () => [f().description ? hintId : "", props.error ? errId : ""].filter(Boolean).join(" ") || undefined;
+  const unitId = `${id}-unit`;
+  /** The unit applies to number and range inputs only ("ms", "€"). */
+  const unit = () => (f().type === "number" || f().type === "range" ? f().unit : undefined);
+  const describedBy = () => [unit() ? unitId : "", f().description ? hintId : "", props.error ? errId : ""].filter(Boolean).join(" ") || undefined;
   const invalid = () => (props.error ? "true" : undefined);
   const numAttr = (v: number | string | undefined) => (v === undefined ? undefined : String(v));
   const lengthMax = () => (["text", "textarea", "password"].includes(f().type) && typeof f().max === "number" ? (f().max as number) : undefined);
@@ -122,26 +151,33 @@ function FieldInput(props: { field: FormField; value: Value; error: string | und
         fallback={
           <>
             {label}
-            <input
-              id={id}
-              name={f().name}
-              class="input"
-              type={INPUT_TYPE[f().type] ?? "text"}
-              placeholder={f().placeholder}
-              required={f().required}
-              autocomplete={AUTOCOMPLETE[f().type] ?? "off"}
-              min={f().type !== "text" && f().type !== "password" ? numAttr(f().min) : undefined}
-              max={lengthMax() === undefined && f().type !== "text" && f().type !== "password" ? numAttr(f().max) : undefined}
-              maxlength={lengthMax()}
-              step={f().step !== undefined ? String(f().step) : f().type === "number" ? "any" : undefined}
-              value={props.value === undefined ? "" : String(props.value)}
-              onInput={(e) => {
-                const el = e.currentTarget;
-                props.onChange(f().type === "number" ? (el.value === "" ? undefined : el.valueAsNumber) : el.value);
-              }}
-              aria-invalid={invalid()}
-              aria-describedby={describedBy()}
-            />
+            <span class="input-row">
+              <input
+                id={id}
+                name={f().name}
+                class="input"
+                type={INPUT_TYPE[f().type] ?? "text"}
+                placeholder={f().placeholder}
+                required={f().required}
+                autocomplete={AUTOCOMPLETE[f().type] ?? "off"}
+                min={f().type !== "text" && f().type !== "password" ? numAttr(f().min) : undefined}
+                max={lengthMax() === undefined && f().type !== "text" && f().type !== "password" ? numAttr(f().max) : undefined}
+                maxlength={lengthMax()}
+                step={f().step !== undefined ? String(f().step) : f().type === "number" ? "any" : undefined}
+                value={props.value === undefined ? "" : String(props.value)}
+                onInput={(e) => {
+                  const el = e.currentTarget;
+                  props.onChange(f().type === "number" ? (el.value === "" ? undefined : el.valueAsNumber) : el.value);
+                }}
+                aria-invalid={invalid()}
+                aria-describedby={describedBy()}
+              />
+              <Show when={unit()}>
+                <span id={unitId} class="field-unit">
+                  {unit()}
+                </span>
+              </Show>
+            </span>
           </>
         }
       >
@@ -223,12 +259,18 @@ function FieldInput(props: { field: FormField; value: Value; error: string | und
             />
             <output for={id} class="range-value">
               {String(props.value ?? "")}
+              <Show when={unit()}>
+                <span id={unitId} class="field-unit">
+                  {" "}
+                  {unit()}
+                </span>
+              </Show>
             </output>
           </div>
         </Match>
       </Switch>
       <Show when={f().description}>
-        <p id={hintId} class="field-hint">
+        <p id={hintId} class="field-hint" classList={{ "choice-hint": f().type === "checkbox" }}>
           {f().description}
         </p>
       </Show>

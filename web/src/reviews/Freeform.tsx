@@ -1,7 +1,7 @@
 // Freeform: any JSON object, typed in an editor that checks it as you go.
 import { createMemo, createSignal, onMount, Show } from "solid-js";
 import { uid } from "../components/Field";
-import { FormErrors, ReviewForm, useAnswer, type WidgetProps } from "./common";
+import { FeedbackField, FormErrors, ReviewForm, useAnswer, type WidgetProps } from "./common";
 
 function check(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
   try {
@@ -22,7 +22,8 @@ function check(text: string): { ok: true; value: Record<string, unknown> } | { o
 }
 
 export default function Freeform(props: WidgetProps) {
-  const { busy, formErrors, send } = useAnswer(props);
+  const answer = useAnswer(props);
+  const { busy, formErrors, send } = answer;
   const [text, setText] = createSignal("{\n  \n}");
   const state = createMemo(() => check(text()));
   const id = uid("json");
@@ -62,6 +63,7 @@ export default function Freeform(props: WidgetProps) {
           </Show>
         </p>
       </div>
+      <FeedbackField answer={answer} disabled={props.disabled} />
       <FormErrors errors={formErrors()} />
       <div class="row gap">
         <button type="submit" class="btn btn-primary" disabled={props.disabled || busy() || !state().ok}>

@@ -10,7 +10,7 @@ import Approval from "./Approval";
 import Form from "./Form";
 import Freeform from "./Freeform";
 import Selection from "./Selection";
-import { REVIEW_TYPE_LABEL } from "./labels";
+import { isDismissed, REVIEW_TYPE_LABEL } from "./labels";
 import TextInput from "./TextInput";
 
 const WIDGETS = { approval: Approval, selection: Selection, form: Form, "text-input": TextInput, freeform: Freeform } as const satisfies Record<
@@ -44,7 +44,9 @@ export default function ReviewCard(props: { message: Message; onAnswered: (m: Me
             <span class="pill pill-expired">Expiring…</span>
           </Match>
           <Match when={state() === "completed"}>
-            <span class="pill pill-completed">Answered {review().completedAt ? ago(review().completedAt, now()) : ""}</span>
+            <span class="pill pill-completed" classList={{ "pill-dismissed": isDismissed(review()) }}>
+              {isDismissed(review()) ? "Dismissed" : "Answered"} {review().completedAt ? ago(review().completedAt, now()) : ""}
+            </span>
           </Match>
           <Match when={state() === "expired"}>
             <span class="pill pill-expired">Expired</span>

@@ -1,13 +1,14 @@
 // Selection: radio buttons (single) or checkboxes (multi), with item descriptions.
 import { createSignal, For, onMount, Show } from "solid-js";
 import { uid } from "../components/Field";
-import { FormErrors, ReviewForm, useAnswer, type WidgetProps } from "./common";
+import { FeedbackField, FormErrors, ReviewForm, useAnswer, type WidgetProps } from "./common";
 import { selectionPayload } from "./validate";
 
 export default function Selection(props: WidgetProps) {
   const payload = () => selectionPayload.parse(props.review.payload);
   const multi = () => payload().mode === "multi";
-  const { busy, fields, formErrors, send } = useAnswer(props);
+  const answer = useAnswer(props);
+  const { busy, fields, formErrors, send } = answer;
   const [selected, setSelected] = createSignal<string[]>([]);
   const name = uid("sel");
   let fieldset!: HTMLFieldSetElement;
@@ -45,6 +46,7 @@ export default function Selection(props: WidgetProps) {
           {fields().selectedIds}
         </p>
       </Show>
+      <FeedbackField answer={answer} disabled={props.disabled} />
       <FormErrors errors={formErrors()} />
       <div class="row gap">
         <button type="submit" class="btn btn-primary" disabled={props.disabled || busy()}>

@@ -3,12 +3,13 @@ import { createSignal, onMount, Show } from "solid-js";
 import { uid } from "../components/Field";
 import { Markdown } from "../components/Markdown";
 import { LIMITS } from "../../../contract/limits";
-import { FormErrors, ReviewForm, useAnswer, type WidgetProps } from "./common";
+import { FeedbackField, FormErrors, ReviewForm, useAnswer, type WidgetProps } from "./common";
 import { textInputPayload } from "./validate";
 
 export default function TextInput(props: WidgetProps) {
   const payload = () => textInputPayload.parse(props.review.payload);
-  const { busy, fields, formErrors, send } = useAnswer(props);
+  const answer = useAnswer(props);
+  const { busy, fields, formErrors, send } = answer;
   const [text, setText] = createSignal(payload().prefill ?? "");
   const id = uid("text");
   const max = () => payload().maxLength ?? LIMITS.text;
@@ -58,6 +59,7 @@ export default function TextInput(props: WidgetProps) {
           <Markdown text={text()} />
         </figure>
       </Show>
+      <FeedbackField answer={answer} disabled={props.disabled} />
       <FormErrors errors={formErrors()} />
       <div class="row gap">
         <button type="submit" class="btn btn-primary" disabled={props.disabled || busy()}>

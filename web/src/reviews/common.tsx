@@ -1,5 +1,8 @@
-// What every review widget shares: sending the answer, its errors, and Ctrl/⌘+Enter to submit.
+// What every review widget shares: sending the answer (with the person's feedback for the agent), its
+// errors, and Ctrl/⌘+Enter to submit.
 import { createSignal, For, Show, type ParentProps, type Ref } from "solid-js";
+import { LIMITS } from "../../../contract/limits";
+import { uid } from "../components/Field";
 import { api, ApiError, apiPath } from "../lib/api";
 import type { Message, Review } from "../lib/types";
 import { validateResponse } from "./validate";
@@ -16,6 +19,10 @@ export function useAnswer(props: WidgetProps) {
   const [busy, setBusy] = createSignal(false);
   const [fields, setFields] = createSignal<Record<string, string>>({});
   const [formErrors, setFormErrors] = createSignal<string[]>([]);
+  /** What the person wants the agent to change, sent with any answer (`review.feedback`). */
+  const [feedback, setFeedback] = createSignal("");
+  // Its own error: a form may well have a field named "feedback".
+  const [feedbackError, setFeedbackError] = createSignal<string>();
 
   /** Validates with the shared schema, then sends. Returns true when the answer was stored. */
   const send = async (response: unknown, extraFieldErrors: Record<string, string> = {}): Promise<boolean> => {
@@ -26,18 +33,23 @@ export function useAnswer(props: WidgetProps) {
       setFormErrors(checked.ok ? [] : checked.form);
       return false;
     }
+    const note = feedback().trim();
+    setFeedbackError(note.length > LIMITS.feedback ? `Feedback can be at most ${LIMITS.feedback} characters` : undefined);
+    if (feedbackError()) return false;
     setFields({});
     setFormErrors([]);
     setBusy(true);
     try {
-      props.onAnswered(await api.post<Message>(apiPath`/api/messages/${props.message.id}/respond`, { response: checked.value }));
+      const body = { response: checked.value, ...(note ? { feedback: note } : {}) };
+      props.onAnswered(await api.post<Message>(apiPath`/api/messages/${props.message.id}/respond`, body));
       return true;
     } catch (err) {
       if (err instanceof ApiError) {
         if (err.status === 410) props.onAnswered({ ...props.message, review: { ...props.review, status: "expired" } });
         const byField: Record<string, string> = {};
         for (const e of err.errors) {
-          const key = e.path.replace(/^response\.?/, "").split(".")[0] ?? "";
+          if (e.path === "feedback") setFeedbackError(e.message);
+          const key = e.path.startsWith("response") ? (e.path.replace(/^response\.?/, "").split(".")[0] ?? "") : "";
           if (key) byField[key] ??= e.message;
         }
         setFields(byField);
@@ -48,7 +60,64 @@ export function useAnswer(props: WidgetProps) {
       setBusy(false);
     }
   };
-  return { busy, fields, formErrors, send };
+  return { busy, fields, formErrors, feedback, setFeedback, feedbackError, send };
+}
+
+export type AnswerState = ReturnType<typeof useAnswer>;
+
+/**
+ * "Feedback for the agent": a textarea behind a small toggle, so the card stays compact. Whatever is
+ * written goes with the answer, whichever button sends it.
+ */
+export function FeedbackField(props: { answer: AnswerState; disabled: boolean }) {
+  const [open, setOpen] = createSignal(false);
+  const id = uid("feedback");
+  const error = () => props.answer.feedbackError();
+  let area: HTMLTextAreaElement | undefined;
+  return (
+    <div class="feedback-field" classList={{ "has-error": !!error() }}>
+      <Show
+        when={open() || props.answer.feedback() || error()}
+        fallback={
+          <button
+            type="button"
+            class="btn btn-link btn-sm feedback-toggle"
+            disabled={props.disabled}
+            onClick={() => {
+              setOpen(true);
+              queueMicrotask(() => area?.focus());
+            }}
+          >
+            + Add feedback
+          </button>
+        }
+      >
+        <div class="field">
+          <label for={id} class="field-label">
+            Feedback for the agent <span class="muted">(optional)</span>
+          </label>
+          <textarea
+            ref={area}
+            id={id}
+            class="input"
+            rows="2"
+            maxlength={LIMITS.feedback}
+            placeholder="What should change in the next version?"
+            value={props.answer.feedback()}
+            onInput={(e) => props.answer.setFeedback(e.currentTarget.value)}
+            disabled={props.disabled || props.answer.busy()}
+            aria-invalid={error() ? "true" : undefined}
+            aria-describedby={error() ? `${id}-err` : undefined}
+          />
+          <Show when={error()}>
+            <p id={`${id}-err`} class="field-error" role="alert">
+              {error()}
+            </p>
+          </Show>
+        </div>
+      </Show>
+    </div>
+  );
 }
 
 export function FormErrors(props: { errors: string[] }) {

@@ -2,6 +2,8 @@
 // what passes here is exactly what the API accepts.
 import {
   approvalPayload,
+  DISMISSED,
+  fieldDefault,
   fieldSchema,
   formPayload,
   responseSchema,
@@ -11,7 +13,7 @@ import {
 } from "../../../contract/requests/review";
 import type { Review } from "../lib/types";
 
-export { approvalPayload, fieldSchema, formPayload, selectionPayload, textInputPayload, type FormField };
+export { approvalPayload, DISMISSED, fieldDefault, fieldSchema, formPayload, selectionPayload, textInputPayload, type FormField };
 
 export type Checked = { ok: true; value: Record<string, unknown> } | { ok: false; fields: Record<string, string>; form: string[]; summary: string };
 

@@ -1,5 +1,6 @@
-// The open review: who asked and when, the message, and the widget that answers it.
-import { lazy, Show, Suspense } from "solid-js";
+// The open review: who asked and when, the message, its iteration chain, and the widget that answers it.
+// A click on another version of the chain shows that version here, until the selection moves on.
+import { createEffect, createSignal, lazy, on, Show, Suspense } from "solid-js";
 import { Attachments } from "../../components/Attachments";
 import { Avatar } from "../../components/Avatar";
 import { BackIcon } from "../../components/Icons";
@@ -12,10 +13,23 @@ import type { Message } from "../../lib/types";
 
 // The review widgets load on first use, not with the list.
 const ReviewCard = lazy(() => import("../../reviews/ReviewCard"));
+const Iterations = lazy(() => import("../../reviews/Iterations"));
 
 export function ReviewDetail(props: { message: Message; onAnswered: (m: Message) => void; onBack: () => void; headingRef: (el: HTMLHeadingElement) => void }) {
-  const m = () => props.message;
+  /** Another version of the chain the person clicked, shown instead of the selected review. */
+  const [shown, setShown] = createSignal<Message>();
+  createEffect(
+    on(
+      () => props.message.id,
+      () => setShown(undefined),
+      { defer: true },
+    ),
+  );
+  const m = () => shown() ?? props.message;
   const a = () => agentById(m().channelId);
+  /** An answer to the selected review goes to the inbox; one to another version stays here. */
+  const answered = (next: Message) => (next.id === props.message.id ? props.onAnswered(next) : setShown(next));
+  const show = (other: Message) => setShown(other.id === props.message.id ? undefined : other);
   return (
     <article class="detail">
       <button type="button" class="btn btn-ghost btn-sm back-btn" onClick={() => props.onBack()}>
@@ -40,13 +54,18 @@ export function ReviewDetail(props: { message: Message; onAnswered: (m: Message)
           <Markdown text={m().text!} class="msg-text" />
         </Show>
         <Show when={pluginOf(m())}>
-          <PluginView message={m()} onUpdate={props.onAnswered} />
+          <PluginView message={m()} onUpdate={answered} />
         </Show>
         <Attachments message={m()} />
       </div>
+      <Show when={typeof m().iteration === "number"}>
+        <Suspense>
+          <Iterations message={m()} onShow={show} />
+        </Suspense>
+      </Show>
       <Suspense fallback={<div class="review-card review-loading" aria-busy="true" />}>
         <Show when={m().id} keyed>
-          <ReviewCard message={m()} onAnswered={props.onAnswered} autofocus={false} />
+          <ReviewCard message={m()} onAnswered={answered} autofocus={false} />
         </Show>
       </Suspense>
     </article>

@@ -6,7 +6,7 @@ import { plainText } from "../../lib/markdown";
 import { agentById } from "../../lib/state";
 import { ago, now, shortTime, timeLeft } from "../../lib/time";
 import type { Message } from "../../lib/types";
-import { REVIEW_TYPE_LABEL } from "../../reviews/labels";
+import { isDismissed, iterationMark, REVIEW_TYPE_LABEL } from "../../reviews/labels";
 
 export function ReviewListItem(props: { message: Message; href: string; current: boolean; onMove: (delta: 1 | -1) => void }) {
   const m = () => props.message;
@@ -35,6 +35,11 @@ export function ReviewListItem(props: { message: Message; href: string; current:
           <span class="inbox-text">{m().text ? plainText(m().text!) : `${REVIEW_TYPE_LABEL[m().review!.type]} review`}</span>
           <span class="inbox-tags">
             <span class="tag">{REVIEW_TYPE_LABEL[m().review!.type]}</span>
+            <Show when={(m().iteration ?? 0) > 1}>
+              <span class="tag tag-rereview" title={`Version ${m().iteration} of a review you answered before`}>
+                Re-review {iterationMark(m().iteration!)}
+              </span>
+            </Show>
             <Show when={m().status}>
               <span class={`status-tag status-tag-${m().status}`}>{STATUS_TEXT[m().status!]}</span>
             </Show>
@@ -44,7 +49,9 @@ export function ReviewListItem(props: { message: Message; href: string; current:
               </span>
             </Show>
             <Show when={m().review!.status === "completed"}>
-              <span class="tag tag-ok">Answered {ago(m().review!.completedAt, now())}</span>
+              <span class="tag" classList={{ "tag-ok": !isDismissed(m().review!), "tag-muted": isDismissed(m().review!) }}>
+                {isDismissed(m().review!) ? "Dismissed" : "Answered"} {ago(m().review!.completedAt, now())}
+              </span>
             </Show>
             <Show when={m().review!.status === "expired"}>
               <span class="tag tag-muted">Expired</span>
