@@ -2,10 +2,10 @@
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The session cookie (`nod_session=…`) a login or setup answer sets; throws when it sets none. */
+/** The session cookie (`access_token=…`) a login or setup answer sets; throws when it sets none. */
 export function sessionCookie(res: { headers: Headers }): string {
   const set = res.headers.get("set-cookie") ?? "";
-  const pair = set.match(/nod_session=[^;]+/)?.[0];
+  const pair = set.match(/access_token=[^;]+/)?.[0];
   if (!pair) throw new Error(`no session cookie in ${JSON.stringify(set)}`);
   return pair;
 }

@@ -210,8 +210,8 @@ describe("links an agent plants in a message", () => {
       await sleep(1000);
       expectOnly(requests, [/^GET \/api\/auth\/setup$/, /^POST \/api\/auth\/login$/, ...SHELL_CALLS]);
       // This sign-in's own session is still there.
-      const session = (await context.cookies()).find((c) => c.name === "nod_session");
-      expect((await http(url(), "GET", "/api/auth/me", undefined, { cookie: `nod_session=${session?.value}` })).status).toBe(200);
+      const session = (await context.cookies()).find((c) => c.name === "access_token");
+      expect((await http(url(), "GET", "/api/auth/me", undefined, { cookie: `access_token=${session?.value}` })).status).toBe(200);
       await expectNothingHappened();
       expect(problems).toEqual([]);
     }

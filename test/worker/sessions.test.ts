@@ -23,7 +23,7 @@ beforeAll(async () => {
 
 const sha256Hex = async (text: string) =>
   [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))].map((b) => b.toString(16).padStart(2, "0")).join("");
-const sessionHash = (p: Person) => sha256Hex(p.cookie.replace(/^nod_session=/, ""));
+const sessionHash = (p: Person) => sha256Hex(p.cookie.replace(/^access_token=/, ""));
 
 async function ticketOf(p: Person): Promise<string> {
   const res = await p.as("POST", "/api/auth/ws-ticket", {});

@@ -49,7 +49,7 @@ describe("auth", () => {
     expect(ok.json).toMatchObject({ id: owner.id, email: OWNER_EMAIL, displayName: "Owner", role: "owner" });
     expect(ok.json).not.toHaveProperty("passwordHash");
     const cookie = ok.headers.get("set-cookie") ?? "";
-    expect(cookie).toMatch(/nod_session=[^;]+/);
+    expect(cookie).toMatch(/access_token=[^;]+/);
     expect(cookie).toMatch(/;\s*HttpOnly/i);
     expect(cookie).toMatch(/;\s*SameSite=Lax/i);
     expect(cookie).toMatch(/;\s*Path=\//i);
@@ -82,7 +82,7 @@ describe("auth", () => {
     expect(me.status).toBe(200);
     expect(me.json).toEqual({ id: owner.id, email: OWNER_EMAIL, displayName: "Owner", role: "owner", createdAt: expect.stringMatching(ISO) });
     expectError(await call("GET", "/api/auth/me"), 401);
-    expectError(await call("GET", "/api/auth/me", { headers: { cookie: "nod_session=forged-token" } }), 401);
+    expectError(await call("GET", "/api/auth/me", { headers: { cookie: "access_token=forged-token" } }), 401);
   });
 
   it("logout ends that session only: its cookie stops working", async () => {
@@ -90,7 +90,7 @@ describe("auth", () => {
     const second = await login(m.id, m.email, "logout password");
     const out = await m.as("POST", "/api/auth/logout");
     expect(out.status, out.text).toBe(200);
-    expect(out.headers.get("set-cookie") ?? "").toMatch(/nod_session=;|Max-Age=0|expires=Thu, 01 Jan 1970/i);
+    expect(out.headers.get("set-cookie") ?? "").toMatch(/access_token=;|Max-Age=0|expires=Thu, 01 Jan 1970/i);
     expectError(await m.as("GET", "/api/auth/me"), 401);
     expectError(await m.as("GET", "/api/agents"), 401);
     expect((await second.as("GET", "/api/auth/me")).status).toBe(200);

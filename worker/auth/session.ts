@@ -1,6 +1,8 @@
-// People authenticate with an HttpOnly session cookie. The cookie holds a random token; D1 keeps its
-// SHA-256, so logout and password changes end sessions at once: in D1 for HTTP, and on every gateway
-// shard for the Socket.IO connections opened with the session's tickets.
+// People authenticate with an HttpOnly session cookie, `access_token`. The cookie holds a random token; D1
+// keeps its SHA-256, so logout and password changes end sessions at once: in D1 for HTTP, and on every
+// gateway shard for the Socket.IO connections opened with the session's tickets. Scripts acting as a person
+// (Placet's examples do) read the token from the login's Set-Cookie and send it as `Authorization: Bearer`:
+// the same session, the same expiry and revocation.
 import { and, eq, gt, ne } from "drizzle-orm";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
@@ -13,7 +15,7 @@ import { ApiError } from "../lib/errors";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { nowIso } from "../lib/ids";
 
-export const SESSION_COOKIE = "nod_session";
+export const SESSION_COOKIE = "access_token";
 const SESSION_DAYS = 30;
 
 export async function startSession(c: Context<AppEnv>, userId: string) {
@@ -30,9 +32,18 @@ export async function startSession(c: Context<AppEnv>, userId: string) {
   });
 }
 
-/** The SHA-256 of this request's session token, as D1 keeps it (undefined without a cookie). */
+/** An agent's API key: never a person's session, whatever header brings it. */
+const API_KEY_PREFIX = "hp_";
+
+/** This request's session token: `Authorization: Bearer <token>` (a script), else the cookie (the browser). */
+function sessionTokenOf(c: Context<AppEnv>): string | undefined {
+  const bearer = c.req.header("authorization")?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+  return bearer ?? getCookie(c, SESSION_COOKIE);
+}
+
+/** The SHA-256 of this request's session token, as D1 keeps it (undefined without one). */
 export async function sessionHashOf(c: Context<AppEnv>): Promise<string | undefined> {
-  const token = getCookie(c, SESSION_COOKIE);
+  const token = sessionTokenOf(c);
   return token ? sha256Hex(token) : undefined;
 }
 
@@ -59,8 +70,9 @@ export async function endUserSessions(env: Env, userId: string) {
 }
 
 export const sessionAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const token = getCookie(c, SESSION_COOKIE);
+  const token = sessionTokenOf(c);
   if (!token) throw new ApiError(401, "Not signed in");
+  if (token.startsWith(API_KEY_PREFIX)) throw new ApiError(401, "An API key works on /api/v1: the user API takes a person's session");
   const [row] = await c.var.db
     .select({ userId: users.id, role: users.role })
     .from(sessions)

@@ -75,7 +75,7 @@ export function buildOpenApi(app: Hono<AppEnv>) {
       securitySchemes: {
         apiKey: { type: "apiKey", in: "header", name: "x-api-key" },
         bearer: { type: "http", scheme: "bearer" },
-        session: { type: "apiKey", in: "cookie", name: "nod_session" },
+        session: { type: "apiKey", in: "cookie", name: "access_token" },
       },
       schemas: {
         Error: {

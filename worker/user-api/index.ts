@@ -1,4 +1,5 @@
-// The user API at /api: the web app and people, authenticated with the session cookie.
+// The user API at /api: the web app and people, authenticated with the session cookie (or, from a
+// script, the same session token as `Authorization: Bearer`: auth/session.ts).
 import { Hono, type MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ApiError } from "../lib/errors";
@@ -19,6 +20,7 @@ import { userRoutes } from "./users";
  * Cookie-authenticated form-like posts (no JSON body) must come from our own origin. A request
  * without the session cookie has no authority for another site to borrow: it goes on to the auth
  * check (401) or to a route that takes JSON only (login, setup), which a cross-site form cannot send.
+ * A Bearer token is no such authority either: another site cannot make a browser send the header.
  */
 const sameOrigin: MiddlewareHandler = async (c, next) => {
   if (getCookie(c, SESSION_COOKIE) === undefined) return next();
