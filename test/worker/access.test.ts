@@ -181,7 +181,7 @@ describe.each(directions)("%s using %s's ids", (actorName, victimName) => {
     const inbox = await a.person.as("GET", "/api/reviews?status=all");
     expect(inbox.json.data.map((m: { id: string }) => m.id)).toEqual([a.reviewId]);
     const pending = await a.bot.v1("GET", "/reviews/pending");
-    expect(pending.json.data.map((m: { id: string }) => m.id)).toEqual([a.reviewId]);
+    expect(pending.json.map((m: { id: string }) => m.id)).toEqual([a.reviewId]);
     const keys = (await a.person.as("GET", "/api/api-keys")).json.data.map((k: { id: string }) => k.id);
     expect(keys).not.toContain(v.keyId);
     const searched = await a.person.as("GET", `/api/reviews?status=all&search=${encodeURIComponent(v.name)}`);

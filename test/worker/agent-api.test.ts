@@ -156,7 +156,7 @@ describe("API keys", () => {
       expect(res.json.channelId).toBe(a);
       const pending = await scoped("GET", "/reviews/pending");
       expect(pending.status).toBe(200);
-      for (const m of pending.json.data) expect(m.channelId).toBe(a);
+      for (const m of pending.json) expect(m.channelId).toBe(a);
     });
 
     it("cannot create agents (403)", async () => {
@@ -469,28 +469,28 @@ describe("messages", () => {
     expectError(await bot.v1("GET", `/reviews/${review.id}/wait?timeout=50`), 404);
     expectError(await owner.as("POST", `/api/messages/${review.id}/respond`, { response: { selectedOption: "approve" } }), 404);
     const pending = await bot.v1("GET", "/reviews/pending");
-    expect(pending.json.data.map((m: { id: string }) => m.id)).not.toContain(review.id);
+    expect(pending.json.map((m: { id: string }) => m.id)).not.toContain(review.id);
   });
 });
 
 describe("reviews", () => {
-  it("GET /reviews/pending lists pending reviews only", async () => {
+  it("GET /reviews/pending lists pending reviews only, as a bare array", async () => {
     const id = await newChannel("Pending");
     const r1 = await postReview(id, approval, "first");
     const r2 = await postReview(id, { type: "text-input", payload: { placeholder: "why?" } }, "second");
     await post(id, { text: "no review here" });
     const res = await bot.v1("GET", `/reviews/pending?channel=${id}`);
     expect(res.status).toBe(200);
-    expect(res.json.data.map((m: { id: string }) => m.id)).toEqual([r2.id, r1.id]);
-    for (const m of res.json.data) expect(m.review.status).toBe("pending");
+    expect(res.json.map((m: { id: string }) => m.id)).toEqual([r2.id, r1.id]);
+    for (const m of res.json) expect(m.review.status).toBe("pending");
 
     expect((await owner.as("POST", `/api/messages/${r1.id}/respond`, { response: { selectedOption: "reject" } })).status).toBe(200);
     const after = await bot.v1("GET", `/reviews/pending?channel=${id}`);
-    expect(after.json.data.map((m: { id: string }) => m.id)).toEqual([r2.id]);
+    expect(after.json.map((m: { id: string }) => m.id)).toEqual([r2.id]);
     // Without channel: across the key's agents.
     const all = await bot.v1("GET", "/reviews/pending");
-    expect(all.json.data.map((m: { id: string }) => m.id)).toContain(r2.id);
-    expect(all.json.data.map((m: { id: string }) => m.id)).not.toContain(r1.id);
+    expect(all.json.map((m: { id: string }) => m.id)).toContain(r2.id);
+    expect(all.json.map((m: { id: string }) => m.id)).not.toContain(r1.id);
     expectError(await bot.v1("GET", "/reviews/pending?channel=no-such-agent"), 404);
   });
 
@@ -507,6 +507,7 @@ describe("reviews", () => {
       expiresAt: expect.stringMatching(ISO),
       completedAt: null,
       completed_at: null,
+      feedback: null,
     });
     // Default expiry: 24 h.
     const inMs = Date.parse(res.json.review.expiresAt) - Date.parse(res.json.createdAt);
@@ -566,7 +567,7 @@ describe("reviews", () => {
     expect((await bot.v1("GET", `/reviews/${review.id}/wait?timeout=50`)).json.status).toBe("expired");
     expect((await bot.v1("GET", `/reviews/${review.id}`)).json.review).toMatchObject({ status: "expired", response: null });
     const pending = await bot.v1("GET", "/reviews/pending");
-    expect(pending.json.data.map((m: { id: string }) => m.id)).not.toContain(review.id);
+    expect(pending.json.map((m: { id: string }) => m.id)).not.toContain(review.id);
   });
 
   it("a review past its expiresAt is expired everywhere, even when nobody waited on it", async () => {
@@ -576,7 +577,7 @@ describe("reviews", () => {
     const got = await bot.v1("GET", `/reviews/${review.id}`);
     expect(got.json.review.status).toBe("expired");
     const pending = await bot.v1("GET", `/reviews/pending?channel=${id}`);
-    expect(pending.json.data.map((m: { id: string }) => m.id)).not.toContain(review.id);
+    expect(pending.json.map((m: { id: string }) => m.id)).not.toContain(review.id);
     const expired = await owner.as("GET", `/api/reviews?status=expired&channel=${id}`);
     expect(expired.json.data.map((m: { id: string }) => m.id)).toEqual([review.id]);
     expectError(await owner.as("POST", `/api/messages/${review.id}/respond`, { response: { selectedOption: "approve" } }), 410);

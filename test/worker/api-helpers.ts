@@ -89,4 +89,6 @@ export const MESSAGE_KEYS = [
   "deliveryStatus",
   "createdAt",
   "attachments",
+  "iteration",
+  "iterationGroupId",
 ];
