@@ -183,28 +183,115 @@ describe("scripts written from Placet's API reference run unchanged against Nod"
       expect.arrayContaining([
         ["Please review the attached deployment plan.", ["report.pdf"]],
         ["Decision summary", ["summary.txt"]],
+        ["Rollout notes", ["content.md"]],
       ]),
     );
   });
 
-  it("Python iteration loop: rejected with feedback, revised with iterationOf, approved; the chain reads back", async () => {
-    const agent = await newAgent("Placet compat iterations");
-    const script = start(PYTHON, "iteration_loop.py", agent);
-    const feedback = "Add the Q2 projection and fix the growth figure.";
-    const first = await answer(agent.channelId, /^Q1 report draft\./, { response: { selectedOption: "reject" }, feedback });
-    await script.printed(new RegExp(`^Round 1: rejected, feedback: ${feedback.replace(/\./g, "\\.")}$`, "m"));
-    const second = await answer(agent.channelId, /Revised after feedback: Add the Q2 projection/, { response: { selectedOption: "approve" } });
-    const run = await succeeded(script);
-    expect(run.stdout).toMatch(/^Round 2: approve$/m);
+  for (const { language, command, file, draft } of [
+    { language: "Python", command: PYTHON, file: "iteration_loop.py", draft: /^Q1 report draft\./ },
+    { language: "Node", command: process.execPath, file: "iteration_loop.mjs", draft: /^Release notes draft\./ },
+  ]) {
+    it(`${language} iteration loop: rejected with feedback, revised with iterationOf, approved; the chain reads back`, async () => {
+      const agent = await newAgent(`Placet compat iterations ${file}`);
+      const script = start(command, file, agent);
+      const feedback = "Add the Q2 projection and fix the growth figure.";
+      const first = await answer(agent.channelId, draft, { response: { selectedOption: "reject" }, feedback });
+      await script.printed(new RegExp(`^Round 1: rejected, feedback: ${feedback.replace(/\./g, "\\.")}$`, "m"));
+      const second = await answer(agent.channelId, /Revised after feedback: Add the Q2 projection/, { response: { selectedOption: "approve" } });
+      const run = await succeeded(script);
+      expect(run.stdout).toMatch(/^Round 2: approve$/m);
 
-    const chain = JSON.parse(run.stdout.trimEnd().split("\n").at(-1)!);
-    expect(chain.groupId).toBe(first);
-    expect(chain.iterations.map((m: { id: string }) => m.id)).toEqual([first, second]);
-    expect(chain.iterations.map((m: { iteration: number }) => m.iteration)).toEqual([1, 2]);
-    expect(chain.iterations.map((m: { iterationGroupId: string }) => m.iterationGroupId)).toEqual([first, first]);
-    expect(chain.iterations.map((m: { status: string }) => m.status)).toEqual(["completed", "completed"]);
-    expect(chain.iterations.map((m: { selectedOption: string }) => m.selectedOption)).toEqual(["reject", "approve"]);
-    expect(chain.iterations[0].feedback).toBe(feedback);
-    expect(chain.iterations[1].text).toContain(`Revised after feedback: ${feedback}`);
+      const chain = JSON.parse(run.stdout.trimEnd().split("\n").at(-1)!);
+      expect(chain.groupId).toBe(first);
+      expect(chain.iterations.map((m: { id: string }) => m.id)).toEqual([first, second]);
+      expect(chain.iterations.map((m: { iteration: number }) => m.iteration)).toEqual([1, 2]);
+      expect(chain.iterations.map((m: { iterationGroupId: string }) => m.iterationGroupId)).toEqual([first, first]);
+      expect(chain.iterations.map((m: { status: string }) => m.status)).toEqual(["completed", "completed"]);
+      expect(chain.iterations.map((m: { selectedOption: string }) => m.selectedOption)).toEqual(["reject", "approve"]);
+      expect(chain.iterations[0].feedback).toBe(feedback);
+      expect(chain.iterations[1].feedback).toBeNull();
+      expect(chain.iterations[1].text).toContain(`Revised after feedback: ${feedback}`);
+    });
+  }
+
+  // docs/api.md, "Compatibility": where Nod answers differently from Placet on purpose, and Placet's own
+  // iterationOf rules. Plain calls with the agent's key, as a script would make them.
+  it("the documented differences: a foreign id is a 404, errors[].path is dotted, timeout=0 answers at once, unknown fields are a 400; iterationOf is checked as Placet documents", async () => {
+    const mine = await newAgent("Placet compat differences");
+    const other = await newAgent("Placet compat other channel");
+    const agentApi = async (apiKey: string, method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${nodUrl()}/api/v1${path}`, {
+        method,
+        headers: { "x-api-key": apiKey, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: res.status, json: await res.json() };
+    };
+    const approval = (channelId: string, text: string, extra: object = {}) => ({
+      channelId,
+      text,
+      review: { type: "approval", payload: { options: [{ id: "approve", label: "Approve" }] } },
+      ...extra,
+    });
+
+    const theirs = await agentApi(other.apiKey, "POST", "/messages", approval(other.channelId, "Another channel's question"));
+    expect(theirs.status, JSON.stringify(theirs.json)).toBe(201);
+    const form = new FormData();
+    form.append("file", new Blob(["their notes"], { type: "text/plain" }), "notes.txt");
+    form.append("channelId", other.channelId);
+    const theirFile = await fetch(`${nodUrl()}/api/v1/files/store`, { method: "POST", headers: { "x-api-key": other.apiKey }, body: form });
+    expect(theirFile.status).toBe(201);
+    const theirFileId = (await theirFile.json()).id;
+    const pending = await agentApi(mine.apiKey, "POST", "/messages", approval(mine.channelId, "Still open"));
+    expect(pending.status, JSON.stringify(pending.json)).toBe(201);
+
+    // A message outside the key's reach: 404 (Placet: 403), on every route that takes its id.
+    for (const path of [
+      `/messages/${theirs.json.id}?channel=${mine.channelId}`,
+      `/reviews/${theirs.json.id}/wait?channel=${other.channelId}&timeout=0`,
+      `/messages/iterations/${theirs.json.id}?channel=${mine.channelId}`,
+      `/files/${theirFileId}/download`,
+    ]) {
+      const res = await agentApi(mine.apiKey, "GET", path);
+      expect(res.status, `${path}: ${JSON.stringify(res.json)}`).toBe(404);
+      expect(res.json).toMatchObject({ statusCode: 404, errors: [] });
+    }
+
+    // Every problem listed, each path a dotted string (Placet: an array of segments).
+    const bad = await agentApi(mine.apiKey, "POST", "/messages", {
+      channelId: mine.channelId,
+      review: { type: "approval", payload: { options: [{ id: 7, label: "Seven" }] } },
+    });
+    expect(bad.status, JSON.stringify(bad.json)).toBe(400);
+    expect(bad.json.errors).toContainEqual(expect.objectContaining({ path: "review.payload.options.0.id", code: "invalid_type" }));
+    for (const e of bad.json.errors) expect(typeof e.path, JSON.stringify(e)).toBe("string");
+
+    // An unknown field is refused (Placet strips it), and nothing is stored.
+    const typo = await agentApi(mine.apiKey, "POST", "/messages", { channelId: mine.channelId, text: "Hello", colour: "red" });
+    expect(typo.status, JSON.stringify(typo.json)).toBe(400);
+    expect(JSON.stringify(typo.json.errors)).toContain("colour");
+
+    // timeout=0 answers at once with the review's state now.
+    const asked = Date.now();
+    const now = await agentApi(mine.apiKey, "GET", `/reviews/${pending.json.id}/wait?channel=${mine.channelId}&timeout=0`);
+    expect(now.status, JSON.stringify(now.json)).toBe(200);
+    expect(now.json).toEqual({ status: "timeout" });
+    expect(Date.now() - asked, "timeout=0 should not wait").toBeLessThan(5_000);
+
+    // Placet's iterationOf rules: the target must exist in this channel and its review be settled (each a 400).
+    const list = await agentApi(mine.apiKey, "GET", `/messages?channel=${mine.channelId}`);
+    const before = list.json.data.length;
+    for (const [target, why] of [
+      [pending.json.id, /pending/],
+      [theirs.json.id, /no such message/],
+      ["no-such-message", /no such message/],
+    ] as const) {
+      const res = await agentApi(mine.apiKey, "POST", "/messages", approval(mine.channelId, "Revision", { iterationOf: target }));
+      expect(res.status, `iterationOf ${target}: ${JSON.stringify(res.json)}`).toBe(400);
+      expect(res.json.errors).toContainEqual(expect.objectContaining({ path: "iterationOf", message: expect.stringMatching(why) }));
+    }
+    const after = await agentApi(mine.apiKey, "GET", `/messages?channel=${mine.channelId}`);
+    expect(after.json.data.length, "a refused message was stored").toBe(before);
   });
 });

@@ -134,15 +134,42 @@ const summaryBack = await (await call("GET", `/api/v1/files/${uploaded.id}/downl
 expect(summaryBack === summary, "GET /api/v1/files/:id/download", `summary.txt came back as ${JSON.stringify(summaryBack)}`);
 console.log(`Summary uploaded: ${uploaded.id} in message ${uploaded.message.id}`);
 
-// 8. The messages with files, as {data, nextCursor}: both of ours, and nothing without attachments.
+// 8. Notes as text, stored as a file of the message (textAttachments; filename and type default to content.md, text/markdown).
+const notes = "# Notes\n\nRollout in two waves.\n";
+const withNotes = await (
+  await call("POST", "/api/v1/messages", 201, json({ channelId: CHANNEL_ID, text: "Rollout notes", textAttachments: [{ content: notes }] }))
+).json();
+expect(withNotes.attachments.length === 1, "POST /api/v1/messages with textAttachments", `attachments ${JSON.stringify(withNotes.attachments)}`);
+const [notesFile] = withNotes.attachments;
+expect(
+  notesFile.filename === "content.md" && notesFile.mimeType.startsWith("text/markdown"),
+  "POST /api/v1/messages with textAttachments",
+  `expected content.md as text/markdown, got ${JSON.stringify(notesFile)}`,
+);
+const notesBack = await (await call("GET", `/api/v1/files/${notesFile.id}/download`, 200)).text();
+expect(notesBack === notes, "GET /api/v1/files/:id/download", `the notes came back as ${JSON.stringify(notesBack)}`);
+console.log(`Notes attached: ${notesFile.id}`);
+
+// 9. The messages with files, as {data, nextCursor}: ours, and nothing without attachments.
 const page = await (await call("GET", `/api/v1/messages?channel=${CHANNEL_ID}&has_attachments=true&limit=10`, 200)).json();
 expect(Array.isArray(page.data) && "nextCursor" in page, "GET /api/v1/messages", `expected {data, nextCursor}, got ${JSON.stringify(page)}`);
 const ids = page.data.map((m) => m.id);
-expect(ids.includes(approvalMsg.id) && ids.includes(uploaded.message.id), "GET /api/v1/messages", `our messages missing from ${JSON.stringify(ids)}`);
+expect(
+  [approvalMsg.id, uploaded.message.id, withNotes.id].every((id) => ids.includes(id)),
+  "GET /api/v1/messages?has_attachments=true",
+  `our messages with files missing from ${JSON.stringify(ids)}`,
+);
+expect(!ids.includes(started.id), "GET /api/v1/messages?has_attachments=true", `the plain message ${started.id} is listed`);
 expect(
   page.data.every((m) => m.attachments.length > 0),
   "GET /api/v1/messages?has_attachments=true",
   `a message without attachments is listed: ${JSON.stringify(page.data.filter((m) => m.attachments.length === 0).map((m) => m.id))}`,
+);
+const without = await (await call("GET", `/api/v1/messages?channel=${CHANNEL_ID}&has_attachments=false`, 200)).json();
+expect(
+  without.data.some((m) => m.id === started.id) && without.data.every((m) => m.attachments.length === 0),
+  "GET /api/v1/messages?has_attachments=false",
+  `expected only messages without files, ${started.id} among them: ${JSON.stringify(without.data.map((m) => [m.id, m.attachments.length]))}`,
 );
 
 console.log(`Decision: ${decision}`);

@@ -135,7 +135,15 @@ with open("downloaded.pdf", "wb") as f:
 expect(resp.content == original, "GET /api/v1/files/:id/download", f"{len(resp.content)} bytes differ from the {len(original)} uploaded")
 print(f"Downloaded {len(resp.content)} bytes, identical to the upload")
 
-# 7. The message history pages as {data, nextCursor}, the answered review included.
+# 7. The channel's files, a bare array of attachments: the report now names its message.
+files = call("GET", "/api/v1/files", 200, params={"channel": CHANNEL_ID}).json()
+expect(isinstance(files, list), "GET /api/v1/files", f"expected a JSON array of attachments, got {files!r}")
+listed_file = next((f for f in files if f["id"] == attachment["id"]), None)
+expect(listed_file is not None, "GET /api/v1/files", f"{attachment['id']} not in {files!r}")
+expect(listed_file["messageId"] == msg["id"], "GET /api/v1/files", f"messageId {listed_file['messageId']!r} != {msg['id']!r}")
+expect(listed_file["filename"] == "report.pdf", "GET /api/v1/files", f"filename {listed_file['filename']!r}")
+
+# 8. The message history pages as {data, nextCursor}, the answered review included.
 page = call("GET", "/api/v1/messages", 200, params={"channel": CHANNEL_ID, "limit": "10"}).json()
 expect(
     isinstance(page, dict) and isinstance(page.get("data"), list) and "nextCursor" in page,

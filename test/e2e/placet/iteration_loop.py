@@ -109,6 +109,10 @@ else:
 chain = call("GET", f"/api/v1/messages/iterations/{msg['id']}", 200, params={"channel": CHANNEL_ID})
 if not isinstance(chain, dict) or "groupId" not in chain or not isinstance(chain.get("iterations"), list):
     fail("GET /api/v1/messages/iterations/:id", f"expected {{groupId, iterations}}, got {chain!r}")
+# "You can pass any message ID from the chain": the first one gives the same chain.
+from_first = call("GET", f"/api/v1/messages/iterations/{first_id}", 200, params={"channel": CHANNEL_ID})
+if from_first != chain:
+    fail("GET /api/v1/messages/iterations/:id", f"the chain read from {first_id} differs: {from_first!r} != {chain!r}")
 
 summary = {
     "groupId": chain["groupId"],
