@@ -84,3 +84,8 @@ export const LogoMark = (props: { size?: number }) => (
     <path d="M9 17.5l4.5 4.5L23 11" fill="none" class="logo-check" stroke-width="3.2" stroke-linecap="round" stroke-linejoin="round" />
   </svg>
 );
+export const ChevronIcon = () => (
+  <Svg size={14}>
+    <path d="M9 6l6 6-6 6" />
+  </Svg>
+);

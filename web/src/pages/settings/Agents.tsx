@@ -1,5 +1,6 @@
-// Agents: create, edit (name, description, avatar, webhook URL, message retention), the webhook secret
-// (show, copy, rotate), delete.
+// Agents: create, edit (name, description, avatar, tag, webhook URL with its headers and basic auth,
+// message retention), the webhook secret (show, copy, rotate), delete. The basic-auth password is
+// write-only: the form never shows it; left empty, the stored one is kept.
 import { createSignal, For, onMount, Show } from "solid-js";
 import { Avatar } from "../../components/Avatar";
 import { CopyField } from "../../components/CopyField";
@@ -8,6 +9,7 @@ import { fieldErrors, TextField, Field } from "../../components/Field";
 import { StatusDot } from "../../components/StatusDot";
 import { api, ApiError } from "../../lib/api";
 import { agents, errorText, removeAgent, toast, upsertAgent } from "../../lib/state";
+import { LIMITS } from "../../../../contract/limits";
 import type { Agent, OwnerAgent } from "../../lib/types";
 
 const syncLive = () => void import("../../lib/live").then((m) => m.syncSubscriptions());
@@ -31,6 +33,28 @@ function RetentionField(props: { value?: number | null | undefined; error?: stri
   );
 }
 
+/** The tags in use, offered as suggestions so agents land in the same group. */
+function TagField(props: { value?: string | null | undefined; error?: string | undefined }) {
+  const tags = () => [...new Set(agents.map((a) => a.tag).filter((t): t is string => !!t))].sort();
+  return (
+    <>
+      <TextField
+        label="Tag"
+        name="tag"
+        maxlength={LIMITS.tag}
+        list="agent-tags"
+        placeholder="e.g. Deploys"
+        value={props.value ?? ""}
+        hint="Agents with the same tag are grouped in the sidebar. Empty: untagged."
+        error={props.error}
+      />
+      <datalist id="agent-tags">
+        <For each={tags()}>{(t) => <option value={t} />}</For>
+      </datalist>
+    </>
+  );
+}
+
 function readAgentForm(form: HTMLFormElement) {
   const f = new FormData(form);
   const s = (k: string) => String(f.get(k) ?? "").trim();
@@ -41,12 +65,46 @@ function readAgentForm(form: HTMLFormElement) {
     avatarUrl: s("avatarUrl") || null,
     webhookUrl: s("webhookUrl") || null,
     retentionDays: days === "" ? null : Number(days),
+    tag: s("tag") || null,
   };
+}
+
+/** "Name: value" lines as headers; null for none, or the first line that is not a header. */
+function parseHeaders(text: string): { headers: Record<string, string> | null } | { error: string } {
+  const headers: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    const colon = line.indexOf(":");
+    if (colon < 1) return { error: `"${line.trim()}" is not "Name: value"` };
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return { headers: Object.keys(headers).length ? headers : null };
+}
+
+const headerLines = (headers: Record<string, string> | null | undefined) =>
+  Object.entries(headers ?? {})
+    .map(([name, value]) => `${name}: ${value}`)
+    .join("\n");
+
+/**
+ * The server's field errors under the form's field names: the webhook's headers and auth are one field
+ * each (their paths run deeper: `webhookHeaders.Host`, `webhookAuth.username`).
+ */
+function formErrors(errors: { path: string; message: string }[]): Record<string, string> {
+  const out = fieldErrors(errors.filter((e) => !/^webhook(Headers|Auth)\b/.test(e.path)));
+  for (const e of errors) {
+    const [top, ...rest] = e.path.split(".");
+    if (top !== "webhookHeaders" && top !== "webhookAuth") continue;
+    const key = top === "webhookAuth" && rest[0] === "password" ? "webhookPassword" : top === "webhookAuth" ? "webhookUsername" : top;
+    out[key] ??= rest.length && top === "webhookHeaders" ? `${rest.join(".")}: ${e.message}` : e.message;
+  }
+  return out;
 }
 
 function localErrors(body: ReturnType<typeof readAgentForm>) {
   const e: Record<string, string> = {};
   if (!body.name) e.name = "Give the agent a name";
+  if (body.tag && body.tag.length > LIMITS.tag) e.tag = `At most ${LIMITS.tag} characters`;
   if (body.webhookUrl && !/^https?:\/\/\S+$/i.test(body.webhookUrl)) e.webhookUrl = "Must be an http(s) URL";
   if (body.avatarUrl && !/^(https?:\/\/|data:image\/)/i.test(body.avatarUrl)) e.avatarUrl = "Must be an http(s) or data:image URL";
   if (body.retentionDays !== null && !(Number.isInteger(body.retentionDays) && body.retentionDays >= 1 && body.retentionDays <= 3650)) {
@@ -77,7 +135,7 @@ export function AgentsSettings() {
       formEl.reset();
       toast(`Created ${created.name}`, "success");
     } catch (err) {
-      setErrors(err instanceof ApiError && err.errors.length ? fieldErrors(err.errors) : { name: errorText(err) });
+      setErrors(err instanceof ApiError && err.errors.length ? formErrors(err.errors) : { name: errorText(err) });
     } finally {
       setBusy(false);
     }
@@ -100,6 +158,7 @@ export function AgentsSettings() {
           <TextField label="Name" name="name" required placeholder="Deploy bot" error={errors().name} />
           <TextField label="Description" name="description" placeholder="What it does" error={errors().description} />
           <TextField label="Avatar URL" name="avatarUrl" type="url" placeholder="https://…" error={errors().avatarUrl} />
+          <TagField error={errors().tag} />
           <TextField
             label="Webhook URL"
             name="webhookUrl"
@@ -132,18 +191,40 @@ function AgentEditor(props: { agent: Agent }) {
     if (!secret()) setSecret((await api.get<OwnerAgent>(`/api/agents/${a().id}`)).webhookSecret);
   };
 
+  /** Removal of the basic auth, marked in the form and done on Save. */
+  const [removeAuth, setRemoveAuth] = createSignal(false);
+
+  /** The webhook's headers and auth as the PATCH gives them; the password only when typed. */
+  const readWebhookExtras = (form: HTMLFormElement, e: Record<string, string>) => {
+    const f = new FormData(form);
+    const parsed = parseHeaders(String(f.get("webhookHeaders") ?? ""));
+    if ("error" in parsed) e.webhookHeaders = parsed.error;
+    const username = String(f.get("webhookUsername") ?? "").trim();
+    const password = String(f.get("webhookPassword") ?? "");
+    let webhookAuth: { username: string; password?: string } | null | undefined;
+    if (removeAuth()) webhookAuth = null;
+    else if (username) webhookAuth = password ? { username, password } : { username };
+    else if (password) e.webhookUsername = "Give a username with the password";
+    else webhookAuth = a().webhookAuth ? null : undefined; // the username cleared: no more auth
+    if (webhookAuth && !webhookAuth.password && !a().webhookAuth) e.webhookPassword = "Give the password (it is never shown again)";
+    return { webhookHeaders: "headers" in parsed ? parsed.headers : null, ...(webhookAuth !== undefined ? { webhookAuth } : {}) };
+  };
+
   const save = async (e: SubmitEvent) => {
     e.preventDefault();
-    const body = readAgentForm(e.currentTarget as HTMLFormElement);
+    const form = e.currentTarget as HTMLFormElement;
+    const body = readAgentForm(form);
     const local = localErrors(body);
+    const extras = readWebhookExtras(form, local);
     setErrors(local);
     if (Object.keys(local).length) return;
     try {
-      upsertAgent(await api.patch<OwnerAgent>(`/api/agents/${a().id}`, body));
+      upsertAgent(await api.patch<OwnerAgent>(`/api/agents/${a().id}`, { ...body, ...extras }));
       setEditing(false);
+      setRemoveAuth(false);
       toast("Saved", "success");
     } catch (err) {
-      setErrors(err instanceof ApiError && err.errors.length ? fieldErrors(err.errors) : { name: errorText(err) });
+      setErrors(err instanceof ApiError && err.errors.length ? formErrors(err.errors) : { name: errorText(err) });
     }
   };
 
@@ -206,8 +287,18 @@ function AgentEditor(props: { agent: Agent }) {
         <dd>
           <code>{a().id}</code>
         </dd>
+        <dt>Tag</dt>
+        <dd>{a().tag ?? <span class="muted">none</span>}</dd>
         <dt>Webhook</dt>
         <dd>{a().webhookUrl ? <code>{a().webhookUrl}</code> : <span class="muted">none (answers reach the agent by long-poll or Socket.IO)</span>}</dd>
+        <Show when={a().webhookHeaders}>
+          <dt>Webhook headers</dt>
+          <dd>{Object.keys(a().webhookHeaders ?? {}).join(", ")}</dd>
+        </Show>
+        <Show when={a().webhookAuth}>
+          <dt>Webhook auth</dt>
+          <dd>basic, as {a().webhookAuth?.username}</dd>
+        </Show>
         <dt>Messages kept</dt>
         <dd>{retention() ? `${retention()} days` : "forever"}</dd>
       </dl>
@@ -216,7 +307,54 @@ function AgentEditor(props: { agent: Agent }) {
           <TextField label="Name" name="name" value={a().name} required error={errors().name} />
           <TextField label="Description" name="description" value={a().description ?? ""} error={errors().description} />
           <TextField label="Avatar URL" name="avatarUrl" type="url" value={a().avatarUrl ?? ""} error={errors().avatarUrl} />
+          <TagField value={a().tag} error={errors().tag} />
           <TextField label="Webhook URL" name="webhookUrl" type="url" value={a().webhookUrl ?? ""} error={errors().webhookUrl} />
+          <Field label="Webhook headers" hint="Sent with every delivery to the agent's webhook: one Name: value per line." error={errors().webhookHeaders}>
+            {(id, describedBy) => (
+              <textarea
+                id={id}
+                name="webhookHeaders"
+                class="input mono"
+                rows="3"
+                placeholder="X-Api-Token: …"
+                aria-describedby={describedBy()}
+                aria-invalid={errors().webhookHeaders ? "true" : undefined}
+                value={headerLines(a().webhookHeaders)}
+              />
+            )}
+          </Field>
+          <Show
+            when={!removeAuth()}
+            fallback={
+              <div class="row gap small">
+                <span>Basic auth is removed when you save.</span>
+                <button type="button" class="btn btn-sm" onClick={() => setRemoveAuth(false)}>
+                  Keep basic auth
+                </button>
+              </div>
+            }
+          >
+            <fieldset class="stack webhook-auth">
+              <legend class="field-label">Webhook basic auth</legend>
+              <TextField label="Username" name="webhookUsername" autocomplete="off" value={a().webhookAuth?.username ?? ""} error={errors().webhookUsername} />
+              <TextField
+                label="Password"
+                name="webhookPassword"
+                type="password"
+                autocomplete="new-password"
+                placeholder={a().webhookAuth ? "unchanged" : ""}
+                hint={a().webhookAuth ? "Stored and never shown. Leave empty to keep it." : "Sent as Authorization: Basic with the username."}
+                error={errors().webhookPassword}
+              />
+              <Show when={a().webhookAuth}>
+                <div>
+                  <button type="button" class="btn btn-sm btn-danger-ghost" onClick={() => setRemoveAuth(true)}>
+                    Remove basic auth
+                  </button>
+                </div>
+              </Show>
+            </fieldset>
+          </Show>
           <RetentionField value={retention()} error={errors().retentionDays} />
           <Field label="Webhook signing secret" hint="Verify the webhook-signature header with it (Standard Webhooks).">
             {(id) => (
