@@ -91,7 +91,7 @@ describe("MCP: authentication", () => {
 });
 
 describe("MCP: tools", () => {
-  it("lists the eleven tools, with input schemas generated from the API's zod schemas", async () => {
+  it("lists the twelve tools, with input schemas generated from the API's zod schemas", async () => {
     const client = await mcpClient();
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(
@@ -101,6 +101,7 @@ describe("MCP: tools", () => {
         "ask_freeform",
         "ask_selection",
         "ask_text",
+        "get_iteration_chain",
         "list_channels",
         "list_pending_reviews",
         "report_status",
@@ -245,6 +246,40 @@ describe("MCP: tools", () => {
     expect(noText.isError).toBe(true);
     expect(textOf(noText)).toMatch(/text/);
     expect((await inbox(bot.agent.id)).length).toBe(before);
+  });
+
+  it("the revision loop: feedback comes back with the answer, iterationOf chains the next version, get_iteration_chain lists them", async () => {
+    const client = await mcpClient();
+    const first = await callTool(client, "ask_approval", { channelId: bot.agent.id, text: "Tagline: *Fast.*", payload: approvalPayload });
+    const r1 = first.structuredContent.messageId;
+    const answered = await owner.as("POST", `/api/messages/${r1}/respond`, { response: { selectedOption: "reject" }, feedback: "Say what is fast" });
+    expect(answered.status, answered.text).toBe(200);
+    const done = await callTool(client, "wait_for_review", { messageId: r1, timeoutSeconds: 5 });
+    expect(done.structuredContent).toMatchObject({ status: "completed", response: { selectedOption: "reject" }, feedback: "Say what is fast" });
+
+    const second = await callTool(client, "ask_approval", {
+      channelId: bot.agent.id,
+      text: "Tagline: *Fast deploys.*",
+      payload: approvalPayload,
+      iterationOf: r1,
+    });
+    expect(second.isError, textOf(second)).toBeFalsy();
+    expect(second.structuredContent).toMatchObject({ iteration: 2, iterationGroupId: r1 });
+    const r2 = second.structuredContent.messageId;
+    // A pending review cannot be revised yet: the tool error says why.
+    const early = await callTool(client, "send_message", { channelId: bot.agent.id, text: "too soon", iterationOf: r2 });
+    expect(early.isError).toBe(true);
+    expect(textOf(early)).toMatch(/iterationOf: .*pending/);
+
+    const chain = await callTool(client, "get_iteration_chain", { channelId: bot.agent.id, messageId: r2 });
+    expect(chain.isError, textOf(chain)).toBeFalsy();
+    expect(chain.structuredContent).toMatchObject({
+      groupId: r1,
+      iterations: [
+        { messageId: r1, iteration: 1, reviewStatus: "completed", response: { selectedOption: "reject" }, feedback: "Say what is fast" },
+        { messageId: r2, iteration: 2, reviewStatus: "pending", response: null, feedback: null },
+      ],
+    });
   });
 
   it("an expired review: wait_for_review says expired", async () => {

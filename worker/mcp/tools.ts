@@ -3,7 +3,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { MessageDto, UploadedFileDto, WaitDto } from "../../contract/dto";
+import type { IterationChainDto, MessageDto, UploadedFileDto, WaitDto } from "../../contract/dto";
 import { statusPingBody } from "../../contract/requests/agent";
 import { idSchema, listMessagesQuery, messageText, postMessageBody } from "../../contract/requests/message";
 import type { ReviewType } from "../../contract/enums";
@@ -25,6 +25,9 @@ const common = {
   metadata: message.metadata.describe("Any JSON object kept with the message"),
   attachmentIds: message.attachmentIds.describe("Ids of files stored with upload_file, shown with the message"),
   clientId: message.clientId.describe("Idempotency key: a retry with the same clientId returns the first message instead of a second one"),
+  iterationOf: message.iterationOf.describe(
+    "The messageId of your earlier version, whose review was answered or expired: this message is its revision (the next iteration of the chain)",
+  ),
 };
 
 // ---- results ----------------------------------------------------------------------------------
@@ -62,6 +65,7 @@ const summary = (m: MessageDto) => ({
   text: m.text,
   createdAt: m.createdAt,
   ...(m.attachments.length ? { attachments: m.attachments } : {}),
+  ...(m.iterationGroupId !== null ? { iteration: m.iteration, iterationGroupId: m.iterationGroupId } : {}),
 });
 
 const reviewSummary = (m: MessageDto) => ({
@@ -161,7 +165,7 @@ export function registerTools(server: McpServer, call: CallApi) {
     "wait_for_review",
     {
       title: "Wait for the answer",
-      description: `Wait up to ${MAX_WAIT_SECONDS} s for the person's answer to a review. Returns {status:"completed", response} the moment they answer, {status:"expired"} if it expired unanswered, or {status:"timeout"} when nobody answered yet: then call wait_for_review again with the same messageId.`,
+      description: `Wait up to ${MAX_WAIT_SECONDS} s for the person's answer to a review. Returns {status:"completed", response, feedback} the moment they answer (feedback: what they want changed, or null), {status:"expired"} if it expired unanswered, or {status:"timeout"} when nobody answered yet: then call wait_for_review again with the same messageId.`,
       inputSchema: z.strictObject({
         messageId: idSchema.describe("The messageId an ask_* tool returned"),
         channelId,
@@ -179,7 +183,14 @@ export function registerTools(server: McpServer, call: CallApi) {
           const { status } = result;
           const m: MessageDto | undefined = "message" in result ? result.message : undefined;
           if (status === "completed")
-            return { status, messageId, reviewType: m?.review?.type, response: m?.review?.response, completedAt: m?.review?.completedAt };
+            return {
+              status,
+              messageId,
+              reviewType: m?.review?.type,
+              response: m?.review?.response,
+              feedback: m?.review?.feedback ?? null,
+              completedAt: m?.review?.completedAt,
+            };
           if (status === "expired") return { status, messageId, reviewType: m?.review?.type, expiresAt: m?.review?.expiresAt };
           return { status, messageId, next: "No answer yet: call wait_for_review again with the same messageId." };
         },
@@ -201,6 +212,37 @@ export function registerTools(server: McpServer, call: CallApi) {
       api<MessageDto[]>(call, "GET", `/api/v1/reviews/pending${query({ channel: channelId, limit })}`, undefined, (list) => ({
         reviews: list.map(reviewSummary),
       })),
+  );
+
+  server.registerTool(
+    "get_iteration_chain",
+    {
+      title: "Get an iteration chain",
+      description:
+        "Every version of a piece of work sent with iterationOf, oldest first: each with its text, its review's response and the person's feedback. Takes any messageId of the chain.",
+      inputSchema: z.strictObject({
+        messageId: idSchema.describe("Any messageId of the chain"),
+        channelId,
+      }),
+      annotations: { readOnlyHint: true },
+    },
+    ({ messageId, channelId }) =>
+      api<IterationChainDto>(
+        call,
+        "GET",
+        `/api/v1/messages/iterations/${encodeURIComponent(messageId)}${query({ channel: channelId })}`,
+        undefined,
+        (chain) => ({
+          groupId: chain.groupId,
+          iterations: chain.iterations.map((m) => ({
+            ...summary(m),
+            iteration: m.iteration ?? 1,
+            reviewStatus: m.review?.status,
+            response: m.review?.response,
+            feedback: m.review?.feedback ?? null,
+          })),
+        }),
+      ),
   );
 
   server.registerTool(
