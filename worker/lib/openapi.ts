@@ -24,7 +24,7 @@ function queryParameters(schema: z.ZodType) {
 function security(path: string) {
   if (path.startsWith("/api/v1/")) return [{ apiKey: [] }, { bearer: [] }];
   if (path.startsWith("/api/auth/setup") || path.startsWith("/api/auth/login") || path.startsWith("/api/openapi")) return [];
-  return [{ session: [] }];
+  return [{ session: [] }, { sessionBearer: [] }];
 }
 
 export function buildOpenApi(app: Hono<AppEnv>) {
@@ -76,6 +76,7 @@ export function buildOpenApi(app: Hono<AppEnv>) {
         apiKey: { type: "apiKey", in: "header", name: "x-api-key" },
         bearer: { type: "http", scheme: "bearer" },
         session: { type: "apiKey", in: "cookie", name: "access_token" },
+        sessionBearer: { type: "http", scheme: "bearer", description: "The access_token cookie's value, for scripts" },
       },
       schemas: {
         Error: {
@@ -83,7 +84,18 @@ export function buildOpenApi(app: Hono<AppEnv>) {
           properties: {
             statusCode: { type: "integer" },
             message: { type: "string" },
-            errors: { type: "array", items: { type: "object", properties: { path: { type: "string" }, message: { type: "string" } } } },
+            errors: {
+              type: "array",
+              items: {
+                type: "object",
+                required: ["path", "message", "code"],
+                properties: {
+                  path: { type: "string", description: "dotted, like review.payload.options.0.id" },
+                  message: { type: "string" },
+                  code: { type: "string", description: "zod's issue code, or a short code of Nod's" },
+                },
+              },
+            },
           },
         },
       },
