@@ -2,7 +2,7 @@
 // report status, and follow a channel live over Socket.IO. It needs nothing but `fetch` at run time: the
 // request types come from the server's own zod schemas through type-only imports, which compile away.
 import type { z } from "zod";
-import type { AgentDto, ErrorDto, FieldErrorDto, MessageDto, ReviewDto, StoredFileDto, WaitDto } from "../../contract/dto";
+import type { AgentDto, ErrorDto, FieldErrorDto, IterationChainDto, MessageDto, ReviewDto, StoredFileDto, WaitDto } from "../../contract/dto";
 import type { AgentStatus } from "../../contract/enums";
 import type { ChannelEventListeners, ChannelEventName, ChannelEvents } from "../../contract/events";
 import type { setTagBody, setWebhookBody, statusPingBody } from "../../contract/requests/agent";
@@ -314,6 +314,14 @@ export class NodClient {
   /** Reviews still waiting for an answer, newest first (this channel, or every channel of the key). */
   pending(channelId?: string): Promise<Message[]> {
     return this.request<Message[]>("GET", "/api/v1/reviews/pending", { query: { channel: this.channel(channelId) } });
+  }
+
+  /**
+   * The iteration chain of a message (any of its ids): every version sent with `iterationOf`, by iteration,
+   * each with its answer and the person's `review.feedback`. A message outside any chain is a chain of one.
+   */
+  iterations(messageId: string, options: { channelId?: string } = {}): Promise<Omit<IterationChainDto, "iterations"> & { iterations: Message[] }> {
+    return this.request("GET", `/api/v1/messages/iterations/${encodeURIComponent(messageId)}`, { query: { channel: this.channel(options.channelId) } });
   }
 
   /** Sets the agent's tag, its group in the web app's sidebar (null or "" removes it); returns the agent. */

@@ -251,6 +251,31 @@ describe("NodClient: send, upload, ping, channels, pending", () => {
     expect((bad as NodError).errors.map((e) => e.path)).toContain("status");
   });
 
+  it("a revision: wait returns the feedback, send takes iterationOf, iterations lists the chain", async () => {
+    const nod = client(workerFetch, { pollTimeoutMs: 5000 });
+    const review = {
+      type: "approval",
+      payload: {
+        options: [
+          { id: "ok", label: "OK" },
+          { id: "redo", label: "Redo" },
+        ],
+      },
+    } as const;
+    const first = await nod.send({ text: "Draft A", review });
+    await owner.as("POST", `/api/messages/${first.id}/respond`, { response: { selectedOption: "redo" }, feedback: "Add numbers" });
+    const { message } = await nod.wait(first.id);
+    expect(message.review?.feedback).toBe("Add numbers");
+    const second = await nod.send({ text: "Draft B", review, iterationOf: first.id });
+    expect(second).toMatchObject({ iteration: 2, iterationGroupId: first.id });
+    const chain = await nod.iterations(second.id);
+    expect(chain.groupId).toBe(first.id);
+    expect(chain.iterations.map((m) => [m.text, m.iteration, m.review?.feedback])).toEqual([
+      ["Draft A", 1, "Add numbers"],
+      ["Draft B", 2, null],
+    ]);
+  });
+
   it("a wrong key is a 401 NodError", async () => {
     const err = await new NodClient({ url: BASE, apiKey: "hp_wrong", fetch: workerFetch }).channels().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NodError);
