@@ -6,7 +6,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { addMember, agentWithKey, setupOwner, type Person } from "./helpers";
 import { browser, expectError, keyClient, type Res, type Bot } from "./api-helpers";
 import { webhookTarget } from "../../worker/webhooks/deliver";
-import type { AgentRow } from "../../worker/services/agents";
 import type { MessageRow } from "../../worker/services/messages";
 
 const PASSWORD = "pw-Zq8-never-shown";
@@ -268,8 +267,8 @@ describe("where the headers and auth go (webhookTarget)", () => {
     webhookUrl: "https://agent.example.com/hook",
     webhookHeaders: { "X-Api-Token": "tok" },
     webhookAuth: { username: "nod", password: "p:w" },
-  } as AgentRow;
-  const message = (m: Partial<MessageRow>) => ({ webhookUrl: null, reviewCallback: null, ...m }) as MessageRow;
+  };
+  const message = (m: Partial<Pick<MessageRow, "webhookUrl" | "reviewCallback">>) => ({ webhookUrl: null, reviewCallback: null, ...m });
   const basic = `Basic ${btoa("nod:p:w")}`;
 
   it("the agent's own webhook carries them, for a person's message and for an answer", () => {

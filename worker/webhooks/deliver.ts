@@ -20,8 +20,11 @@ export const RETRY_BACKOFF_SECONDS = [10, 60, 300, 1800, 7200, 21600];
 export const MAX_ATTEMPTS = RETRY_BACKOFF_SECONDS.length + 1;
 const TIMEOUT_MS = 10_000;
 
+/** What of an agent decides where its webhooks go and what they carry. */
+type AgentWebhook = Pick<AgentRow, "webhookUrl" | "webhookHeaders" | "webhookAuth">;
+
 /** The agent's own webhook: its URL with the headers and basic auth set by setWebhook (read at each attempt). */
-function agentTarget(agent: AgentRow): WebhookTarget | null {
+function agentTarget(agent: AgentWebhook): WebhookTarget | null {
   if (!agent.webhookUrl) return null;
   const headers: Record<string, string> = { ...agent.webhookHeaders };
   const auth = agent.webhookAuth;
@@ -34,7 +37,7 @@ function agentTarget(agent: AgentRow): WebhookTarget | null {
  * A person's message reaches only the agent's own webhook. Only the agent's own webhook carries the
  * agent's headers and auth: they are the agent's credentials, not the message's receiver's.
  */
-export function webhookTarget(event: WebhookEventName, message: MessageRow, agent: AgentRow): WebhookTarget | null {
+export function webhookTarget(event: WebhookEventName, message: Pick<MessageRow, "webhookUrl" | "reviewCallback">, agent: AgentWebhook): WebhookTarget | null {
   if (event === "message:created") return agentTarget(agent);
   if (message.webhookUrl) return { url: message.webhookUrl, method: "POST", headers: {} };
   if (agent.webhookUrl) return agentTarget(agent);
