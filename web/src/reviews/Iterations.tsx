@@ -22,12 +22,23 @@ function stepStatus(m: Message): { key: string; text: string } {
 
 const images = (m: Message) => m.attachments.filter((a) => fileKind(a) === "image");
 
+/** Chains being fetched: the chat shows every version of a chain at once, and they share one request. */
+const loading = new Map<string, Promise<IterationChain>>();
+function fetchChain(groupId: string): Promise<IterationChain> {
+  let p = loading.get(groupId);
+  if (!p) {
+    p = api.get<IterationChain>(apiPath`/api/messages/iterations/${groupId}`).finally(() => loading.delete(groupId));
+    loading.set(groupId, p);
+  }
+  return p;
+}
+
 export default function Iterations(props: { message: Message; onShow: (m: Message) => void }) {
   const groupId = () => props.message.iterationGroupId ?? props.message.id;
   // The chain, kept live: a new version, an answer or an expiry arrives as it does in the chat.
   const list = createMessageList({ order: "seq", accepts: (m) => m.iterationGroupId === groupId() });
   followLive(list);
-  const chain = useAsync(groupId, (id) => api.get<IterationChain>(apiPath`/api/messages/iterations/${id}`));
+  const chain = useAsync(groupId, fetchChain);
   createEffect(() => {
     const c = chain.value();
     if (c) list.reset(c.iterations);

@@ -88,7 +88,7 @@ export function FeedbackField(props: { answer: AnswerState; disabled: boolean })
               queueMicrotask(() => area?.focus());
             }}
           >
-            + Add feedback
+            <span aria-hidden="true">+</span> Add feedback
           </button>
         }
       >
