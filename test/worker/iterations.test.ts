@@ -233,6 +233,33 @@ describe("retracting a chain", () => {
   });
 });
 
+describe("a retract racing a revision", () => {
+  it("one of them wins: never a revision of a retracted message", async () => {
+    const channel = await newChannel("Racing");
+    for (let i = 0; i < 5; i++) {
+      const target = await post(channel, { text: `v1 #${i}`, review: approval });
+      await answer(target.id, { response: { selectedOption: "reject" } });
+      const [retracted, revised] = await Promise.all([
+        bot.v1("DELETE", `/messages/${target.id}?channel=${channel}`),
+        bot.v1("POST", "/messages", { channelId: channel, text: `v2 #${i}`, iterationOf: target.id }),
+      ]);
+      if (retracted.status === 200) {
+        expectRefused(revised, 400, "iterationOf");
+      } else {
+        expectRefused(retracted, 409, "id");
+        expect(revised.status, revised.text).toBe(201);
+        expect(await messageRow(target.id)).toMatchObject({ iteration: 1, groupId: target.id });
+      }
+    }
+    const orphans = await env.DB.prepare(
+      "SELECT count(*) AS n FROM messages m WHERE m.channel_id = ? AND m.iteration_of IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages t WHERE t.id = m.iteration_of)",
+    )
+      .bind(channel)
+      .first<number>("n");
+    expect(orphans).toBe(0);
+  });
+});
+
 describe("has_attachments", () => {
   it("lists only messages with (true) or without (false) files, through both APIs; anything else is 400", async () => {
     const channel = await newChannel("Files");
