@@ -251,6 +251,21 @@ describe("NodClient: send, upload, ping, channels, pending", () => {
     expect((bad as NodError).errors.map((e) => e.path)).toContain("status");
   });
 
+  it("setTag, setWebhook and deleteWebhook change the agent and return it, without the password", async () => {
+    const nod = client();
+    expect(await nod.setTag("Client tag")).toMatchObject({ id: bot.agent.id, tag: "Client tag" });
+    const hooked = await nod.setWebhook("https://hooks.example.com/client", {
+      headers: { "X-Token": "t" },
+      auth: { username: "u", password: "pw-client-only" },
+    });
+    expect(hooked).toMatchObject({ webhookUrl: "https://hooks.example.com/client", webhookHeaders: { "X-Token": "t" }, webhookAuth: { username: "u" } });
+    expect(JSON.stringify(hooked)).not.toContain("pw-client-only");
+    const bad = await nod.setWebhook("https://hooks.example.com/client", { headers: { Authorization: "x" } }).catch((e: unknown) => e);
+    expect((bad as NodError).errors.map((e) => e.path)).toContain("headers.Authorization");
+    expect(await nod.deleteWebhook()).toMatchObject({ webhookUrl: null, webhookHeaders: null, webhookAuth: null });
+    expect((await nod.setTag(null)).tag).toBeNull();
+  });
+
   it("a revision: wait returns the feedback, send takes iterationOf, iterations lists the chain", async () => {
     const nod = client(workerFetch, { pollTimeoutMs: 5000 });
     const review = {
