@@ -83,6 +83,8 @@ const notFoundRoutes: [string, (a: World, v: Ids) => Promise<Res>][] = [
   // Agent API, with the actor's own unscoped key.
   ["v1 GET /messages/:id", (a, v) => a.bot.v1("GET", `/messages/${v.plainId}`)],
   ["v1 GET /messages/:id?channel=", (a, v) => a.bot.v1("GET", `/messages/${v.plainId}?channel=${v.agentId}`)],
+  ["v1 GET /messages/iterations/:id", (a, v) => a.bot.v1("GET", `/messages/iterations/${v.reviewId}`)],
+  ["v1 GET /messages/iterations/:id?channel=", (a, v) => a.bot.v1("GET", `/messages/iterations/${v.reviewId}?channel=${v.agentId}`)],
   ["v1 DELETE /messages/:id", (a, v) => a.bot.v1("DELETE", `/messages/${v.plainId}`)],
   ["v1 DELETE /messages/:id (review)", (a, v) => a.bot.v1("DELETE", `/messages/${v.reviewId}`)],
   ["v1 POST /messages/:id/ack", (a, v) => a.bot.v1("POST", `/messages/${v.plainId}/ack`)],
@@ -119,6 +121,7 @@ const notFoundRoutes: [string, (a: World, v: Ids) => Promise<Res>][] = [
     (a, v) => a.person.as("POST", `/api/messages/${v.reviewId}/respond`, json({ response: { selectedOption: "reject", comment: "not yours" } })),
   ],
   ["POST /api/messages/:id/retry-webhook", (a, v) => a.person.as("POST", `/api/messages/${v.plainId}/retry-webhook`)],
+  ["GET /api/messages/iterations/:id", (a, v) => a.person.as("GET", `/api/messages/iterations/${v.reviewId}`)],
   ["GET /api/reviews?channel=", (a, v) => a.person.as("GET", `/api/reviews?status=all&channel=${v.agentId}`)],
   ["GET /api/files/:id/download", (a, v) => a.person.as("GET", `/api/files/${v.fileId}/download`)],
   ["GET /api/files/:id/download (stored)", (a, v) => a.person.as("GET", `/api/files/${v.storedFileId}/download`)],
@@ -137,6 +140,11 @@ const invalidRoutes: [string, (a: World, v: Ids) => Promise<Res>, string][] = [
     "v1 POST /messages attaching the other's file",
     (a, v) => a.bot.v1("POST", "/messages", { channelId: a.agentId, text: "stolen", attachmentIds: [v.storedFileId] }),
     "attachmentIds.0",
+  ],
+  [
+    "v1 POST /messages revising the other's message",
+    (a, v) => a.bot.v1("POST", "/messages", { channelId: a.agentId, text: "stolen chain", iterationOf: v.reviewId }),
+    "iterationOf",
   ],
   [
     "POST /api/messages attaching the other's file",
