@@ -1,7 +1,8 @@
 // Iteration chains, feedback and the Placet form fields in Debian's Chromium against the real
 // `wrangler dev` server. An agent posts a draft for approval; the person rejects it with feedback; the
 // agent posts the next version (`iterationOf`) and the person sees ① → ②, what changed in the text, the
-// images of both versions side by side and the feedback they gave on ①; a third version shows three
+// images of both versions side by side and the feedback they gave on ① (a chat open meanwhile shows
+// ② arrive, and ① turn into the chain's first step); a third version shows three
 // steps with their states, in the inbox and in the chat. Then a form with a unit, a `defaultValue`, a
 // checkbox description and a dismiss button: dismissing it answers `{_dismissed: true}` to the agent.
 import { crc32, deflateSync } from "node:zlib";
@@ -76,6 +77,11 @@ async function storeFile(agent: TestAgent, filename: string, type: string, conte
   return ((await res.json()) as { id: string }).id;
 }
 
+/** Waits until the live connection is up (the dot in the sidebar says so). */
+async function live(page: Page) {
+  await page.getByRole("img", { name: "Live updates: live" }).waitFor({ timeout: 15_000 });
+}
+
 /** The review as the agent reads it (`GET /api/v1/reviews/:id`). */
 async function agentReview(agent: TestAgent, id: string) {
   const res = await http(url(), "GET", `/api/v1/reviews/${id}?channel=${agent.id}`, undefined, { "x-api-key": agent.key });
@@ -120,7 +126,12 @@ describe("iteration chains", () => {
     expect(result.message!.review.response).toEqual({ selectedOption: "reject" });
     expect(await agentReview(agent, round1.id)).toMatchObject({ status: "completed", feedback: "Mention the Safari fix too." });
 
-    // ②: the next version, with the person's feedback taken in.
+    // ②: the next version, with the person's feedback taken in; a chat open meanwhile shows it live,
+    // and ① there becomes the first step of the chain.
+    const chat = await open();
+    await chat.goto(`/chat/${agent.id}`);
+    await chat.getByText("Fixed the login bug.").waitFor();
+    await live(chat);
     const shot2 = await storeFile(agent, "after.png", "image/png", png([0, 0, 255]));
     const round2 = await agent.post({
       text: "Release notes for v1.3:\n\nFixed the login bug on Safari.\nAdded dark mode.",
@@ -128,6 +139,9 @@ describe("iteration chains", () => {
       attachmentIds: [shot2],
       iterationOf: round1.id,
     });
+    await expect.poll(() => steps(chat.locator(`[data-message-id="${round2.id}"]`))).toEqual(["1 answered", "2 pending *"]);
+    await expect.poll(() => steps(chat.locator(`[data-message-id="${round1.id}"]`))).toEqual(["1 answered *", "2 pending"]);
+
     await page.goto(`/?agent=${agent.id}`);
     await detail.getByText("Fixed the login bug on Safari.").waitFor();
     const item2 = page.locator(`.inbox-item[data-id="${round2.id}"]`);

@@ -66,7 +66,15 @@ export function createMessageList(options: MessageListOptions) {
   };
 
   const patches: { [K in MessageListEvent]: (data: MessageListEvents[K]) => void } = {
-    "message:created": (m) => options.accepts(m) && upsert(m),
+    "message:created": (m) => {
+      if (options.accepts(m)) upsert(m);
+      // A first revision makes its target the root of a chain (①): the server set that, no event says so.
+      if (m.iteration === 2 && m.iterationGroupId)
+        patch(m.iterationGroupId, (root) => {
+          root.iteration ??= 1;
+          root.iterationGroupId ??= root.id;
+        });
+    },
     // Only a copy already here: an answer to one not loaded has no place to go yet.
     "review:responded": (m) => replace(m),
     "message:deleted": (d) => remove(d.messageId),
