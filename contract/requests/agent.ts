@@ -30,8 +30,12 @@ const RESERVED_WEBHOOK_HEADERS = /^(host|content-length|content-type|transfer-en
 /** An agent's webhook headers: valid names and values, and none that would break the delivery. */
 export const webhookHeaders = httpHeaders.superRefine(
   (headers, ctx) => {
+    const seen = new Set<string>();
     for (const name of Object.keys(headers)) {
       if (RESERVED_WEBHOOK_HEADERS.test(name)) ctx.addIssue({ code: "custom", path: [name], message: `"${name}" is set by the delivery itself` });
+      // Header names are case-insensitive: two spellings of one would be sent joined ("a, b").
+      if (seen.has(name.toLowerCase())) ctx.addIssue({ code: "custom", path: [name], message: `"${name}" is given twice` });
+      seen.add(name.toLowerCase());
     }
   },
   // Also when another header is malformed, so one 400 lists every problem.

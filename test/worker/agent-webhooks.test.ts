@@ -175,6 +175,7 @@ describe("webhook (setWebhook, deleteWebhook)", () => {
       [{ headers: { "content-type": "text/plain" } }, ["headers.content-type"]],
       [{ headers: { Authorization: "Bearer x" } }, ["headers.Authorization"]],
       [{ headers: { "webhook-signature": "v1,forged" } }, ["headers.webhook-signature"]],
+      [{ headers: { "X-Twice": "a", "x-twice": "b" } }, ["headers.x-twice"]],
       [{ headers: "X-A: 1" }, ["headers"]],
       [{ headers: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`X-H${i}`, "v"])) }, ["headers"]],
       [{ auth: { username: "a:b", password: "p" } }, ["auth.username"]],
