@@ -7,6 +7,7 @@ import type { AgentStatus } from "../../contract/enums";
 import type { ChannelEventListeners, ChannelEventName, ChannelEvents } from "../../contract/events";
 import type { setTagBody, setWebhookBody, statusPingBody } from "../../contract/requests/agent";
 import type { postMessageBody } from "../../contract/requests/message";
+import type { storeTextBody } from "../../contract/requests/file";
 import type { reviewRequest } from "../../contract/requests/review";
 
 export type { AgentStatus, DeliveryStatus, FormFieldType, MessageStatus } from "../../contract/enums";
@@ -28,6 +29,7 @@ export type AskRequest<R extends ReviewRequest = ReviewRequest> = MessageBody & 
 export type StatusPing = z.input<typeof statusPingBody>;
 export type SetTag = z.input<typeof setTagBody>;
 export type SetWebhook = z.input<typeof setWebhookBody>;
+export type StoreText = z.input<typeof storeTextBody>;
 
 // ---- answers, typed by the review that was asked -------------------------------------------------
 
@@ -298,6 +300,21 @@ export class NodClient {
     const channelId = this.channel(options.channelId);
     if (channelId) form.append("channelId", channelId);
     return this.request<StoredFileDto>("POST", "/api/v1/files/store", { form, ...(options.signal ? { signal: options.signal } : {}) });
+  }
+
+  /**
+   * Stores text as a file of the channel (`content.md`, text/markdown unless told), with its `textContent`;
+   * attach it like an upload. To post text files with a message at once, `send({textAttachments})`.
+   */
+  storeText(content: string, options: Omit<StoreText, "content"> & { signal?: AbortSignal } = {}): Promise<StoredFileDto> {
+    const { signal, ...fields } = options;
+    const body: StoreText = { ...fields, content, channelId: this.channel(options.channelId) };
+    return this.request<StoredFileDto>("POST", "/api/v1/files/store-text", { json: body, ...(signal ? { signal } : {}) });
+  }
+
+  /** The channel's files, attached or not, newest first (at most `limit`, itself at most 100). */
+  files(options: { channelId?: string; limit?: number } = {}): Promise<StoredFileDto[]> {
+    return this.request<StoredFileDto[]>("GET", "/api/v1/files", { query: { channel: this.channel(options.channelId), limit: options.limit } });
   }
 
   /** Reports the agent's status (the heartbeat); returns the agent. */

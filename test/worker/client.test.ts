@@ -240,6 +240,28 @@ describe("NodClient: send, upload, ping, channels, pending", () => {
     expect(new Uint8Array(await dl.arrayBuffer())).toEqual(bytes);
   });
 
+  it("storeText stores text as a file, send carries textAttachments, files lists the channel's files newest first", async () => {
+    const nod = client();
+    const notes = await nod.storeText("# Notes", { filename: "notes.md" });
+    expect(notes).toMatchObject({ filename: "notes.md", mimeType: "text/markdown", size: 7, textContent: "# Notes", messageId: null, channelId: bot.agent.id });
+    expectTypeOf(notes).toEqualTypeOf<StoredFile>();
+    const sent = await nod.send({
+      text: "Both",
+      attachmentIds: [notes.id],
+      textAttachments: [{ content: '{"ok":true}', mimeType: "application/json", filename: "r.json" }],
+    });
+    expect(sent.attachments.map((a) => [a.filename, a.textContent])).toEqual([
+      ["notes.md", "# Notes"],
+      ["r.json", '{"ok":true}'],
+    ]);
+    const files = await nod.files({ limit: 2 });
+    expect(files.map((f) => f.id).sort()).toEqual(sent.attachments.map((a) => a.id).sort());
+    expect(files.every((f) => f.messageId === sent.id)).toBe(true);
+    const bad = await nod.storeText("x", { mimeType: "image/png" }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(NodError);
+    expect((bad as NodError).errors.map((e) => e.path)).toEqual(["mimeType"]);
+  });
+
   it("ping reports the status; channels and pending list what the key sees", async () => {
     const nod = client();
     const agent = await nod.ping("busy", { message: "Crunching numbers" });
