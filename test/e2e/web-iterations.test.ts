@@ -8,6 +8,7 @@
 import { crc32, deflateSync } from "node:zlib";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { diffStats, diffText } from "../../web/src/lib/text-diff";
 import { createAgent, http, launchBrowser, openApp, type Opened, type TestAgent } from "./web-helpers";
 
 const url = () => inject("nodUrl");
@@ -99,6 +100,35 @@ async function steps(scope: ReturnType<Page["locator"]>) {
   }
   return out;
 }
+
+describe("diffText (the chain's text diff)", () => {
+  const render = (before: string, after: string) =>
+    diffText(before, after)
+      .map((p) => (p.kind === "same" ? p.text : p.kind === "added" ? `{+${p.text}+}` : `[-${p.text}-]`))
+      .join("");
+
+  it("marks the words and characters that changed, and keeps the rest", () => {
+    expect(render("Deploy v1.2 to staging", "Deploy v1.3 to staging tonight")).toBe("Deploy v1.[-2-]{+3+} to staging{+ tonight+}");
+    expect(render("a\nb\nc\n", "a\nc\n")).toBe("a\n[-b\n-]c\n");
+    expect(render("same", "same")).toBe("same");
+    expect(render("", "new")).toBe("{+new+}");
+    expect(diffStats(diffText("one two three", "one 2 three four"))).toEqual({ added: 2, removed: 1 });
+  });
+
+  it("diffs long texts line by line, then word by word inside the changed lines; past that, all is replaced", () => {
+    const lines = Array.from({ length: 600 }, (_, i) => `line ${i} of the report`);
+    const changed = (i: number) => i === 0 || i === 300 || i === 599;
+    // 600 lines of 9 tokens, changed at the start, the middle and the end: too many cells word by word.
+    expect(render(lines.join("\n"), lines.map((l, i) => (changed(i) ? l.replace("report", "summary") : l)).join("\n"))).toBe(
+      lines.map((l, i) => (changed(i) ? l.replace("report", "[-report-]{+summary+}") : l)).join("\n"),
+    );
+    const many = (tag: string) => Array.from({ length: 1500 }, (_, i) => `${tag}${i}`).join("\n");
+    expect(diffText(many("a"), many("b"))).toEqual([
+      { kind: "removed", text: many("a") },
+      { kind: "added", text: many("b") },
+    ]);
+  });
+});
 
 describe("iteration chains", () => {
   it("a rejected draft with feedback comes back as ② with the feedback, a diff and both images; ③ shows three steps", async () => {

@@ -1,6 +1,7 @@
 // A small text diff for iteration chains: what an agent changed between two versions of a message.
-// Words first (prose changes a word here and there), lines when the texts are too long for that, and a
-// plain "all replaced" past that: the LCS table is (n+1)·(m+1) cells, so its size is capped.
+// Words first (prose changes a word here and there); when the texts are too long for that, lines, and
+// then words again inside each changed block of lines; a plain "all replaced" past that: the LCS table
+// is (n+1)·(m+1) cells, so its size is capped.
 
 export interface DiffPart {
   kind: "same" | "added" | "removed";
@@ -17,7 +18,25 @@ const lines = (s: string) => s.match(/[^\n]*\n|[^\n]+$/g) ?? [];
 /** `before` → `after` as runs of kept, removed and added text, in reading order. */
 export function diffText(before: string, after: string): DiffPart[] {
   if (before === after) return before ? [{ kind: "same", text: before }] : [];
-  return diffTokens(words(before), words(after)) ?? diffTokens(lines(before), lines(after)) ?? replaced(before, after);
+  const byWords = diffTokens(words(before), words(after));
+  if (byWords) return byWords;
+  const byLines = diffTokens(lines(before), lines(after));
+  return byLines ? refine(byLines) : replaced(before, after);
+}
+
+/** A line diff with each block of removed lines followed by added ones diffed again word by word. */
+function refine(parts: DiffPart[]): DiffPart[] {
+  const out = new Builder();
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const next = parts[i + 1];
+    const inside = part.kind === "removed" && next?.kind === "added" ? diffTokens(words(part.text), words(next.text)) : undefined;
+    if (inside) {
+      for (const w of inside) out.push(w.kind, w.text);
+      i++;
+    } else out.push(part.kind, part.text);
+  }
+  return out.parts;
 }
 
 const replaced = (before: string, after: string): DiffPart[] => [
