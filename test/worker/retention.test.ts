@@ -81,7 +81,7 @@ describe("retentionDays on agents", () => {
     expect(patched.status, patched.text).toBe(200);
     expect(patched.json.retentionDays).toBe(7);
     const listed = await bot.v1("GET", "/agents");
-    expect(listed.json.data.find((a: { id: string }) => a.id === bot.agent.id).retentionDays).toBe(7);
+    expect(listed.json.find((a: { id: string }) => a.id === bot.agent.id).retentionDays).toBe(7);
     expect((await owner.as("GET", `/api/agents/${bot.agent.id}`)).json.retentionDays).toBe(7);
 
     const cleared = await owner.as("PATCH", `/api/agents/${bot.agent.id}`, { retentionDays: null });
