@@ -310,6 +310,22 @@ describe("MCP: tools", () => {
     expect(msg.json).toMatchObject({ text: "Build **green**", status: "success", metadata: { build: 7 }, senderType: "agent" });
   });
 
+  it("send_message with textAttachments: the text becomes files of the message, with their textContent", async () => {
+    const client = await mcpClient();
+    const sent = await callTool(client, "send_message", {
+      channelId: bot.agent.id,
+      text: "The report",
+      textAttachments: [{ content: "# Report\nAll green" }, { content: "a,b", filename: "t.csv", mimeType: "text/csv" }],
+    });
+    expect(sent.isError, textOf(sent)).toBeFalsy();
+    expect(sent.structuredContent.attachments).toEqual([
+      expect.objectContaining({ filename: "content.md", mimeType: "text/markdown", textContent: "# Report\nAll green" }),
+      expect.objectContaining({ filename: "t.csv", mimeType: "text/csv", textContent: "a,b" }),
+    ]);
+    const bad = await callTool(client, "send_message", { channelId: bot.agent.id, text: "x", textAttachments: [{ content: "x", mimeType: "image/png" }] });
+    expect(bad.isError).toBe(true);
+  });
+
   it("send_message with a clientId is idempotent", async () => {
     const client = await mcpClient();
     const a = await callTool(client, "send_message", { channelId: bot.agent.id, text: "once", clientId: "mcp-once-1" });

@@ -24,6 +24,9 @@ const common = {
   status: message.status.describe("Colour of the message: info, success, warning or error"),
   metadata: message.metadata.describe("Any JSON object kept with the message"),
   attachmentIds: message.attachmentIds.describe("Ids of files stored with upload_file, shown with the message"),
+  textAttachments: message.textAttachments.describe(
+    "Text shown as files of the message, after attachmentIds: [{content, filename (default content.md), mimeType (default text/markdown)}]",
+  ),
   clientId: message.clientId.describe("Idempotency key: a retry with the same clientId returns the first message instead of a second one"),
   iterationOf: message.iterationOf.describe(
     "The messageId of your earlier version, whose review was answered or expired: this message is its revision (the next iteration of the chain)",
