@@ -72,11 +72,15 @@ export class Deliveries {
    * message has no webhook to send).
    */
   async resend(channelId: string, messageId: string, event: WebhookEventName): Promise<{ firstAttempt: Promise<void> } | undefined> {
-    const row = await findMessage(this.db, channelId, messageId);
-    const agent = await this.db.query.agents.findFirst({ where: eq(agents.id, channelId) });
+    const [row, agent] = await this.messageAndAgent(channelId, messageId);
     if (!row || !agent || !webhookTarget(event, row, agent)) return undefined;
     const timer = await this.intend(channelId, messageId, event);
     return { firstAttempt: this.attempt(timer) };
+  }
+
+  /** The message and its agent (the whole row: webhook URL, headers, auth, secret), read side by side. */
+  private messageAndAgent(channelId: string, messageId: string) {
+    return Promise.all([findMessage(this.db, channelId, messageId), this.db.query.agents.findFirst({ where: eq(agents.id, channelId) })]);
   }
 
   /** One attempt of a delivery timer; safe to call again (a running attempt is not doubled). */
@@ -92,8 +96,8 @@ export class Deliveries {
 
   private async attemptOnce(timer: Timer) {
     const data = timer.data as unknown as DeliveryData;
-    const row = await findMessage(this.db, timer.channelId, data.messageId);
-    const agent = await this.db.query.agents.findFirst({ where: eq(agents.id, timer.channelId) });
+    // The agent is read at every attempt: its webhook URL, headers and auth may have changed since the last.
+    const [row, agent] = await this.messageAndAgent(timer.channelId, data.messageId);
     const target = row && agent && happened(data.event, row) ? webhookTarget(data.event, row, agent) : null;
     if (!row || !agent || !target) {
       // The message, the agent or its webhook is gone, or the write behind the intent never landed.
