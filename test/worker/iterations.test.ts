@@ -196,20 +196,23 @@ describe("a bad iterationOf", () => {
     const plain = await post(channel, { text: "no review here" });
     const before = ids(await channelMessages(channel));
 
-    const cases: [string, string, RegExp][] = [
-      ["unknown", "no-such-message", /no such message/],
-      ["another channel's", foreign.id, /no such message/],
-      ["pending", pending.id, /pending/],
-      ["no review", plain.id, /no review/],
+    const cases: [string, string, RegExp, string][] = [
+      ["unknown", "no-such-message", /no such message/, "not_found"],
+      ["another channel's", foreign.id, /no such message/, "not_found"],
+      ["pending", pending.id, /pending/, "invalid"],
+      ["no review", plain.id, /no review/, "invalid"],
     ];
-    for (const [what, iterationOf, reason] of cases) {
+    for (const [what, iterationOf, reason, code] of cases) {
       const res = await bot.v1("POST", "/messages", { channelId: channel, text: `revision of ${what}`, review: approval, iterationOf });
       expect(expectRefused(res, 400, "iterationOf"), what).toMatch(reason);
+      expect(res.json.errors, what).toEqual([{ path: "iterationOf", message: expect.any(String), code }]);
     }
     // Every problem of the body at once: a bad attachment and a bad iterationOf.
     const both = await bot.v1("POST", "/messages", { channelId: channel, text: "both", attachmentIds: ["no-such-file"], iterationOf: pending.id });
-    expectRefused(both, 400, "iterationOf");
-    expectRefused(both, 400, "attachmentIds.0");
+    expect(both.json.errors).toEqual([
+      { path: "attachmentIds.0", message: "no such file in this channel", code: "not_found" },
+      { path: "iterationOf", message: expect.stringMatching(/pending/), code: "invalid" },
+    ]);
 
     expect(ids(await channelMessages(channel))).toEqual(before);
     for (const id of [pending.id, plain.id, foreign.id]) expect(await messageRow(id)).toMatchObject({ iteration: null, groupId: null });

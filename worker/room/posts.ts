@@ -35,10 +35,11 @@ interface ChainPlace {
  * review is settled (answered or expired). A message that already has a successor may be iterated on
  * again: the chain branches, and both revisions get the target's iteration + 1.
  */
-function iterationProblem(target: MessageRow | undefined): string | null {
-  if (!target) return "no such message in this channel";
-  if (!target.reviewType) return "that message has no review: only a message whose review was answered or has expired can be iterated on";
-  if (reviewStatusOf(target) === "pending") return "that message's review is still pending: iterate once it is answered or has expired";
+function iterationProblem(target: MessageRow | undefined): FieldError | null {
+  const problem = (message: string, code = "invalid") => ({ path: "iterationOf", message, code });
+  if (!target) return problem("no such message in this channel", "not_found");
+  if (!target.reviewType) return problem("that message has no review: only a message whose review was answered or has expired can be iterated on");
+  if (reviewStatusOf(target) === "pending") return problem("that message's review is still pending: iterate once it is answered or has expired");
   return null;
 }
 
@@ -173,9 +174,9 @@ export class PostCommitter {
         results[index] = fail(400, unusable.length ? "Some attachments cannot be used" : "This message cannot continue that iteration chain", [
           ...unusable.map(({ i, file }) => ({
             path: `attachmentIds.${i}`,
-            message: file ? "already attached to another message" : "no such file in this channel",
+            ...(file ? { message: "already attached to another message", code: "conflict" } : { message: "no such file in this channel", code: "not_found" }),
           })),
-          ...(chainProblem ? [{ path: "iterationOf", message: chainProblem }] : []),
+          ...(chainProblem ? [chainProblem] : []),
         ]);
         continue;
       }
