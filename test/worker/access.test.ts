@@ -106,6 +106,12 @@ const notFoundRoutes: [string, (a: World, v: Ids) => Promise<Res>][] = [
     "v1 POST /files/upload into the channel",
     (a, v) => multipart(a, "/api/v1/files/upload", form({ file: textFile("planted"), channelId: v.agentId, text: "injected" }), true),
   ],
+  ["v1 GET /files?channel=", (a, v) => a.bot.v1("GET", `/files?channel=${v.agentId}`)],
+  ["v1 POST /files/store-text into the channel", (a, v) => a.bot.v1("POST", "/files/store-text", { channelId: v.agentId, content: "planted" })],
+  [
+    "v1 POST /messages with textAttachments into the channel",
+    (a, v) => a.bot.v1("POST", "/messages", { channelId: v.agentId, textAttachments: [{ content: "planted" }] }),
+  ],
   // User API, with the actor's own session.
   ["GET /api/agents/:id", (a, v) => a.person.as("GET", `/api/agents/${v.agentId}`)],
   ["PATCH /api/agents/:id", (a, v) => a.person.as("PATCH", `/api/agents/${v.agentId}`, json({ name: "hijacked" }))],
@@ -130,6 +136,8 @@ const notFoundRoutes: [string, (a: World, v: Ids) => Promise<Res>][] = [
     "POST /api/files/upload into the channel",
     (a, v) => multipart(a, "/api/files/upload", form({ file: textFile("planted"), channelId: v.agentId, text: "injected" }), false),
   ],
+  ["GET /api/files?channel=", (a, v) => a.person.as("GET", `/api/files?channel=${v.agentId}`)],
+  ["POST /api/files/store-text into the channel", (a, v) => a.person.as("POST", "/api/files/store-text", json({ channelId: v.agentId, content: "planted" }))],
   ["DELETE /api/api-keys/:id", (a, v) => a.person.as("DELETE", `/api/api-keys/${v.keyId}`)],
   ["POST /api/api-keys/:id/rotate", (a, v) => a.person.as("POST", `/api/api-keys/${v.keyId}/rotate`)],
 ];
