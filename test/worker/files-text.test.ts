@@ -281,6 +281,27 @@ describe("textAttachments on POST /api/v1/messages", () => {
     expect({ ...(await holdings(ch)), seq: await lastSeq(ch) }).toEqual(before);
   });
 
+  it("a post that fails after storing (D1 fails mid-post) leaves its files stored and unattached, for the clean-up", async () => {
+    const ch = await newChannel("Failing post");
+    await env.DB.prepare("CREATE TRIGGER fail_link BEFORE UPDATE OF message_id ON attachments BEGIN SELECT RAISE(ABORT, 'injected failure'); END").run();
+    try {
+      const failed = await bot.v1("POST", "/messages", { channelId: ch, text: "half?", textAttachments: [{ content: "kept" }] });
+      expect(failed.status, failed.text).toBe(500);
+      const upload = await v1Form("/files/upload", form({ file: textFile("kept too", "u.txt"), channelId: ch, text: "half?" }));
+      expect(upload.status, upload.text).toBe(500);
+    } finally {
+      await env.DB.prepare("DROP TRIGGER fail_link").run();
+    }
+    // Whether the message landed is not known to the route, so nothing that may be attached is deleted.
+    const files = await bot.v1("GET", `/files?channel=${ch}`);
+    expect(files.json.map((f: { filename: string; messageId: null }) => [f.filename, f.messageId]).sort()).toEqual([
+      ["content.md", null],
+      ["u.txt", null],
+    ]);
+    expect(await holdings(ch)).toEqual({ rows: 2, objects: 2 });
+    expect((await bot.v1("GET", `/messages?channel=${ch}`)).json.data).toEqual([]);
+  });
+
   it("an idempotent replay answers the first message and stores nothing new", async () => {
     const ch = await newChannel("Replayed");
     const body = { channelId: ch, textAttachments: [{ content: "once" }], clientId: "replay-1" };

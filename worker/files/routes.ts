@@ -17,7 +17,7 @@ import { canUseAgent, resolveChannel } from "../services/agents";
 import { newMessage, type AttachmentRow } from "../services/messages";
 import { maxUploadBytes, uploadBodyLimit, uploadTooLarge } from "../lib/body-limit";
 import { LIMITS } from "../../contract/limits";
-import { discardFiles, newFileFromUpload, storedFileDto, storeFiles, storeTextFiles } from "./store";
+import { newFileFromUpload, releaseUnposted, storedFileDto, storeFiles, storeTextFiles } from "./store";
 
 const storeForm = z.object({ file: z.any().describe("the file"), channelId: z.string().optional() });
 const uploadForm = z.object({
@@ -128,14 +128,11 @@ export const fileRoutes = new Hono<AppEnv>()
       });
       const agent = await resolveChannel(d, p, fields.channelId);
       const rows = await storeFiles(c, p, agent.id, await newFiles(checkedFiles(c, files)));
-      try {
-        const post = newMessage(p, agent.id, { text: fields.text, status: fields.status, attachmentIds: rows.map((r) => r.id) });
-        const { message } = unwrap(await roomOf(c.env, agent.id).post(post));
-        return c.json({ ...storedFileDto({ ...rows[0]!, messageId: message.id }), message } satisfies UploadedFileDto, 201);
-      } catch (err) {
-        await discardFiles(c, d, rows);
-        throw err;
-      }
+      const post = newMessage(p, agent.id, { text: fields.text, status: fields.status, attachmentIds: rows.map((r) => r.id) });
+      const result = await roomOf(c.env, agent.id).post(post);
+      await releaseUnposted(c, rows, result);
+      const { message } = unwrap(result);
+      return c.json({ ...storedFileDto({ ...rows[0]!, messageId: message.id }), message } satisfies UploadedFileDto, 201);
     },
   )
   .get("/:id/download", doc("Download a file's bytes"), async (c) => {

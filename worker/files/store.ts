@@ -6,6 +6,7 @@ import { inList } from "../db/lists";
 import { attachments } from "../db/schema";
 import type { AppEnv, Principal } from "../env";
 import { newId, nowIso } from "../lib/ids";
+import { logError } from "../lib/log";
 import type { AttachmentRow } from "../services/messages";
 import type { RoomResult } from "../room/types";
 import type { z } from "zod";
@@ -141,11 +142,13 @@ export const storedFileDto = (row: AttachmentRow): StoredFileDto => ({
 });
 
 /**
- * After a post that carried files stored for it (`textAttachments`): when the room refused the post, or
- * replayed an earlier one, no message took the files and they go at once. When the post failed any other
- * way (the room unreachable) its outcome is unknown, so they stay: attached if it landed, else removed
- * by the hourly clean-up after 24 h (maintenance/orphan-files.ts).
+ * After a post that carried files stored for it (an upload, `textAttachments`): when the room refused the
+ * post, or replayed an earlier one, no message took the files and they go at once. When the post failed any
+ * other way (the room unreachable) its outcome is unknown, so they stay: attached if it landed, else
+ * removed by the hourly clean-up after 24 h (maintenance/orphan-files.ts). So does a file whose removal
+ * fails here: the caller still gets the room's answer.
  */
 export async function releaseUnposted(c: Context<AppEnv>, rows: AttachmentRow[], result: RoomResult<{ created: boolean }>) {
-  if (!result.ok || !result.value.created) await discardFiles(c, c.var.db, rows);
+  if (rows.length === 0 || (result.ok && result.value.created)) return;
+  await discardFiles(c, c.var.db, rows).catch((err: unknown) => logError("unposted files not removed (the clean-up will)", err));
 }
