@@ -1,9 +1,11 @@
 // A LangChain-style person socket (issue 14): a script signs in as a person with fetch, takes the
 // session token from the login's `access_token` cookie, asks for a ws-ticket with
 // `Authorization: Bearer <token>`, and follows a channel over Socket.IO like the web app does. Once with
-// socket.io-client in process, once with Debian's python-socketio and requests.
+// socket.io-client in process, once with Debian's python-socketio and requests; and the example that
+// does it (examples/socketio/person.py).
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { io, type Socket } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { asOwner, nodUrl } from "./helpers";
@@ -11,6 +13,7 @@ import { describeRun, workspace, type Workspace } from "./seed-runner";
 
 const PYTHON = "/usr/bin/python3"; // Debian's, which sees python3-socketio, python3-websocket and python3-requests
 const PASSWORD = "a person's script password";
+const example = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "socketio", "person.py");
 
 const sockets = new Set<Socket>();
 let ws: Workspace | undefined;
@@ -159,5 +162,36 @@ sys.exit(0 if ok else 3)
     const posted = line("posted");
     expect(line("message:created")).toEqual(posted);
     expect(posted).toMatchObject({ text: "Hello, python person", senderType: "agent" });
+  }, 40_000);
+
+  it("examples/socketio/person.py signs in as a person and approves the agent's question live", async () => {
+    const person = await newPerson();
+    const { channelId, apiKey } = await agentOf({ authorization: `Bearer ${await signIn(person.email)}` });
+    ws = workspace();
+    const run = ws.run(PYTHON, [example], {
+      env: { NOD_URL: nodUrl(), NOD_EMAIL: person.email, NOD_PASSWORD: PASSWORD, NOD_CHANNEL: channelId },
+      timeoutMs: 30_000,
+    }).result;
+    const asAgent = { "x-api-key": apiKey };
+    const asked = await json("POST", "/api/v1/messages", asAgent, {
+      channelId,
+      text: "Restart the stuck worker?",
+      review: {
+        type: "approval",
+        payload: {
+          options: [
+            { id: "restart", label: "Restart" },
+            { id: "wait", label: "Leave it" },
+          ],
+        },
+      },
+    });
+    expect(asked.status, JSON.stringify(asked.json)).toBe(201);
+    const waited = await json("GET", `/api/v1/reviews/${asked.json.id}/wait?channel=${channelId}&timeout=20000`, asAgent);
+    expect(waited.json, JSON.stringify(waited.json)).toMatchObject({ status: "completed", message: { review: { response: { selectedOption: "restart" } } } });
+    const done = await run;
+    expect(done.code, describeRun(done)).toBe(0);
+    expect(done.stdout).toMatch(new RegExp(`^Subscribed to ${channelId}$`, "m"));
+    expect(done.stdout).toMatch(new RegExp(`^Answered ${asked.json.id}: restart$`, "m"));
   }, 40_000);
 });
