@@ -65,13 +65,8 @@ type TextAttachment = z.output<typeof textAttachment>;
 
 function newTextFile(text: TextAttachment): NewFile {
   const bytes = new TextEncoder().encode(text.content);
-  return {
-    filename: cleanFilename(text.filename),
-    mimeType: text.mimeType,
-    size: bytes.byteLength,
-    body: bytes,
-    textContent: textContentOf(text.mimeType, bytes),
-  };
+  const mimeType = cleanMime(text.mimeType);
+  return { filename: cleanFilename(text.filename), mimeType, size: bytes.byteLength, body: bytes, textContent: textContentOf(mimeType, bytes) };
 }
 
 /**
