@@ -1,5 +1,5 @@
 // The user API client: JSON in and out, the session cookie, and the API's error shape (docs/api.md).
-import type { ErrorDto, FieldErrorDto as FieldError } from "../../../contract/dto";
+import type { ErrorDto, FieldErrorDto as FieldError, StoredFileDto } from "../../../contract/dto";
 
 export type { FieldError };
 
@@ -93,5 +93,5 @@ export function storeFile(channelId: string, file: Blob, filename: string) {
   const form = new FormData();
   form.set("channelId", channelId);
   form.set("file", file, filename);
-  return request<{ id: string; filename: string; mimeType: string; size: number }>("POST", "/api/files/store", form);
+  return request<StoredFileDto>("POST", "/api/files/store", form);
 }
