@@ -92,7 +92,7 @@ async function agentReview(agent: TestAgent, id: string) {
 
 /** The breadcrumbs of a chain, as `mark status` per step, the current one starred: ["1 answered", "2 pending *"]. */
 async function steps(scope: ReturnType<Page["locator"]>) {
-  const buttons = scope.getByRole("navigation", { name: "Versions of this review" }).getByRole("button");
+  const buttons = scope.getByRole("list", { name: "Versions of this review" }).getByRole("button");
   const out: string[] = [];
   for (const b of await buttons.all()) {
     const current = (await b.getAttribute("aria-current")) === "step" ? " *" : "";

@@ -52,7 +52,9 @@ export default function Iterations(props: { message: Message; onShow: (m: Messag
     return items.sort((a, b) => (a.iteration ?? 0) - (b.iteration ?? 0));
   });
   const number = () => props.message.iteration ?? 1;
-  const previous = createMemo(() => steps().find((m) => m.iteration === number() - 1));
+  // The version before: a chain may branch (two revisions of one version), so the latest one of that
+  // number posted before this message (a message's DTO does not name its iterationOf).
+  const previous = createMemo(() => steps().findLast((m) => m.iteration === number() - 1 && m.seq < props.message.seq));
   const diff = createMemo(() => {
     const p = previous();
     if (!p || (p.text ?? "") === (props.message.text ?? "")) return undefined;
@@ -65,36 +67,34 @@ export default function Iterations(props: { message: Message; onShow: (m: Messag
   });
 
   return (
-    <section class="iterations" aria-label="Iterations" data-iterations>
+    <div class="iterations" data-iterations>
       <Show when={steps().length > 1}>
-        <nav aria-label="Versions of this review">
-          <ol class="iter-steps">
-            <For each={steps()}>
-              {(m) => {
-                const status = () => stepStatus(m);
-                const current = () => m.id === props.message.id;
-                return (
-                  <li class="iter-step-item">
-                    <button
-                      type="button"
-                      class={`iter-step iter-${status().key}`}
-                      aria-current={current() ? "step" : undefined}
-                      onClick={() => !current() && props.onShow(m)}
-                      data-iteration={m.iteration}
-                      data-status={status().key}
-                    >
-                      <span class="iter-mark" aria-hidden="true">
-                        {iterationMark(m.iteration ?? 1)}
-                      </span>
-                      <span class="sr-only">Version {m.iteration}</span>
-                      <span class="iter-status">{status().text}</span>
-                    </button>
-                  </li>
-                );
-              }}
-            </For>
-          </ol>
-        </nav>
+        <ol class="iter-steps" aria-label="Versions of this review">
+          <For each={steps()}>
+            {(m) => {
+              const status = () => stepStatus(m);
+              const current = () => m.id === props.message.id;
+              return (
+                <li class="iter-step-item">
+                  <button
+                    type="button"
+                    class={`iter-step iter-${status().key}`}
+                    aria-current={current() ? "step" : undefined}
+                    onClick={() => !current() && props.onShow(m)}
+                    data-iteration={m.iteration}
+                    data-status={status().key}
+                  >
+                    <span class="iter-mark" aria-hidden="true">
+                      {iterationMark(m.iteration ?? 1)}
+                    </span>
+                    <span class="sr-only">Version {m.iteration}</span>
+                    <span class="iter-status">{status().text}</span>
+                  </button>
+                </li>
+              );
+            }}
+          </For>
+        </ol>
       </Show>
       <Show when={chain.error() && steps().length < 2}>
         <p class="muted small">Version {number()} of a review (the earlier versions could not be loaded).</p>
@@ -149,7 +149,7 @@ export default function Iterations(props: { message: Message; onShow: (m: Messag
           </div>
         )}
       </Show>
-    </section>
+    </div>
   );
 }
 
