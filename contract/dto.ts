@@ -1,6 +1,6 @@
 // What the APIs answer with (docs/api.md). Plain types, free of Worker types, so the Worker declares its
 // answers with them and the web app and the typed client read the very same shapes.
-import type { AgentStatus, DeliveryStatus, MessageStatus, ReviewStatus, ReviewType, Role, SenderType, Theme } from "./enums";
+import type { AgentStatus, DeliveryStatus, MessageStatus, ReviewStatus, ReviewType, Role, SenderType, StreamState, Theme } from "./enums";
 import type { JsonObject } from "./json";
 
 // ---- errors -------------------------------------------------------------------------------------
@@ -51,6 +51,17 @@ export interface StoredFileDto extends AttachmentDto {
   createdAt: string;
 }
 
+/** A file in the Files page (`GET /api/files`): a stored file with its agent's name. */
+export interface GalleryFileDto extends StoredFileDto {
+  agentName: string;
+}
+
+/** `POST /api/files/:id/share`: a link that serves the file to anyone who has it, until it expires or is revoked. */
+export interface ShareLinkDto {
+  url: string;
+  expiresAt: string;
+}
+
 /** `POST /api/v1/files/upload`: the first file, now attached, and the message that carries them all. */
 export interface UploadedFileDto extends StoredFileDto {
   message: MessageDto;
@@ -86,6 +97,10 @@ export interface MessageDto {
   iteration: number | null;
   /** The id of the chain's first message; null outside a chain. */
   iterationGroupId: string | null;
+  /** A streamed reply's id (the agent's choice, unique in the channel); null for other messages. */
+  streamId: string | null;
+  /** `streaming` while the agent is still writing it; `complete` once finished; null for other messages. */
+  streamState: StreamState | null;
 }
 
 /** `GET /api/v1/messages/iterations/:id`: a whole chain, by iteration. */
@@ -118,7 +133,19 @@ export interface AgentDto {
   webhookHeaders: Record<string, string> | null;
   /** HTTP basic auth of those deliveries: the username only, the password is write-only. */
   webhookAuth: { username: string } | null;
+  /** The slash commands the agent offers to people, in its order. */
+  commands: AgentCommandDto[];
   createdAt: string;
+}
+
+/** A slash command an agent offers (`PUT /api/v1/agents/:id/commands`). */
+export interface AgentCommandDto {
+  /** Without the slash: `deploy`. */
+  command: string;
+  description: string;
+  acceptsArgs: boolean;
+  /** What to type after the command, shown in the palette: `<environment>`. */
+  argHint: string | null;
 }
 
 /** The owner's view (user API) also shows the webhook signing secret. */

@@ -25,6 +25,14 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export const REVIEW_TYPES = ["approval", "selection", "form", "text-input", "freeform"] as const;
 export type ReviewType = (typeof REVIEW_TYPES)[number];
 
+/** A streamed reply (Placet's draft-then-update): a draft is `streaming` until completed (or left 10 minutes). */
+export const STREAM_STATES = ["streaming", "complete"] as const;
+export type StreamState = (typeof STREAM_STATES)[number];
+
+/** The kinds the Files page filters by, from a file's MIME type (and name for code). */
+export const FILE_KINDS = ["image", "pdf", "video", "audio", "text", "other"] as const;
+export type FileKind = (typeof FILE_KINDS)[number];
+
 export const REVIEW_STATUSES = ["pending", "completed", "expired"] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 

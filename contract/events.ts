@@ -1,7 +1,7 @@
 // The live events of a channel: what the Socket.IO gateway (namespace /ws) sends to the sockets
 // subscribed to it, by event name, with its one argument. The room emits them, the gateway delivers
 // them, the web app's event bus and the client's subscribe helper receive them: all typed from here.
-import type { MessageDto } from "./dto";
+import type { AgentCommandDto, MessageDto } from "./dto";
 import type { AgentStatus, DeliveryStatus } from "./enums";
 
 export interface ChannelEvents {
@@ -15,6 +15,14 @@ export interface ChannelEvents {
   "review:expired": { messageId: string };
   /** The message's deliveryStatus moved (a webhook went out or failed; the agent acked). */
   "message:delivery": { messageId: string; deliveryStatus: DeliveryStatus };
+  /** A message changed in place: a streamed draft's text grew, or it was completed. */
+  "message:updated": MessageDto;
+  /** Live tokens of a streamed reply, relayed from the agent's socket, never stored. */
+  "message:delta": { channelId: string; streamId: string; delta: string; streamEnd?: boolean };
+  /** What the agent is doing right now ("Searching the docs"), relayed, never stored; clears after 60 s. */
+  "message:progress": { channelId: string; content: string; toolHint?: string; streamId?: string };
+  /** The agent's slash commands changed. */
+  "agent:commands": { agentId: string; commands: AgentCommandDto[] };
   /** The agent reported its status. */
   "agent:status": { agentId: string; status: AgentStatus; statusMessage: string | null; statusSince: string | null };
 }

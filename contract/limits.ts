@@ -27,6 +27,14 @@ export const LIMITS = {
   textContentBytes: 50_000,
   /** Feedback a person writes with an answer. */
   feedback: 10_000,
+  /** One delta of a streamed reply, and one progress line. */
+  deltaChars: 8_000,
+  progressChars: 500,
+  /** How many slash commands an agent may offer. */
+  commands: 50,
+  /** A share link lives 1 h unless asked otherwise, at most 7 days. */
+  shareDefaultSeconds: 3_600,
+  shareMaxSeconds: 7 * 86_400,
   /** Any request body but a file upload. */
   jsonBodyBytes: 1_048_576,
   /** A stored message row, all columns together (D1 refuses rows over 2 MB). */

@@ -120,6 +120,10 @@ const FORWARDED: Record<Exclude<ChannelEventName, "message:created">, true> = {
   "review:expired": true,
   "message:delivery": true,
   "agent:status": true,
+  "message:updated": true,
+  "message:delta": true,
+  "message:progress": true,
+  "agent:commands": true,
 };
 
 /** The part of a socket.io-client Socket the helper uses. */

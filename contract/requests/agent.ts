@@ -75,6 +75,28 @@ export const updateAgentBody = createAgentBody
     message: "nothing to update",
   });
 
+/** `PUT /api/v1/agents/:id/commands`: the whole list, replacing the last one. */
+export const agentCommandsBody = z
+  .array(
+    z.strictObject({
+      command: z
+        .string()
+        .regex(/^\/?[a-z0-9][a-z0-9_-]{0,31}$/, "lower-case letters, digits, _ and -, at most 32, e.g. deploy")
+        .transform((c) => c.replace(/^\//, "")),
+      description: z.string().trim().min(1).max(LIMITS.label),
+      acceptsArgs: z.boolean().nullish(),
+      argHint: z.string().trim().min(1).max(LIMITS.label).nullish(),
+    }),
+  )
+  .max(LIMITS.commands)
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((c, i) => {
+      if (seen.has(c.command)) ctx.addIssue({ code: "custom", path: [i, "command"], message: `duplicate command "${c.command}"` });
+      seen.add(c.command);
+    });
+  });
+
 /** `POST /api/v1/agents/setTag`. */
 export const setTagBody = z.strictObject({ channelId: idSchema, tag });
 

@@ -1,6 +1,7 @@
 // Bodies and queries of the files API (`/api/v1/files`, `/api/files`) that are JSON or a query; the
 // multipart forms of store and upload are read field by field in worker/files/routes.ts.
 import { z } from "zod";
+import { FILE_KINDS } from "../enums";
 import { LIMITS } from "../limits";
 import { idSchema, textAttachment } from "./message";
 
@@ -12,4 +13,18 @@ export type StoreTextBody = z.infer<typeof storeTextBody>;
 export const listFilesQuery = z.object({
   channel: idSchema.optional(),
   limit: z.coerce.number().int().min(1).max(LIMITS.listPage).default(LIMITS.listPage),
+});
+
+/** `POST /api/files/:id/share`. */
+export const shareFileBody = z.strictObject({
+  expiresInSeconds: z.number().int().min(60).max(LIMITS.shareMaxSeconds).nullish(),
+});
+
+/** `GET /api/files`: the Files page, across the person's agents, newest first. */
+export const galleryQuery = z.object({
+  type: z.enum(FILE_KINDS).optional(),
+  agent: idSchema.optional(),
+  search: z.string().max(200).optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.listPage).default(60),
 });

@@ -1,6 +1,6 @@
 // Bodies and queries of the message and review endpoints (agent and user API); ids, text and metadata bounds.
 import { z } from "zod";
-import { MESSAGE_STATUSES, REVIEW_STATUSES } from "../enums";
+import { MESSAGE_STATUSES, REVIEW_STATUSES, STREAM_STATES } from "../enums";
 import { jsonBytes } from "../json";
 import { LIMITS } from "../limits";
 import { reviewRequest } from "./review";
@@ -12,6 +12,34 @@ export const metadataSchema = z
 export const webhookUrlSchema = z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).max(LIMITS.url);
 export const idSchema = z.string().min(1).max(LIMITS.id);
 export const messageText = z.string().max(LIMITS.text);
+
+/** A streamed reply's id, chosen by the agent. */
+export const streamIdSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.id)
+  .regex(/^[\w.:-]+$/, "letters, digits and _ . : - only");
+
+/** `PATCH /api/v1/messages/streams/:streamId`: the whole text so far (not a delta); `complete` finalises the draft. */
+export const streamUpdateBody = z.strictObject({
+  channelId: idSchema.nullish(),
+  text: messageText,
+  complete: z.boolean().nullish(),
+});
+
+/** What an agent socket may emit on /ws: live tokens and progress, relayed to the channel, never stored. */
+export const deltaEvent = z.strictObject({
+  channelId: idSchema,
+  streamId: streamIdSchema,
+  delta: z.string().max(LIMITS.deltaChars),
+  streamEnd: z.boolean().optional(),
+});
+export const progressEvent = z.strictObject({
+  channelId: idSchema,
+  content: z.string().min(1).max(LIMITS.progressChars),
+  toolHint: z.string().min(1).max(LIMITS.label).optional(),
+  streamId: streamIdSchema.optional(),
+});
 
 /** Placet's `textAttachments`: text that becomes a stored file of the message. */
 export const textAttachment = z.strictObject({
@@ -42,6 +70,13 @@ export const postMessageBody = z
     /** An earlier message of the channel whose review is settled: this one is its next iteration. */
     iterationOf: idSchema.nullish(),
     clientId: z.string().min(1).max(200).nullish(),
+    /** A streamed reply's id: with `streamState: "streaming"` this post is a draft, idempotent on (channel, streamId). */
+    streamId: streamIdSchema.nullish(),
+    streamState: z.enum(STREAM_STATES).nullish(),
+  })
+  .refine((b) => (b.streamState == null) === (b.streamId == null), {
+    path: ["streamState"],
+    message: "streamId and streamState go together",
   })
   .refine((b) => b.text != null || b.review || b.status || (b.attachmentIds?.length ?? 0) > 0 || (b.textAttachments?.length ?? 0) > 0, {
     message: "a message needs at least one of text, review, status, attachmentIds or textAttachments",

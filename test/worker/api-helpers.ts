@@ -74,6 +74,7 @@ export const AGENT_KEYS = [
   "tag",
   "webhookHeaders",
   "webhookAuth",
+  "commands",
   "createdAt",
 ];
 export const MESSAGE_KEYS = [
@@ -91,4 +92,6 @@ export const MESSAGE_KEYS = [
   "attachments",
   "iteration",
   "iterationGroupId",
+  "streamId",
+  "streamState",
 ];

@@ -2,7 +2,8 @@
 // Times are ISO-8601 UTC strings (they sort as text); JSON columns hold validated zod output.
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { AGENT_STATUSES, DELIVERY_STATUSES, MESSAGE_STATUSES, REVIEW_STATUSES, REVIEW_TYPES, ROLES, SENDER_TYPES } from "../../contract/enums";
+import { AGENT_STATUSES, DELIVERY_STATUSES, MESSAGE_STATUSES, REVIEW_STATUSES, REVIEW_TYPES, ROLES, SENDER_TYPES, STREAM_STATES } from "../../contract/enums";
+import type { AgentCommandDto } from "../../contract/dto";
 
 export const users = sqliteTable("users", {
   id: text("id").primaryKey(),
@@ -77,6 +78,8 @@ export const agents = sqliteTable(
     webhookAuth: text("webhook_auth", { mode: "json" }).$type<{ username: string; password: string }>(),
     // Groups agents in the sidebar (Placet's tag); null: ungrouped.
     tag: text("tag"),
+    // The slash commands the agent offers (PUT /api/v1/agents/:id/commands).
+    commands: text("commands", { mode: "json" }).$type<AgentCommandDto[]>(),
     status: text("status", { enum: AGENT_STATUSES }).notNull().default("offline"),
     statusMessage: text("status_message"),
     statusSince: text("status_since"),
@@ -125,6 +128,9 @@ export const messages = sqliteTable(
     iterationOf: text("iteration_of"),
     iteration: integer("iteration"),
     iterationGroupId: text("iteration_group_id"),
+    // A streamed reply: the agent's id for it, and whether it is still being written.
+    streamId: text("stream_id"),
+    streamState: text("stream_state", { enum: STREAM_STATES }),
     createdAt: text("created_at").notNull(),
   },
   (t) => [
@@ -136,6 +142,7 @@ export const messages = sqliteTable(
     index("messages_review_expiry_idx").on(t.reviewStatus, t.reviewExpiresAt),
     index("messages_iteration_group_idx").on(t.iterationGroupId, t.iteration).where(sql`${t.iterationGroupId} IS NOT NULL`),
     index("messages_iteration_of_idx").on(t.iterationOf).where(sql`${t.iterationOf} IS NOT NULL`),
+    uniqueIndex("messages_channel_stream_idx").on(t.channelId, t.streamId).where(sql`${t.streamId} IS NOT NULL`),
   ],
 );
 
@@ -166,6 +173,23 @@ export const attachments = sqliteTable(
     // Files stored but never attached, oldest first, for the clean-up.
     index("attachments_unattached_idx").on(t.createdAt).where(sql`${t.messageId} IS NULL`),
   ],
+);
+
+// A file's share link: the token is in the URL only; its SHA-256 is stored. Revoked = deleted.
+export const fileShares = sqliteTable(
+  "file_shares",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    attachmentId: text("attachment_id")
+      .notNull()
+      .references(() => attachments.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: text("expires_at").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("file_shares_attachment_idx").on(t.attachmentId), index("file_shares_expiry_idx").on(t.expiresAt)],
 );
 
 export const agentStatusHistory = sqliteTable(

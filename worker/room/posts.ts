@@ -68,6 +68,8 @@ function newMessageRow(input: NewMessage, seq: number, now: string, chain: Chain
     iterationOf: chain?.iterationOf ?? null,
     iteration: chain?.iteration ?? null,
     iterationGroupId: chain?.iterationGroupId ?? null,
+    streamId: input.stream?.streamId ?? null,
+    streamState: input.stream?.streamState ?? null,
     createdAt: now,
   };
 }

@@ -1,5 +1,5 @@
 import type { WaitDto } from "../../contract/dto";
-import type { AgentStatus, MessageStatus, ReviewType, SenderType } from "../../contract/enums";
+import type { AgentStatus, MessageStatus, ReviewType, SenderType, StreamState } from "../../contract/enums";
 import type { ChannelEventName, ChannelEvents } from "../../contract/events";
 import type { FieldError } from "../lib/errors";
 
@@ -33,6 +33,8 @@ export interface NewMessage {
   };
   attachmentIds: string[];
   idempotencyKey?: string;
+  /** A streamed reply's draft (or a stream posted complete at once). */
+  stream?: { streamId: string; streamState: StreamState };
   /** An earlier message of the channel, with a settled review, that this one revises (an iteration chain). */
   iterationOf?: string;
 }

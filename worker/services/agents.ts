@@ -26,6 +26,7 @@ export function agentDto(a: AgentRow): AgentDto {
     tag: a.tag,
     webhookHeaders: a.webhookHeaders,
     webhookAuth: a.webhookAuth ? { username: a.webhookAuth.username } : null,
+    commands: a.commands ?? [],
     createdAt: a.createdAt,
   };
 }
@@ -99,6 +100,7 @@ export async function createAgent(d: Db, env: Env, userId: string, fields: Agent
     tag: fields.tag ?? null,
     webhookHeaders: null,
     webhookAuth: null,
+    commands: null,
     createdAt: nowIso(),
   };
   await d.insert(agents).values(row);

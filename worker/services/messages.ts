@@ -72,6 +72,8 @@ export function messageDto(row: MessageRow, files: AttachmentRow[], audience: Au
     attachments: files.map(attachmentDto),
     iteration: row.iteration,
     iterationGroupId: row.iterationGroupId,
+    streamId: row.streamId,
+    streamState: row.streamState,
   };
 }
 
