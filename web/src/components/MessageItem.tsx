@@ -22,8 +22,13 @@ export function MessageItem(props: {
   /** Brings another message of the conversation into view (a version of an iteration chain). */
   onShowMessage?: (id: string) => void;
   highlight?: boolean;
+  /** A streamed reply's text as it is written (stored text plus live tokens); the stored text otherwise. */
+  text?: string | null;
+  /** The reply is still being written: a caret shows, and the text re-renders at most once a frame. */
+  writing?: boolean;
 }) {
   const m = () => props.message;
+  const text = () => (props.text === undefined ? m().text : props.text);
   const mine = () => m().senderType === "user";
   const showTicks = () => mine() || m().review?.status === "completed" || m().deliveryStatus !== "sent";
   const authorId = `a-${m().id}`;
@@ -31,8 +36,16 @@ export function MessageItem(props: {
     <article
       id={`m-${m().id}`}
       class="msg"
-      classList={{ "msg-mine": mine(), "msg-agent": !mine(), [`msg-status-${m().status}`]: !!m().status, "msg-highlight": !!props.highlight }}
+      classList={{
+        "msg-mine": mine(),
+        "msg-agent": !mine(),
+        [`msg-status-${m().status}`]: !!m().status,
+        "msg-highlight": !!props.highlight,
+        "msg-writing": !!props.writing,
+      }}
       aria-labelledby={authorId}
+      aria-busy={props.writing ? "true" : undefined}
+      data-stream-id={m().streamId ?? undefined}
       data-seq={m().seq}
       data-message-id={m().id}
     >
@@ -51,8 +64,8 @@ export function MessageItem(props: {
             {clock(m().createdAt)}
           </time>
         </header>
-        <Show when={m().text}>
-          <Markdown text={m().text!} class="msg-text" />
+        <Show when={text()} fallback={<WritingDots when={!!props.writing} />}>
+          <Markdown text={text()!} class="msg-text" live={!!props.writing} />
         </Show>
         <Show when={pluginOf(m())}>
           <PluginView message={m()} onUpdate={props.onUpdate} />
@@ -72,6 +85,42 @@ export function MessageItem(props: {
           <footer class="msg-foot">
             <DeliveryTicks message={m()} onUpdate={props.onUpdate} />
           </footer>
+        </Show>
+      </div>
+    </article>
+  );
+}
+
+/** A streamed reply with no text yet. */
+function WritingDots(props: { when: boolean }) {
+  return (
+    <Show when={props.when}>
+      <p class="msg-dots">
+        <span class="sr-only">Writing…</span>
+      </p>
+    </Show>
+  );
+}
+
+/**
+ * Tokens of a reply whose stored draft is not here yet (not posted, or its event still on the way):
+ * shown as the agent's bubble until the message arrives and takes over.
+ */
+export function ProvisionalMessage(props: { streamId: string; text: string; writing: boolean; agent: Agent | undefined; channelId: string }) {
+  return (
+    <article
+      class="msg msg-agent msg-provisional"
+      classList={{ "msg-writing": props.writing }}
+      aria-busy={props.writing ? "true" : undefined}
+      data-stream-id={props.streamId}
+    >
+      <Avatar name={props.agent?.name ?? "Agent"} id={props.channelId} url={props.agent?.avatarUrl} size="sm" />
+      <div class="msg-bubble">
+        <header class="msg-head">
+          <span class="msg-author">{props.agent?.name ?? "Agent"}</span>
+        </header>
+        <Show when={props.text} fallback={<WritingDots when={props.writing} />}>
+          <Markdown text={props.text} class="msg-text" live={props.writing} />
         </Show>
       </div>
     </article>

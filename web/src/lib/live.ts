@@ -100,6 +100,10 @@ export function startLive(): Promise<void> {
     socket.on("review:expired", (d) => emit("review:expired", d));
     socket.on("message:delivery", (d) => emit("message:delivery", d));
     socket.on("agent:status", (d) => emit("agent:status", d));
+    // Streamed replies: the stored draft changed, its live tokens, and what the agent is doing.
+    socket.on("message:updated", (m) => emit("message:updated", m));
+    socket.on("message:delta", (d) => emit("message:delta", d));
+    socket.on("message:progress", (d) => emit("message:progress", d));
   });
   return starting;
 }

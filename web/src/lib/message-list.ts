@@ -8,9 +8,12 @@ import { on as onLive } from "./bus";
 import type { Message } from "./types";
 
 /** The channel events that change a list of messages (agent:status changes agents, not messages). */
-export type MessageListEvents = Pick<ChannelEvents, "message:created" | "review:responded" | "message:deleted" | "review:expired" | "message:delivery">;
+export type MessageListEvents = Pick<
+  ChannelEvents,
+  "message:created" | "review:responded" | "message:deleted" | "review:expired" | "message:delivery" | "message:updated"
+>;
 export type MessageListEvent = keyof MessageListEvents;
-const EVENTS: MessageListEvent[] = ["message:created", "review:responded", "message:deleted", "review:expired", "message:delivery"];
+const EVENTS: MessageListEvent[] = ["message:created", "review:responded", "message:deleted", "review:expired", "message:delivery", "message:updated"];
 
 export interface MessageListOptions {
   /** Whether a new message belongs in this list (the chat: its channel; the inbox: its filters). */
@@ -46,8 +49,11 @@ export function createMessageList(options: MessageListOptions) {
    */
   const replace = (m: Message) => {
     const i = indexOf(m.id);
-    if (i !== -1) setItems(i, m.deliveryStatus === "sent" ? { ...m, deliveryStatus: items[i]!.deliveryStatus } : m);
-    return i !== -1;
+    if (i === -1) return false;
+    const copy = m.deliveryStatus === "sent" ? { ...m, deliveryStatus: items[i]!.deliveryStatus } : m;
+    // A streamed reply changes many times a second: merged in place, its row (and DOM node) stays.
+    setItems(i, m.streamId ? reconcile(copy) : copy);
+    return true;
   };
   const upsert = (m: Message) => replace(m) || insert(m);
   const remove = (id: string) => setItems((list) => list.filter((m) => m.id !== id));
@@ -86,6 +92,10 @@ export function createMessageList(options: MessageListOptions) {
       patch(d.messageId, (m) => {
         m.deliveryStatus = d.deliveryStatus;
       }),
+    // A streamed draft's text grew or it was completed; one missed while loading goes in as new.
+    "message:updated": (m) => {
+      if (!replace(m) && options.accepts(m)) insert(m);
+    },
   };
   /** Applies one live event to the list. */
   const apply = <K extends MessageListEvent>(name: K, data: MessageListEvents[K]) => patches[name](data);

@@ -2,12 +2,14 @@
 import { createEffect, createResource, createSignal, For, on, onCleanup, Show } from "solid-js";
 import { Avatar } from "../components/Avatar";
 import { Composer } from "../components/Composer";
-import { MessageItem } from "../components/MessageItem";
+import { MessageItem, ProvisionalMessage } from "../components/MessageItem";
+import { ProgressLine } from "../components/ProgressLine";
 import { StatusDot, STATUS_LABEL } from "../components/StatusDot";
 import { api, apiPath, qs } from "../lib/api";
 import { on as onLive } from "../lib/bus";
 import { createMessageList, followLive } from "../lib/message-list";
 import { query } from "../lib/router";
+import { createStreams } from "../lib/streams";
 import { agentById, agentsLoaded, errorText, sawMessage, setOpenChannel, setUnread, toast } from "../lib/state";
 import { ago, day, now } from "../lib/time";
 import type { Message, Page } from "../lib/types";
@@ -26,6 +28,7 @@ function Conversation(props: { id: string }) {
   const agent = () => agentById(props.id);
   const list = createMessageList({ order: "seq", accepts: (m) => m.channelId === props.id });
   const messages = list.items;
+  const streams = createStreams(props.id, list);
   const [cursor, setCursor] = createSignal<string | null>(null);
   const [loaded, setLoaded] = createSignal(false);
   const [loadingOlder, setLoadingOlder] = createSignal(false);
@@ -44,6 +47,8 @@ function Conversation(props: { id: string }) {
     stick = true;
     requestAnimationFrame(() => (scroller.scrollTop = scroller.scrollHeight));
   };
+  /** Keeps the newest content in view, unless the person scrolled up. */
+  const followIfStuck = () => stick && toBottom();
 
   const upsert = (m: Message) => {
     if (m.channelId !== props.id) return;
@@ -169,6 +174,8 @@ function Conversation(props: { id: string }) {
       markRead();
     }),
     onLive("resync", () => void reloadNewest()),
+    // A provisional bubble (tokens before their draft) appears below the last message.
+    onLive("message:delta", (d) => d.channelId === props.id && followIfStuck()),
   ];
   onCleanup(() => {
     for (const off of offs) off();
@@ -259,11 +266,25 @@ function Conversation(props: { id: string }) {
                   onSent={sent}
                   onShowMessage={(id) => void focusMessage(id)}
                   highlight={highlight() === m.id}
+                  text={streams.textOf(m)}
+                  writing={streams.writing(m)}
                 />
               </>
             )}
           </For>
+          <For each={streams.provisional()}>
+            {(streamId) => (
+              <ProvisionalMessage
+                streamId={streamId}
+                text={streams.tokens(streamId).text}
+                writing={!streams.tokens(streamId).ended}
+                agent={agent()}
+                channelId={props.id}
+              />
+            )}
+          </For>
         </div>
+        <ProgressLine channelId={props.id} onShow={followIfStuck} />
       </div>
       <Show when={agent()}>{(a) => <Composer agent={a()} onSent={sent} />}</Show>
     </div>

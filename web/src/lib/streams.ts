@@ -1,0 +1,77 @@
+// Streamed replies of one channel as they are being written. A stored draft (streamId, streamState
+// "streaming") gets its text from PATCHes (message:created/updated, authoritative) and, between them,
+// from live tokens (message:delta, never stored) appended here. Tokens may come before the draft is
+// posted: they make a provisional bubble, merged into the message when it arrives.
+import { onCleanup } from "solid-js";
+import { createStore, produce } from "solid-js/store";
+import { on as onLive } from "./bus";
+import type { MessageList } from "./message-list";
+import type { Message } from "./types";
+
+interface LiveText {
+  text: string;
+  /** The agent said its tokens are done (streamEnd); the stored message still says when it is complete. */
+  ended: boolean;
+  /** When the first token came: provisional bubbles are shown in that order. */
+  since: string;
+}
+
+export type Streams = ReturnType<typeof createStreams>;
+
+/** Follows the channel's tokens until the calling component is cleaned up. */
+export function createStreams(channelId: string, list: MessageList) {
+  const [live, setLive] = createStore<Record<string, LiveText>>({});
+  const stored = (streamId: string) => list.items.find((m) => m.streamId === streamId);
+
+  /**
+   * A stored copy arrived. Its text wins, unless the tokens already shown extend it: tokens and
+   * PATCHes travel different paths, so a PATCH can land after the tokens that follow it.
+   */
+  const settle = (m: Message) => {
+    if (m.channelId !== channelId || !m.streamId) return;
+    const cur = live[m.streamId];
+    if (!cur) return;
+    if (m.streamState === "complete" || !cur.text.startsWith(m.text ?? "")) setLive(produce((s) => delete s[m.streamId!]));
+  };
+
+  const offs = [
+    onLive("message:created", settle),
+    onLive("message:updated", settle),
+    onLive("message:delta", (d) => {
+      if (d.channelId !== channelId) return;
+      const m = stored(d.streamId);
+      if (m?.streamState === "complete") return; // late tokens of a finished reply
+      const base = live[d.streamId]?.text ?? m?.text ?? "";
+      setLive(d.streamId, {
+        text: base + d.delta,
+        ended: !!d.streamEnd,
+        since: live[d.streamId]?.since ?? new Date().toISOString(),
+      });
+    }),
+    // After a reconnect the page reloads the stored drafts; tokens missed meanwhile are gone.
+    onLive("resync", () =>
+      setLive(
+        produce((s) => {
+          for (const k of Object.keys(s)) delete s[k];
+        }),
+      ),
+    ),
+  ];
+  onCleanup(() => {
+    for (const off of offs) off();
+  });
+
+  return {
+    /** What a message's bubble shows: its stored text, or the tokens beyond it while it is written. */
+    textOf: (m: Message) => (m.streamId && m.streamState !== "complete" ? (live[m.streamId]?.text ?? m.text) : m.text),
+    /** Whether a message is still being written (the caret shows). */
+    writing: (m: Message) => m.streamState === "streaming" && !(m.streamId && live[m.streamId]?.ended),
+    /** The ids of streams with tokens and no stored draft here (not posted yet, or its event on the way). */
+    provisional: (): string[] =>
+      Object.keys(live)
+        .filter((streamId) => !stored(streamId))
+        .sort((a, b) => live[a]!.since.localeCompare(live[b]!.since)),
+    /** A provisional stream's tokens so far, and whether the agent said they are done. */
+    tokens: (streamId: string) => ({ text: live[streamId]?.text ?? "", ended: !!live[streamId]?.ended }),
+  };
+}
