@@ -87,16 +87,35 @@ export const postMessageBody = z
   });
 export type PostMessageBody = z.infer<typeof postMessageBody>;
 
-/** `POST /api/messages`: a person writes to an agent. */
+/** A slash command a person runs (one of the agent's commands, checked by the server): `/deploy prod`. */
+export const commandInvocation = z.strictObject({
+  name: z
+    .string()
+    .regex(/^\/?[a-z0-9][a-z0-9_-]{0,31}$/, "lower-case letters, digits, _ and -, at most 32, e.g. deploy")
+    .transform((c) => c.replace(/^\//, "")),
+  /** The text after the command; "" or absent when none. */
+  args: z.string().trim().max(LIMITS.text).optional(),
+});
+
+/** The text of a command message as people and agents read it: `/deploy prod`. */
+export const commandText = (name: string, args: string) => (args ? `/${name} ${args}` : `/${name}`);
+
+/** `POST /api/messages`: a person writes to an agent, or runs one of its slash commands (`command`). */
 export const userMessageBody = z
   .strictObject({
     channelId: idSchema,
     text: messageText.optional(),
     attachmentIds: z.array(idSchema).max(LIMITS.attachmentsPerMessage).optional(),
     clientId: z.string().min(1).max(200).optional(),
+    command: commandInvocation.optional(),
   })
-  .refine((b) => (b.text?.trim().length ?? 0) > 0 || (b.attachmentIds?.length ?? 0) > 0, {
-    message: "a message needs text or attachmentIds",
+  .refine((b) => b.command || (b.text?.trim().length ?? 0) > 0 || (b.attachmentIds?.length ?? 0) > 0, {
+    message: "a message needs text, attachmentIds or command",
+  })
+  // A command's text is its own (`/deploy prod`): a different text would tell the agent something else than the metadata.
+  .refine((b) => !b.command || b.text === undefined || b.text.trim() === commandText(b.command.name, b.command.args ?? ""), {
+    path: ["text"],
+    message: "with command, text is omitted or is the command as typed (/name args)",
   });
 
 /** A person's answer, and what they want the agent to change (any review type). */

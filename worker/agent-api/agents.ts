@@ -1,11 +1,19 @@
 // Agent API: channels (agents) and the heartbeat.
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
-import { ApiError } from "../lib/errors";
+import { ApiError, notFound } from "../lib/errors";
 import { doc, jsonBody } from "../lib/validate";
 import { roomOf } from "../room";
-import { createAgentBody, deleteWebhookBody, setTagBody, setWebhookBody, statusPingBody, updateAgentBody } from "../../contract/requests/agent";
-import { agentDto, createAgent, ownAgent, resolveChannel, updateAgent, updateOwnAgent, usableAgents } from "../services/agents";
+import {
+  agentCommandsBody,
+  createAgentBody,
+  deleteWebhookBody,
+  setTagBody,
+  setWebhookBody,
+  statusPingBody,
+  updateAgentBody,
+} from "../../contract/requests/agent";
+import { agentDto, canUseAgent, createAgent, ownAgent, resolveChannel, updateAgent, updateOwnAgent, usableAgents } from "../services/agents";
 import { assertWebhookUrls } from "../webhooks/ssrf";
 
 export const agentRoutes = new Hono<AppEnv>()
@@ -42,6 +50,26 @@ export const agentRoutes = new Hono<AppEnv>()
     const agent = await ownAgent(d, c.get("principal"), c.req.param("id"));
     return c.json(agentDto(await updateAgent(d, c.env, agent, c.req.valid("json"))));
   })
+  .put(
+    "/agents/:id/commands",
+    doc("Replace the agent's slash commands (the whole list); people pick them in the composer"),
+    jsonBody(agentCommandsBody),
+    async (c) => {
+      const p = c.get("principal");
+      const agentId = c.req.param("id");
+      if (!canUseAgent(p, agentId)) throw notFound("Agent");
+      // Stored complete (acceptsArgs false, argHint null when not given): the list every reader sees.
+      const commands = c.req.valid("json").map((cmd) => ({
+        command: cmd.command,
+        description: cmd.description,
+        acceptsArgs: cmd.acceptsArgs ?? false,
+        argHint: cmd.argHint ?? null,
+      }));
+      const updated = await roomOf(c.env, agentId).setCommands(agentId, p.userId, commands);
+      if (!updated) throw notFound("Agent");
+      return c.json(agentDto(updated));
+    },
+  )
   .delete("/agents/:id", doc("Delete a channel with all its messages and files"), async (c) => {
     const agent = await ownAgent(c.var.db, c.get("principal"), c.req.param("id"));
     await roomOf(c.env, agent.id).destroy(agent.id);

@@ -21,7 +21,7 @@ import type { FieldError } from "../lib/errors";
 import { zodErrors } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
 import { responseSchema } from "../../contract/requests/review";
-import type { MessageDto } from "../../contract/dto";
+import type { AgentCommandDto, MessageDto } from "../../contract/dto";
 import { attachmentsQuery, findMessage, messageDto, reviewStatusOf, withAttachments, type MessageRow } from "../services/messages";
 import type { AgentRow } from "../services/agents";
 import type { EncodedWait, NewMessage, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
@@ -330,6 +330,23 @@ export class ChannelRoom extends DurableObject<Env> {
       const { id: agentId, status, statusMessage, statusSince } = agent;
       this.emit({ channelId: agentId, name: "agent:status", data: { agentId, status, statusMessage, statusSince } });
     }
+    return agent;
+  }
+
+  /**
+   * Replaces the agent's slash commands (the owner check is the UPDATE's own WHERE: one round trip) and
+   * tells the channel's subscribers, so an open composer's palette changes without a reload.
+   */
+  async setCommands(agentId: string, userId: string, commands: AgentCommandDto[]): Promise<AgentRow | undefined> {
+    const agent = await this.serial(async () => {
+      const [row] = await this.db
+        .update(agents)
+        .set({ commands })
+        .where(and(eq(agents.id, agentId), eq(agents.userId, userId)))
+        .returning();
+      return row;
+    });
+    if (agent) this.emit({ channelId: agentId, name: "agent:commands", data: { agentId, commands: agent.commands ?? [] } });
     return agent;
   }
 

@@ -5,6 +5,7 @@ import { doc, jsonBody, query } from "../lib/validate";
 import { roomOf, unwrap } from "../room";
 import { inboxQuery, listMessagesQuery, respondBody, userMessageBody } from "../../contract/requests/message";
 import { ownAgent, resolveChannel } from "../services/agents";
+import { runCommand } from "../services/commands";
 import { idempotencyKey, iterationChain, listMessages, newMessage, ownMessage, pageOf, withAttachments } from "../services/messages";
 
 export const userMessageRoutes = new Hono<AppEnv>()
@@ -18,9 +19,11 @@ export const userMessageRoutes = new Hono<AppEnv>()
   .post("/", doc("Write to an agent", { responses: { 201: "The stored message" } }), jsonBody(userMessageBody), async (c) => {
     const body = c.req.valid("json");
     const p = c.get("principal");
+    // The agent row (read for the ownership check) carries its commands: a command costs no extra round trip.
     const agent = await ownAgent(c.var.db, p, body.channelId);
     const key = idempotencyKey(c.req.header("idempotency-key"), body.clientId);
-    const post = newMessage(p, agent.id, { text: body.text, attachmentIds: body.attachmentIds, idempotencyKey: key });
+    const command = body.command ? runCommand(agent, body.command) : undefined;
+    const post = newMessage(p, agent.id, { text: body.text, attachmentIds: body.attachmentIds, idempotencyKey: key, ...command });
     const { message, created } = unwrap(await roomOf(c.env, agent.id).post(post));
     return c.json(message, created ? 201 : 200);
   })
