@@ -14,9 +14,17 @@ interface LiveText {
   ended: boolean;
   /** When the first token came: provisional bubbles are shown in that order. */
   since: string;
+  /** Tokens that came before any stored copy: what the draft starts with is not known yet. */
+  unanchored: boolean;
 }
 
 export type Streams = ReturnType<typeof createStreams>;
+
+/**
+ * Tokens that came before the draft was here, put after its text: unless they already include it
+ * (the agent posted what it had streamed), or it already includes them (a PATCH came first).
+ */
+const anchor = (stored: string, tokens: string) => (tokens.startsWith(stored) ? tokens : stored.endsWith(tokens) ? stored : stored + tokens);
 
 /** Follows the channel's tokens until the calling component is cleaned up. */
 export function createStreams(channelId: string, list: MessageList) {
@@ -31,7 +39,10 @@ export function createStreams(channelId: string, list: MessageList) {
     if (m.channelId !== channelId || !m.streamId) return;
     const cur = live[m.streamId];
     if (!cur) return;
-    if (m.streamState === "complete" || !cur.text.startsWith(m.text ?? "")) setLive(produce((s) => delete s[m.streamId!]));
+    const text = m.text ?? "";
+    if (m.streamState === "complete") setLive(produce((s) => delete s[m.streamId!]));
+    else if (cur.unanchored) setLive(m.streamId, { text: anchor(text, cur.text), unanchored: false });
+    else if (!cur.text.startsWith(text)) setLive(produce((s) => delete s[m.streamId!]));
   };
 
   const offs = [
@@ -41,11 +52,12 @@ export function createStreams(channelId: string, list: MessageList) {
       if (d.channelId !== channelId) return;
       const m = stored(d.streamId);
       if (m?.streamState === "complete") return; // late tokens of a finished reply
-      const base = live[d.streamId]?.text ?? m?.text ?? "";
+      const cur = live[d.streamId];
       setLive(d.streamId, {
-        text: base + d.delta,
+        text: (cur?.text ?? m?.text ?? "") + d.delta,
         ended: !!d.streamEnd,
-        since: live[d.streamId]?.since ?? new Date().toISOString(),
+        since: cur?.since ?? new Date().toISOString(),
+        unanchored: cur ? cur.unanchored : !m,
       });
     }),
     // After a reconnect the page reloads the stored drafts; tokens missed meanwhile are gone.
@@ -63,7 +75,11 @@ export function createStreams(channelId: string, list: MessageList) {
 
   return {
     /** What a message's bubble shows: its stored text, or the tokens beyond it while it is written. */
-    textOf: (m: Message) => (m.streamId && m.streamState !== "complete" ? (live[m.streamId]?.text ?? m.text) : m.text),
+    textOf: (m: Message) => {
+      const cur = m.streamId && m.streamState !== "complete" ? live[m.streamId] : undefined;
+      // Unanchored here: the draft came with a page load, not an event.
+      return !cur ? m.text : cur.unanchored ? anchor(m.text ?? "", cur.text) : cur.text;
+    },
     /** Whether a message is still being written (the caret shows). */
     writing: (m: Message) => m.streamState === "streaming" && !(m.streamId && live[m.streamId]?.ended),
     /** The ids of streams with tokens and no stored draft here (not posted yet, or its event on the way). */
