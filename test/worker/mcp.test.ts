@@ -25,10 +25,10 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
 });
 
-/** An SDK client connected to /mcp with these headers. */
-async function mcpClient(headers: Record<string, string> = { "x-api-key": bot.apiKey }) {
+/** An SDK client connected to /mcp (or `path`, e.g. with ?channel=) with these headers. */
+async function mcpClient(headers: Record<string, string> = { "x-api-key": bot.apiKey }, path = "/mcp") {
   const client = new Client({ name: "nod-test", version: "1.0.0" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
-  const transport = new StreamableHTTPClientTransport(new URL(`${BASE}/mcp`), {
+  const transport = new StreamableHTTPClientTransport(new URL(`${BASE}${path}`), {
     requestInit: { headers },
     fetch: (url, init) => exports.default.fetch(new Request(url, init)),
   });
@@ -48,6 +48,26 @@ const approvalPayload = {
   ],
   allowComment: true,
 };
+
+/** The tools of Placet's MCP server (docs/connections/mcp.mdx), with the built-in plugins' tools. */
+const PLACET_TOOLS = [
+  "list_channels",
+  "create_channel",
+  "send_message",
+  "get_messages",
+  "get_message",
+  "delete_message",
+  "get_iteration_chain",
+  "send_review_message",
+  "wait_for_review",
+  "get_pending_reviews",
+  "ping_status",
+  "list_plugins",
+  "send_form_submit_message",
+  "send_diff_message",
+];
+/** Nod's own tools and names: list_pending_reviews and report_status are aliases of Placet's. */
+const NOD_TOOLS = ["ask_approval", "ask_form", "ask_freeform", "ask_selection", "ask_text", "list_pending_reviews", "report_status", "upload_file"];
 
 const inbox = async (channelId: string) =>
   (await owner.as("GET", `/api/reviews?status=pending&channel=${channelId}`)).json.data as { id: string; text: string }[];
@@ -91,25 +111,10 @@ describe("MCP: authentication", () => {
 });
 
 describe("MCP: tools", () => {
-  it("lists the twelve tools, with input schemas generated from the API's zod schemas", async () => {
+  it("lists Placet's tools and Nod's, with input schemas generated from the API's zod schemas", async () => {
     const client = await mcpClient();
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(
-      [
-        "ask_approval",
-        "ask_form",
-        "ask_freeform",
-        "ask_selection",
-        "ask_text",
-        "get_iteration_chain",
-        "list_channels",
-        "list_pending_reviews",
-        "report_status",
-        "send_message",
-        "upload_file",
-        "wait_for_review",
-      ].sort(),
-    );
+    expect(tools.map((t) => t.name).sort()).toEqual([...PLACET_TOOLS, ...NOD_TOOLS].sort());
     const byName = Object.fromEntries(tools.map((t) => [t.name, t.inputSchema as any]));
     for (const t of tools) expect(t.description?.length, t.name).toBeGreaterThan(20);
     // ask_approval: the approval payload of contract/requests/review.ts (options with their four styles).
@@ -383,5 +388,205 @@ describe("MCP: tools", () => {
     const stored = await callTool(client, "upload_file", { channelId: bot.agent.id, filename: "big.bin", contentBase64: base64(bytes) });
     expect(stored.isError, textOf(stored)).toBeFalsy();
     expect(stored.structuredContent.file).toMatchObject({ filename: "big.bin", size });
+  });
+});
+
+describe("MCP: Placet's tools", () => {
+  /** Polls the person's inbox until a pending review with this text shows up (the MCP call posting it is in flight). */
+  async function pendingWithText(channelId: string, text: string) {
+    for (let i = 0; i < 100; i++) {
+      const found = (await inbox(channelId)).find((m) => m.text === text);
+      if (found) return found;
+      await sleep(50);
+    }
+    throw new Error(`no pending review "${text}"`);
+  }
+
+  it("Nod's older names are aliases: the same input schema, a description naming Placet's tool", async () => {
+    const client = await mcpClient();
+    const { tools } = await client.listTools();
+    const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
+    for (const [alias, of] of [
+      ["list_pending_reviews", "get_pending_reviews"],
+      ["report_status", "ping_status"],
+    ] as const) {
+      expect(byName[alias]!.inputSchema).toEqual(byName[of]!.inputSchema);
+      expect(byName[alias]!.description).toMatch(new RegExp(`^Alias of ${of}\\.`));
+      expect(byName[of]!.description).not.toMatch(/^Alias/);
+    }
+    const review = byName.send_review_message!.inputSchema as any;
+    expect(review.required).toEqual(expect.arrayContaining(["reviewType", "reviewPayload"]));
+    expect(review.properties.reviewType.enum.sort()).toEqual(["approval", "form", "freeform", "selection", "text-input"]);
+    expect(review.properties).toHaveProperty("waitInline");
+    expect(review.properties).toHaveProperty("iterationOf");
+    expect(review.properties).toHaveProperty("webhookUrl");
+    // A plugin's tool takes the plugin's own fields (not `plugin`: the tool names it), with text and channelId.
+    const diff = byName.send_diff_message!.inputSchema as any;
+    expect(Object.keys(diff.properties).sort()).toEqual(["channelId", "diff", "expiresInSeconds", "filename", "language", "text"]);
+    expect(diff.required).toEqual(["diff"]);
+  });
+
+  it("send_review_message with waitInline returns the person's answer in the same call", async () => {
+    const client = await mcpClient();
+    const call = callTool(client, "send_review_message", {
+      channelId: bot.agent.id,
+      text: "Merge the release branch?",
+      reviewType: "approval",
+      reviewPayload: approvalPayload,
+      waitInline: true,
+    });
+    const asked = await pendingWithText(bot.agent.id, "Merge the release branch?");
+    const answered = await owner.as("POST", `/api/messages/${asked.id}/respond`, { response: { selectedOption: "approve" }, feedback: "Tag it too" });
+    expect(answered.status, answered.text).toBe(200);
+    const done = await call;
+    expect(done.isError, textOf(done)).toBeFalsy();
+    expect(done.structuredContent).toEqual({
+      status: "completed",
+      messageId: asked.id,
+      reviewType: "approval",
+      response: { selectedOption: "approve" },
+      feedback: "Tag it too",
+      completedAt: expect.any(String),
+    });
+  });
+
+  it("send_review_message without waitInline returns the pending review at once; waitInline with a short limit says it is still pending", async () => {
+    const client = await mcpClient();
+    const sent = await callTool(client, "send_review_message", {
+      channelId: bot.agent.id,
+      text: "Which region?",
+      reviewType: "selection",
+      reviewPayload: { mode: "single", items: [{ id: "eu", label: "EU" }] },
+      expiresInSeconds: 600,
+    });
+    expect(sent.isError, textOf(sent)).toBeFalsy();
+    expect(sent.structuredContent).toMatchObject({ status: "pending", reviewType: "selection", reviewStatus: "pending", channelId: bot.agent.id });
+    const stored = await bot.v1("GET", `/reviews/${sent.structuredContent.messageId}`);
+    expect(stored.json.review).toMatchObject({ type: "selection", payload: { mode: "single", items: [{ id: "eu", label: "EU" }] } });
+
+    const started = Date.now();
+    const waited = await callTool(client, "send_review_message", {
+      channelId: bot.agent.id,
+      text: "Nobody answers this",
+      reviewType: "text-input",
+      reviewPayload: {},
+      waitInline: true,
+      waitTimeoutSeconds: 1,
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(waited.isError, textOf(waited)).toBeFalsy();
+    expect(waited.structuredContent).toMatchObject({ status: "timeout", next: expect.stringMatching(/wait_for_review/) });
+    const later = await callTool(client, "get_message", { channelId: bot.agent.id, messageId: waited.structuredContent.messageId });
+    expect(later.structuredContent.message).toMatchObject({ text: "Nobody answers this", review: { type: "text-input", status: "pending" } });
+  });
+
+  it("bad tool input is an MCP tool error naming the field, and stores nothing", async () => {
+    const client = await mcpClient();
+    const before = (await inbox(bot.agent.id)).length;
+    const badType = await callTool(client, "send_review_message", { channelId: bot.agent.id, text: "?", reviewType: "maybe", reviewPayload: {} });
+    expect(badType.isError).toBe(true);
+    expect(textOf(badType)).toMatch(/reviewType/);
+    // The payload is checked by the API against its review type: the error names the tool's own argument.
+    const badPayload = await callTool(client, "send_review_message", {
+      channelId: bot.agent.id,
+      text: "?",
+      reviewType: "approval",
+      reviewPayload: { options: [{ id: "a" }] },
+    });
+    expect(badPayload.isError).toBe(true);
+    expect(textOf(badPayload)).toMatch(/reviewPayload\.options\.0\.label/);
+    const noDiff = await callTool(client, "send_diff_message", { channelId: bot.agent.id, text: "Review", filename: "a.ts" });
+    expect(noDiff.isError).toBe(true);
+    expect(textOf(noDiff)).toMatch(/diff/);
+    const badPing = await callTool(client, "ping_status", { agentId: bot.agent.id, status: "sleepy" });
+    expect(badPing.isError).toBe(true);
+    expect(textOf(badPing)).toMatch(/status/);
+    expect((await inbox(bot.agent.id)).length).toBe(before);
+  });
+
+  it("a plugin's tool posts a freeform review whose payload names the plugin", async () => {
+    const client = await mcpClient();
+    const diff = "--- a/app.ts\n+++ b/app.ts\n@@ -1 +1 @@\n-const a = 1;\n+const a = 2;\n";
+    const sent = await callTool(client, "send_diff_message", { channelId: bot.agent.id, text: "Review this change", diff, filename: "app.ts" });
+    expect(sent.isError, textOf(sent)).toBeFalsy();
+    expect(sent.structuredContent).toMatchObject({ plugin: "diff", reviewType: "freeform" });
+    const stored = await bot.v1("GET", `/reviews/${sent.structuredContent.messageId}`);
+    expect(stored.json).toMatchObject({
+      text: "Review this change",
+      review: { type: "freeform", status: "pending", payload: { plugin: "diff", diff, filename: "app.ts" } },
+    });
+
+    const form = await callTool(client, "send_form_submit_message", { channelId: bot.agent.id, name: "Ada", seats: 3, vip: true });
+    expect(form.isError, textOf(form)).toBeFalsy();
+    const storedForm = await bot.v1("GET", `/reviews/${form.structuredContent.messageId}`);
+    expect(storedForm.json.review.payload).toEqual({ plugin: "form-submit", name: "Ada", seats: 3, vip: true });
+
+    const plugins = await callTool(client, "list_plugins");
+    expect(plugins.structuredContent.plugins.map((p: { name: string }) => p.name).sort()).toEqual(["diff", "form-submit"]);
+  });
+
+  it("the default channel: the x-nod-channel header or ?channel= on the URL, so channelId can be left out", async () => {
+    // This key can use every agent of the owner (several): without a channel a post would not know where to go.
+    const a = await agentWithKey(owner, "Default A");
+    const b = await agentWithKey(owner, "Default B");
+    const plain = await mcpClient({ "x-api-key": a.apiKey });
+    const lost = await callTool(plain, "send_message", { text: "where?" });
+    expect(lost.isError).toBe(true);
+
+    const viaHeader = await mcpClient({ "x-api-key": a.apiKey, "x-nod-channel": a.agent.id });
+    const viaQuery = await mcpClient({ "x-api-key": a.apiKey }, `/mcp?channel=${b.agent.id}`);
+    const toA = await callTool(viaHeader, "send_message", { text: "to A by header" });
+    const toB = await callTool(viaQuery, "send_message", { text: "to B by query" });
+    expect(toA.structuredContent.channelId).toBe(a.agent.id);
+    expect(toB.structuredContent.channelId).toBe(b.agent.id);
+    expect((await a.v1("GET", `/messages?channel=${a.agent.id}`)).json.data.map((m: { text: string }) => m.text)).toEqual(["to A by header"]);
+    expect((await a.v1("GET", `/messages?channel=${b.agent.id}`)).json.data.map((m: { text: string }) => m.text)).toEqual(["to B by query"]);
+
+    // Every tool takes it: a review, its wait, the pending list, the messages, the status ping.
+    const asked = await callTool(viaQuery, "send_review_message", { text: "B asks", reviewType: "freeform", reviewPayload: {} });
+    expect(asked.structuredContent.channelId).toBe(b.agent.id);
+    const pending = await callTool(viaQuery, "get_pending_reviews", {});
+    expect(pending.structuredContent.reviews.map((r: { messageId: string }) => r.messageId)).toEqual([asked.structuredContent.messageId]);
+    const waited = await callTool(viaQuery, "wait_for_review", { messageId: asked.structuredContent.messageId, timeoutSeconds: 0 });
+    expect(waited.structuredContent).toMatchObject({ status: "timeout" });
+    const listed = await callTool(viaHeader, "get_messages", {});
+    expect(listed.structuredContent.messages.map((m: { text: string }) => m.text)).toEqual(["to A by header"]);
+    const pinged = await callTool(viaQuery, "ping_status", { status: "busy", message: "On B" });
+    expect(pinged.isError, textOf(pinged)).toBeFalsy();
+    const agents = (await owner.as("GET", "/api/agents")).json.data as { id: string; status: string; statusMessage: string }[];
+    expect(agents.find((x) => x.id === b.agent.id)).toMatchObject({ status: "busy", statusMessage: "On B" });
+    // A call's own channelId wins over the default.
+    const explicit = await callTool(viaHeader, "send_message", { channelId: b.agent.id, text: "to B explicitly" });
+    expect(explicit.structuredContent.channelId).toBe(b.agent.id);
+  });
+
+  it("get_messages, get_message, delete_message and create_channel", async () => {
+    const c = await agentWithKey(owner, "Messages bot");
+    const client = await mcpClient({ "x-api-key": c.apiKey, "x-nod-channel": c.agent.id });
+    const first = await callTool(client, "send_message", { text: "first **note**" });
+    const reply = await owner.as("POST", "/api/messages", { channelId: c.agent.id, text: "the person's reply" });
+    expect(reply.status, reply.text).toBe(201);
+    const page = await callTool(client, "get_messages", { limit: 1 });
+    expect(page.structuredContent.messages).toEqual([expect.objectContaining({ text: "the person's reply", senderType: "user" })]);
+    const older = await callTool(client, "get_messages", { limit: 1, cursor: page.structuredContent.nextCursor });
+    expect(older.structuredContent.messages.map((m: { id: string }) => m.id)).toEqual([first.structuredContent.messageId]);
+    const found = await callTool(client, "get_messages", { search: "note" });
+    expect(found.structuredContent.messages.map((m: { text: string }) => m.text)).toEqual(["first **note**"]);
+
+    const one = await callTool(client, "get_message", { messageId: first.structuredContent.messageId });
+    expect(one.structuredContent.message).toMatchObject({ id: first.structuredContent.messageId, text: "first **note**", senderType: "agent" });
+    const deleted = await callTool(client, "delete_message", { messageId: first.structuredContent.messageId });
+    expect(deleted.isError, textOf(deleted)).toBeFalsy();
+    const gone = await c.v1("GET", `/messages/${first.structuredContent.messageId}`);
+    expect(gone.status).toBe(404);
+    const again = await callTool(client, "get_message", { messageId: first.structuredContent.messageId });
+    expect(again.isError).toBe(true);
+    expect(textOf(again)).toMatch(/\(404\)/);
+
+    const created = await callTool(client, "create_channel", { name: "Made by MCP", description: "from a tool" });
+    expect(created.isError, textOf(created)).toBeFalsy();
+    expect(created.structuredContent.channel).toMatchObject({ name: "Made by MCP", description: "from a tool" });
+    const agents = (await owner.as("GET", "/api/agents")).json.data as { id: string; name: string }[];
+    expect(agents).toContainEqual(expect.objectContaining({ id: created.structuredContent.channel.id, name: "Made by MCP" }));
   });
 });

@@ -48,7 +48,9 @@ export const mcpRoute =
         Allow: "POST",
       });
     }
-    const server = createMcpServer(apiAsCaller(api, c));
+    // The connection's channel: tools called without a channelId post there.
+    const defaultChannel = c.req.header("x-nod-channel") || c.req.query("channel") || undefined;
+    const server = createMcpServer({ call: apiAsCaller(api, c), defaultChannel, signal: c.req.raw.signal });
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,

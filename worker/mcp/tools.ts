@@ -1,83 +1,24 @@
-// The MCP tools. Inputs are built from the API's own zod schemas (contract/requests); each tool is one or two
-// calls to the agent API, which validates again and does the work, so MCP adds no second implementation.
+// Nod's own MCP tools (ask_*, send_message, wait_for_review, upload_file, …), with Placet's names for the ones
+// Placet also has (ping_status = report_status, get_pending_reviews = list_pending_reviews). Inputs are built
+// from the API's own zod schemas (contract/requests); each tool is one or two calls to the agent API, which
+// validates again and does the work, so MCP adds no second implementation.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { IterationChainDto, MessageDto, UploadedFileDto, WaitDto } from "../../contract/dto";
 import { statusPingBody } from "../../contract/requests/agent";
-import { idSchema, listMessagesQuery, messageText, postMessageBody } from "../../contract/requests/message";
+import { idSchema, listMessagesQuery, messageText } from "../../contract/requests/message";
 import type { ReviewType } from "../../contract/enums";
 import { reviewRequest } from "../../contract/requests/review";
-import type { CallApi } from "./server";
 import { fromBase64 } from "../lib/crypto";
+import { aliasNote, channelOf, channelParam, common, message, type ToolContext } from "./params";
+import { api, failed, type Json, query, reviewSummary, summary, waitOutcome } from "./results";
+import { registerPlacetTools } from "./placet-tools";
+import { registerPluginTools } from "./plugin-tools";
 
 /** The longest single wait: MCP clients give up on tool calls that take much longer. */
-const MAX_WAIT_SECONDS = 25;
+export const MAX_WAIT_SECONDS = 25;
 
-const message = postMessageBody.shape;
 const [approvalReview, selectionReview, formReview, textReview, freeformReview] = reviewRequest.options;
-
-const channelId = message.channelId.describe(
-  "The channel (= agent) id, from list_channels. May be left out when the key is scoped to one agent or the user has exactly one.",
-);
-const common = {
-  status: message.status.describe("Colour of the message: info, success, warning or error"),
-  metadata: message.metadata.describe("Any JSON object kept with the message"),
-  attachmentIds: message.attachmentIds.describe("Ids of files stored with upload_file, shown with the message"),
-  textAttachments: message.textAttachments.describe(
-    "Text shown as files of the message, after attachmentIds: [{content, filename (default content.md), mimeType (default text/markdown)}]",
-  ),
-  clientId: message.clientId.describe("Idempotency key: a retry with the same clientId returns the first message instead of a second one"),
-  iterationOf: message.iterationOf.describe(
-    "The messageId of your earlier version, whose review was answered or expired: this message is its revision (the next iteration of the chain)",
-  ),
-};
-
-// ---- results ----------------------------------------------------------------------------------
-
-type Json = Record<string, unknown>;
-
-function ok(value: Json): CallToolResult {
-  return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value };
-}
-
-/** An API error as the tool's error, with every field problem the API listed. */
-function failed(status: number, body: unknown): CallToolResult {
-  const b = (body ?? {}) as { message?: string; errors?: { path: string; message: string }[] };
-  const lines = [`Nod refused the request (${status}): ${b.message ?? JSON.stringify(body)}`];
-  for (const e of b.errors ?? []) lines.push(`- ${e.path}: ${e.message}`);
-  return { isError: true, content: [{ type: "text", text: lines.join("\n") }] };
-}
-
-async function api<T>(call: CallApi, method: string, path: string, init: Parameters<CallApi>[2], shape: (body: T) => Json) {
-  const res = await call(method, path, init);
-  return res.status >= 400 ? failed(res.status, res.body) : ok(shape(res.body as T));
-}
-
-function query(params: Record<string, string | number | undefined>) {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
-  const s = q.toString();
-  return s ? `?${s}` : "";
-}
-
-const summary = (m: MessageDto) => ({
-  messageId: m.id,
-  channelId: m.channelId,
-  seq: m.seq,
-  text: m.text,
-  createdAt: m.createdAt,
-  ...(m.attachments.length ? { attachments: m.attachments } : {}),
-  ...(m.iterationGroupId !== null ? { iteration: m.iteration, iterationGroupId: m.iterationGroupId } : {}),
-});
-
-const reviewSummary = (m: MessageDto) => ({
-  ...summary(m),
-  reviewType: m.review?.type,
-  reviewStatus: m.review?.status,
-  payload: m.review?.payload,
-  expiresAt: m.review?.expiresAt,
-});
 
 function decodeBase64(text: string): Uint8Array | undefined {
   try {
@@ -89,7 +30,9 @@ function decodeBase64(text: string): Uint8Array | undefined {
 
 // ---- tools ------------------------------------------------------------------------------------
 
-export function registerTools(server: McpServer, call: CallApi) {
+export function registerTools(server: McpServer, ctx: ToolContext) {
+  const { call } = ctx;
+  const channelId = channelParam(ctx);
   server.registerTool(
     "send_message",
     {
@@ -101,7 +44,7 @@ export function registerTools(server: McpServer, call: CallApi) {
         ...common,
       }),
     },
-    (args) => api<MessageDto>(call, "POST", "/api/v1/messages", { json: args }, summary),
+    (args) => api<MessageDto>(call, "POST", "/api/v1/messages", { json: { ...args, channelId: channelOf(ctx, args.channelId) } }, summary),
   );
 
   /** One ask_* tool: posts a message carrying a review of `type`; the answer comes from wait_for_review. */
@@ -121,10 +64,16 @@ export function registerTools(server: McpServer, call: CallApi) {
         }),
       },
       ({ payload, expiresInSeconds, expiresAt, ...rest }) =>
-        api<MessageDto>(call, "POST", "/api/v1/messages", { json: { ...rest, review: { type, payload, expiresInSeconds, expiresAt } } }, (m) => ({
-          ...reviewSummary(m),
-          next: "Call wait_for_review with this messageId to get the answer.",
-        })),
+        api<MessageDto>(
+          call,
+          "POST",
+          "/api/v1/messages",
+          { json: { ...rest, channelId: channelOf(ctx, rest.channelId), review: { type, payload, expiresInSeconds, expiresAt } } },
+          (m) => ({
+            ...reviewSummary(m),
+            next: "Call wait_for_review with this messageId to get the answer.",
+          }),
+        ),
     );
   }
 
@@ -180,42 +129,37 @@ export function registerTools(server: McpServer, call: CallApi) {
       api<WaitDto>(
         call,
         "GET",
-        `/api/v1/reviews/${encodeURIComponent(messageId)}/wait${query({ channel: channelId, timeout: timeoutSeconds * 1000 })}`,
+        `/api/v1/reviews/${encodeURIComponent(messageId)}/wait${query({ channel: channelOf(ctx, channelId), timeout: timeoutSeconds * 1000 })}`,
         undefined,
-        (result) => {
-          const { status } = result;
-          const m: MessageDto | undefined = "message" in result ? result.message : undefined;
-          if (status === "completed")
-            return {
-              status,
-              messageId,
-              reviewType: m?.review?.type,
-              response: m?.review?.response,
-              feedback: m?.review?.feedback ?? null,
-              completedAt: m?.review?.completedAt,
-            };
-          if (status === "expired") return { status, messageId, reviewType: m?.review?.type, expiresAt: m?.review?.expiresAt };
-          return { status, messageId, next: "No answer yet: call wait_for_review again with the same messageId." };
-        },
+        (result) => waitOutcome(result, messageId),
       ),
   );
 
-  server.registerTool(
-    "list_pending_reviews",
-    {
-      title: "List unanswered reviews",
-      description: "The reviews still waiting for the person, newest first, in one channel or in every channel of the key.",
-      inputSchema: z.strictObject({
-        channelId: message.channelId.describe("Only this channel (default: every channel the key can use)"),
-        limit: listMessagesQuery.shape.limit,
-      }),
-      annotations: { readOnlyHint: true },
-    },
-    ({ channelId, limit }) =>
-      api<MessageDto[]>(call, "GET", `/api/v1/reviews/pending${query({ channel: channelId, limit })}`, undefined, (list) => ({
-        reviews: list.map(reviewSummary),
-      })),
-  );
+  for (const [name, aliasOf] of [["get_pending_reviews"], ["list_pending_reviews", "get_pending_reviews"]] as const) {
+    server.registerTool(
+      name,
+      {
+        title: "List unanswered reviews",
+        description: aliasNote(
+          aliasOf,
+          "The reviews still waiting for the person, newest first, in one channel or (without a channel) in every channel of the key.",
+        ),
+        inputSchema: z.strictObject({
+          channelId: message.channelId.describe(
+            ctx.defaultChannel
+              ? `Only this channel (default: "${ctx.defaultChannel}", this connection's channel)`
+              : "Only this channel (default: every channel the key can use)",
+          ),
+          limit: listMessagesQuery.shape.limit,
+        }),
+        annotations: { readOnlyHint: true },
+      },
+      ({ channelId, limit }) =>
+        api<MessageDto[]>(call, "GET", `/api/v1/reviews/pending${query({ channel: channelOf(ctx, channelId), limit })}`, undefined, (list) => ({
+          reviews: list.map(reviewSummary),
+        })),
+    );
+  }
 
   server.registerTool(
     "get_iteration_chain",
@@ -233,7 +177,7 @@ export function registerTools(server: McpServer, call: CallApi) {
       api<IterationChainDto>(
         call,
         "GET",
-        `/api/v1/messages/iterations/${encodeURIComponent(messageId)}${query({ channel: channelId })}`,
+        `/api/v1/messages/iterations/${encodeURIComponent(messageId)}${query({ channel: channelOf(ctx, channelId) })}`,
         undefined,
         (chain) => ({
           groupId: chain.groupId,
@@ -259,15 +203,22 @@ export function registerTools(server: McpServer, call: CallApi) {
     () => api<Json[]>(call, "GET", "/api/v1/agents", undefined, (channels) => ({ channels })),
   );
 
-  server.registerTool(
-    "report_status",
-    {
-      title: "Report your status",
-      description: "Tell the person how you are doing: active, busy, error or offline, with an optional short message. Shown next to the channel.",
-      inputSchema: statusPingBody,
-    },
-    (args) => api<Json>(call, "POST", "/api/v1/status/ping", { json: args }, (agent) => ({ agent })),
-  );
+  for (const [name, aliasOf] of [["ping_status"], ["report_status", "ping_status"]] as const) {
+    server.registerTool(
+      name,
+      {
+        title: "Report your status",
+        description: aliasNote(
+          aliasOf,
+          "The heartbeat: tell the person how you are doing (active, busy, error or offline), with an optional short message. Shown next to the channel.",
+        ),
+        inputSchema: statusPingBody.extend({
+          agentId: statusPingBody.shape.agentId.describe("The agent (= channel) id; left out like channelId in the other tools"),
+        }),
+      },
+      (args) => api<Json>(call, "POST", "/api/v1/status/ping", { json: { ...args, agentId: channelOf(ctx, args.agentId) } }, (agent) => ({ agent })),
+    );
+  }
 
   server.registerTool(
     "upload_file",
@@ -289,7 +240,8 @@ export function registerTools(server: McpServer, call: CallApi) {
       if (!bytes) return failed(400, { message: "contentBase64 is not valid base64" });
       const form = new FormData();
       form.append("file", new File([bytes], filename, { type: mimeType ?? "application/octet-stream" }));
-      if (channelId) form.append("channelId", channelId);
+      const channel = channelOf(ctx, channelId);
+      if (channel) form.append("channelId", channel);
       if (text !== undefined) form.append("text", text);
       if (status) form.append("status", status);
       if (text === undefined && !status) {
@@ -301,4 +253,7 @@ export function registerTools(server: McpServer, call: CallApi) {
       return api<UploadedFileDto>(call, "POST", "/api/v1/files/upload", { form }, (uploaded) => summary(uploaded.message));
     },
   );
+
+  registerPlacetTools(server, ctx);
+  registerPluginTools(server, ctx);
 }

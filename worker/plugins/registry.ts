@@ -2,12 +2,13 @@
 // The manifests' input schemas are zod, published as JSON Schema.
 import { z } from "zod";
 
-interface Plugin {
+export interface Plugin {
   name: string;
   displayName: string;
   version: string;
   description: string;
-  input: z.ZodType;
+  /** What a message naming the plugin carries; an object whose `plugin` is the plugin's name. */
+  input: z.ZodObject;
 }
 
 const PLUGINS: Plugin[] = [
@@ -41,4 +42,5 @@ export const pluginManifest = (p: Plugin) => ({
 });
 
 export const listPlugins = () => PLUGINS.map(pluginManifest);
+export const installedPlugins = (): readonly Plugin[] => PLUGINS;
 export const findPlugin = (name: string) => PLUGINS.find((p) => p.name === name);
