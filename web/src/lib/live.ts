@@ -100,6 +100,7 @@ export function startLive(): Promise<void> {
     socket.on("review:expired", (d) => emit("review:expired", d));
     socket.on("message:delivery", (d) => emit("message:delivery", d));
     socket.on("agent:status", (d) => emit("agent:status", d));
+    socket.on("agent:commands", (d) => emit("agent:commands", d));
     // Streamed replies: the stored draft changed, its live tokens, and what the agent is doing.
     socket.on("message:updated", (m) => emit("message:updated", m));
     socket.on("message:delta", (d) => emit("message:delta", d));

@@ -125,6 +125,11 @@ export function wireAppState() {
         ),
       );
   });
+  // The agent changed its slash commands: an open composer's palette follows.
+  on("agent:commands", ({ agentId, commands }) => {
+    const i = agents.findIndex((a) => a.id === agentId);
+    if (i !== -1) setAgents(i, "commands", reconcile(commands));
+  });
   on("resync", () => {
     void loadAgents().catch(() => undefined);
     refreshPendingCount(0);

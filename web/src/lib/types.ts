@@ -2,6 +2,7 @@
 // in contract/ at the repository root; nothing is declared here.
 export type { AgentStatus, DeliveryStatus, MessageStatus, ReviewStatus, ReviewType, Theme } from "../../../contract/enums";
 export type {
+  AgentCommandDto as AgentCommand,
   AgentListItemDto as Agent,
   AgentStatsDto as AgentStats,
   ApiKeyDto as ApiKey,
