@@ -5,7 +5,8 @@ import { and, desc, eq } from "drizzle-orm";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { attachments } from "../db/schema";
-import type { AppEnv } from "../env";
+import type { Db } from "../db/client";
+import type { AppEnv, Principal } from "../env";
 import { ApiError, invalid, notFound } from "../lib/errors";
 import { doc, jsonBody, parseWith, query } from "../lib/validate";
 import { roomOf, unwrap } from "../room";
@@ -65,20 +66,23 @@ const field = (form: Record<string, unknown>, name: string) => {
 /** Every file of an upload as it will be stored (small text files are read for their `textContent`). */
 const newFiles = (files: File[]) => Promise.all(files.map(newFileFromUpload));
 
-export const fileRoutes = new Hono<AppEnv>()
-  .get("/", doc("A channel's files, newest first (attached or not)"), query(listFilesQuery), async (c) => {
-    const q = c.req.valid("query");
-    const p = c.get("principal");
-    const d = c.var.db;
-    const agent = await resolveChannel(d, p, q.channel);
-    const rows = await d
-      .select()
-      .from(attachments)
-      .where(and(eq(attachments.channelId, agent.id), eq(attachments.userId, p.userId)))
-      .orderBy(desc(attachments.createdAt), desc(attachments.id))
-      .limit(q.limit);
-    return c.json(rows.map(storedFileDto) satisfies StoredFileDto[]);
-  })
+/** A channel's files, newest first (attached or not): `GET /api/v1/files`, and `GET /api/files?channel=`. */
+export async function channelFiles(d: Db, p: Principal, q: z.output<typeof listFilesQuery>): Promise<StoredFileDto[]> {
+  const agent = await resolveChannel(d, p, q.channel);
+  const rows = await d
+    .select()
+    .from(attachments)
+    .where(and(eq(attachments.channelId, agent.id), eq(attachments.userId, p.userId)))
+    .orderBy(desc(attachments.createdAt), desc(attachments.id))
+    .limit(q.limit);
+  return rows.map(storedFileDto);
+}
+
+/**
+ * Everything under /files but the list: the user API answers `GET /api/files` with the Files page
+ * instead (files/gallery.ts), the channel list only when asked for a `channel`.
+ */
+export const fileActionRoutes = new Hono<AppEnv>()
   .post(
     "/store-text",
     doc("Store text as a file to attach to a later message", { responses: { 201: "The stored file" } }),
@@ -150,6 +154,13 @@ export const fileRoutes = new Hono<AppEnv>()
     return new Response(object.body, { headers: fileHeaders(row, "inline", "application/pdf") });
   });
 
+/** The files API as the agent API mounts it. */
+export const fileRoutes = new Hono<AppEnv>()
+  .get("/", doc("A channel's files, newest first (attached or not)"), query(listFilesQuery), async (c) =>
+    c.json(await channelFiles(c.var.db, c.get("principal"), c.req.valid("query"))),
+  )
+  .route("/", fileActionRoutes);
+
 /** The caller's file with its bytes; 404 when it is missing, someone else's or outside the key's scope. */
 async function ownFile(c: Context<AppEnv>) {
   const p = c.get("principal");
@@ -162,7 +173,8 @@ async function ownFile(c: Context<AppEnv>) {
   return { row, object };
 }
 
-function fileHeaders(row: AttachmentRow, disposition: "attachment" | "inline", type: string) {
+/** The headers every file download sends (also a share link's: files/shares.ts). */
+export function fileHeaders(row: AttachmentRow, disposition: "attachment" | "inline", type: string) {
   return {
     "Content-Type": type,
     "Content-Length": String(row.size),

@@ -11,6 +11,8 @@ import type { AttachmentRow } from "../services/messages";
 import type { RoomResult } from "../room/types";
 import type { z } from "zod";
 import { LIMITS } from "../../contract/limits";
+// Types whose bytes are text carry `textContent` when small enough.
+import { isTextType } from "../../contract/file-kinds";
 import type { textAttachment } from "../../contract/requests/message";
 import type { StoredFileDto } from "../../contract/dto";
 import { attachmentDto } from "../services/messages";
@@ -24,9 +26,6 @@ export interface NewFile {
   body: ReadableStream | Uint8Array;
   textContent: string | null;
 }
-
-/** Types whose bytes are text: they carry `textContent` when small enough. */
-const TEXT_TYPE = /^text\/|^application\/(json|xml|yaml|x-yaml|x-ndjson|javascript|toml|sql|graphql)$|\+(json|xml|yaml)$/;
 
 export function cleanFilename(name: string) {
   const base = name.split(/[\\/]/).pop() ?? "";
@@ -42,7 +41,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** The text of a file for its `textContent`: null unless a text type, at most LIMITS.textContentBytes, and valid UTF-8. */
 export function textContentOf(mimeType: string, bytes: Uint8Array): string | null {
-  if (!TEXT_TYPE.test(mimeType) || bytes.byteLength > LIMITS.textContentBytes) return null;
+  if (!isTextType(mimeType) || bytes.byteLength > LIMITS.textContentBytes) return null;
   try {
     return utf8.decode(bytes);
   } catch {
@@ -54,7 +53,7 @@ export function textContentOf(mimeType: string, bytes: Uint8Array): string | nul
 export async function newFileFromUpload(file: File): Promise<NewFile> {
   const mimeType = cleanMime(file.type);
   const base = { filename: cleanFilename(file.name), mimeType, size: file.size };
-  if (TEXT_TYPE.test(mimeType) && file.size <= LIMITS.textContentBytes) {
+  if (isTextType(mimeType) && file.size <= LIMITS.textContentBytes) {
     const bytes = new Uint8Array(await file.arrayBuffer());
     return { ...base, body: bytes, textContent: textContentOf(mimeType, bytes) };
   }

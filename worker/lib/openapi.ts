@@ -23,7 +23,7 @@ function queryParameters(schema: z.ZodType) {
 
 function security(path: string) {
   if (path.startsWith("/api/v1/")) return [{ apiKey: [] }, { bearer: [] }];
-  if (path.startsWith("/api/auth/setup") || path.startsWith("/api/auth/login") || path.startsWith("/api/openapi")) return [];
+  if (path.startsWith("/api/auth/setup") || path.startsWith("/api/auth/login") || path.startsWith("/api/openapi") || path.startsWith("/api/share/")) return [];
   return [{ session: [] }, { sessionBearer: [] }];
 }
 

@@ -7,7 +7,9 @@ import { csrf } from "hono/csrf";
 import { getCookie } from "hono/cookie";
 import { SESSION_COOKIE, sessionAuth } from "../auth/session";
 import type { AppEnv } from "../env";
-import { fileRoutes } from "../files/routes";
+import { galleryRoutes } from "../files/gallery";
+import { fileActionRoutes } from "../files/routes";
+import { sharedFileRoutes, shareRoutes } from "../files/shares";
 import { userAgentRoutes } from "./agents";
 import { apiKeyRoutes } from "./api-keys";
 import { authRoutes } from "./auth";
@@ -44,7 +46,9 @@ export const userApi = new Hono<AppEnv>()
   .route("/agents", signedIn(userAgentRoutes))
   .route("/messages", signedIn(userMessageRoutes))
   .route("/reviews", signedIn(inboxRoutes))
-  .route("/files", signedIn(fileRoutes))
+  .route("/files", signedIn(new Hono<AppEnv>().route("/", galleryRoutes).route("/", shareRoutes).route("/", fileActionRoutes)))
+  // Share links: public, no session (files/shares.ts).
+  .route("/share", sharedFileRoutes)
   .route("/push", signedIn(pushRoutes))
   .route("/preferences", signedIn(preferenceRoutes))
   .route("/users", signedIn(userRoutes));
