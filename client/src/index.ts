@@ -5,7 +5,7 @@ import type { z } from "zod";
 import type { AgentDto, ErrorDto, FieldErrorDto, IterationChainDto, MessageDto, ReviewDto, StoredFileDto, WaitDto } from "../../contract/dto";
 import type { AgentStatus } from "../../contract/enums";
 import type { ChannelEventListeners, ChannelEventName, ChannelEvents } from "../../contract/events";
-import type { setTagBody, setWebhookBody, statusPingBody } from "../../contract/requests/agent";
+import type { agentCommandsBody, setTagBody, setWebhookBody, statusPingBody } from "../../contract/requests/agent";
 import type { postMessageBody } from "../../contract/requests/message";
 import type { storeTextBody } from "../../contract/requests/file";
 import type { reviewRequest } from "../../contract/requests/review";
@@ -30,6 +30,8 @@ export type StatusPing = z.input<typeof statusPingBody>;
 export type SetTag = z.input<typeof setTagBody>;
 export type SetWebhook = z.input<typeof setWebhookBody>;
 export type StoreText = z.input<typeof storeTextBody>;
+/** `PUT /api/v1/agents/:id/commands`: `[{command, description, acceptsArgs?, argHint?}]`. */
+export type AgentCommands = DeepReadonly<z.input<typeof agentCommandsBody>>;
 
 // ---- answers, typed by the review that was asked -------------------------------------------------
 
@@ -364,6 +366,15 @@ export class NodClient {
   /** Removes the agent's webhook with its headers and auth; returns the agent. */
   deleteWebhook(options: { channelId?: string } = {}): Promise<Agent> {
     return this.request<Agent>("POST", "/api/v1/agents/deleteWebhook", { json: { channelId: this.requireChannel(options.channelId) } });
+  }
+
+  /**
+   * Replaces the agent's slash commands (the whole list; `[]` removes them all). People pick them in the
+   * composer; a picked command reaches the agent as the person's message with `metadata: {command, args}`
+   * (`args` "" when none). Subscribers get `agent:commands`. Returns the agent.
+   */
+  setCommands(agentId: string, commands: AgentCommands): Promise<Agent> {
+    return this.request<Agent>("PUT", `/api/v1/agents/${encodeURIComponent(agentId)}/commands`, { json: commands });
   }
 
   /**

@@ -2,9 +2,10 @@
 // `agent:commands`, and a person's command reaches the agent as their message with metadata {command, args}
 // in the list, the live event and the webhook payload. The palette itself is test/e2e/web-commands.test.ts.
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { addMember, agentWithKey, setupOwner, type Person } from "./helpers";
+import { NodClient, NodError } from "../../client/src/index";
+import { addMember, agentWithKey, BASE, setupOwner, type Person } from "./helpers";
 import { browser, expectError, type Bot } from "./api-helpers";
 import { connectSocket } from "./socket-helpers";
 import { sleep } from "../common";
@@ -179,5 +180,19 @@ describe("a person runs a command", () => {
     expect((await putCommands(id, [STATUS])).status).toBe(200);
     expectError(await owner.as("POST", "/api/messages", { channelId: id, command: { name: "deploy", args: "prod" } }), 400, ["command.name"]);
     expect((await owner.as("GET", `/api/messages?channel=${id}`)).json.data.length).toBe(before);
+  });
+});
+
+describe("the typed client", () => {
+  it("setCommands replaces the agent's commands and returns the agent; a bad list is a NodError naming it", async () => {
+    const id = await newChannel();
+    const nod = new NodClient({ url: BASE, apiKey: bot.apiKey, fetch: (url, init) => exports.default.fetch(new Request(url, init)) });
+    const agent = await nod.setCommands(id, [DEPLOY, { command: "/status", description: STATUS.description }]);
+    expect(agent).toMatchObject({ id, commands: [DEPLOY, { ...STATUS, acceptsArgs: false, argHint: null }] });
+    expect((await owner.as("GET", `/api/agents/${id}`)).json.commands).toEqual(agent.commands);
+    const refused = await nod.setCommands(id, [STATUS, STATUS]).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(NodError);
+    expect((refused as NodError).status).toBe(400);
+    expect((refused as NodError).errors.map((e) => e.path)).toContain("1.command");
   });
 });
