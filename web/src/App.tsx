@@ -17,6 +17,7 @@ const Login = lazy(() => import("./pages/Login"));
 const Inbox = lazy(() => import("./pages/Inbox"));
 const Chat = lazy(() => import("./pages/Chat"));
 const Status = lazy(() => import("./pages/Status"));
+const Files = lazy(() => import("./pages/Files"));
 const Settings = lazy(() => import("./pages/Settings"));
 const NotFound = lazy(() => import("./pages/NotFound"));
 
@@ -26,6 +27,7 @@ const ROUTES: [string, Component<{ params: Record<string, string> }>, ParamCheck
   // Chat builds API paths from its id: one that is not an id (`..%2Fauth%2Flogout%3F`) never gets there.
   ["/chat/:id", Chat, { id: isId }],
   ["/status", Status],
+  ["/files", Files],
   ["/settings", Settings],
   ["/settings/:section", Settings],
 ];

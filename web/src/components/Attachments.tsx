@@ -8,6 +8,7 @@ import { prefs } from "../lib/state";
 import { bytes } from "../lib/time";
 import type { Attachment, Message } from "../lib/types";
 import { Modal } from "./Dialog";
+import { CopyLinkButton } from "./CopyLinkButton";
 import { DownloadIcon, PenIcon } from "./Icons";
 
 const Annotator = lazy(() => import("./Annotator"));
@@ -58,10 +59,20 @@ export function DownloadCard(props: { file: Attachment; note?: string }) {
   );
 }
 
+/** A download card with its "Copy link" button beside it. */
+function SharedCard(props: { file: Attachment; note?: string }) {
+  return (
+    <div class="file-card-row">
+      <DownloadCard file={props.file} {...(props.note ? { note: props.note } : {})} />
+      <CopyLinkButton file={props.file} />
+    </div>
+  );
+}
+
 function FilePreview(props: { file: Attachment; channelId: string; onSent?: ((m: Message) => void) | undefined }) {
   const kind = () => fileKind(props.file);
   return (
-    <Switch fallback={<DownloadCard file={props.file} />}>
+    <Switch fallback={<SharedCard file={props.file} />}>
       <Match when={kind() === "image"}>
         <ImagePreview file={props.file} channelId={props.channelId} onSent={props.onSent} />
       </Match>
@@ -72,21 +83,21 @@ function FilePreview(props: { file: Attachment; channelId: string; onSent?: ((m:
         <figure class="media-preview">
           {/* biome-ignore lint/a11y/useMediaCaption: an agent's upload comes without a captions file, so there is no track to give it */}
           <video src={downloadUrl(props.file.id)} controls preload="metadata" aria-label={props.file.filename} />
-          <DownloadCard file={props.file} />
+          <SharedCard file={props.file} />
         </figure>
       </Match>
       <Match when={kind() === "audio"}>
         <figure class="media-preview">
           {/* biome-ignore lint/a11y/useMediaCaption: an agent's upload comes without a captions file, so there is no track to give it */}
           <audio src={downloadUrl(props.file.id)} controls preload="metadata" aria-label={props.file.filename} />
-          <DownloadCard file={props.file} />
+          <SharedCard file={props.file} />
         </figure>
       </Match>
       <Match when={kind() === "text"}>
         <TextPreview file={props.file} />
       </Match>
       <Match when={kind() === "html"}>
-        <DownloadCard file={props.file} note="HTML (turn on Inline HTML in Settings to render it)" />
+        <SharedCard file={props.file} note="HTML (turn on Inline HTML in Settings to render it)" />
       </Match>
     </Switch>
   );
@@ -104,6 +115,7 @@ function ImagePreview(props: { file: Attachment; channelId: string; onSent?: ((m
         <span class="file-name">{props.file.filename}</span>
         <span class="muted">{bytes(props.file.size)}</span>
         <span class="grow" />
+        <CopyLinkButton file={props.file} />
         <button type="button" class="btn btn-sm btn-ghost" onClick={() => setAnnotate(true)}>
           <PenIcon /> Annotate
         </button>
@@ -144,7 +156,7 @@ function PdfPreview(props: { file: Attachment }) {
   const [show, setShow] = createSignal(false);
   return (
     <div class="pdf-preview">
-      <DownloadCard file={props.file} />
+      <SharedCard file={props.file} />
       <Show
         when={show()}
         fallback={
@@ -187,7 +199,7 @@ function TextPreview(props: { file: Attachment }) {
   const long = () => (text()?.split("\n").length ?? 0) > 16;
   return (
     <figure class="text-preview">
-      <DownloadCard file={props.file} />
+      <SharedCard file={props.file} />
       <Show when={text()} fallback={<p class="muted">{load.error() ? "Preview unavailable" : "Loading…"}</p>}>
         {/* The section scrolls: focusable, so keys scroll it, and named for whoever lands on it. */}
         <section class="code-view" classList={{ clipped: long() && !expanded() }} tabindex="0" aria-label={`Contents of ${props.file.filename}`}>

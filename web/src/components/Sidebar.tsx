@@ -7,7 +7,7 @@ import { location$ } from "../lib/router";
 import { agents, agentsLoaded, me, pendingCount } from "../lib/state";
 import { ago, now } from "../lib/time";
 import { Avatar } from "./Avatar";
-import { ChevronIcon, GearIcon, InboxIcon, LogoMark, PulseIcon } from "./Icons";
+import { ChevronIcon, FilesIcon, GearIcon, InboxIcon, LogoMark, PulseIcon } from "./Icons";
 import { StatusDot } from "./StatusDot";
 import type { Agent } from "../lib/types";
 
@@ -89,6 +89,12 @@ export function Sidebar(props: { onSignOut: () => void }) {
                 <span class="sr-only">{pendingCount()} pending</span>
               </span>
             </Show>
+          </a>
+        </li>
+        <li>
+          <a href="/files" class="nav-link" aria-current={current("/files")}>
+            <FilesIcon />
+            <span>Files</span>
           </a>
         </li>
         <li>
