@@ -547,8 +547,11 @@ describe("MCP: Placet's tools", () => {
     expect(asked.structuredContent.channelId).toBe(b.agent.id);
     const pending = await callTool(viaQuery, "get_pending_reviews", {});
     expect(pending.structuredContent.reviews.map((r: { messageId: string }) => r.messageId)).toEqual([asked.structuredContent.messageId]);
-    const waited = await callTool(viaQuery, "wait_for_review", { messageId: asked.structuredContent.messageId, timeoutSeconds: 0 });
+    // Placet's connectionTimeoutMs is taken too (capped at 25 s, like timeoutSeconds).
+    const waitStarted = Date.now();
+    const waited = await callTool(viaQuery, "wait_for_review", { messageId: asked.structuredContent.messageId, connectionTimeoutMs: 100 });
     expect(waited.structuredContent).toMatchObject({ status: "timeout" });
+    expect(Date.now() - waitStarted).toBeLessThan(5000);
     const listed = await callTool(viaHeader, "get_messages", {});
     expect(listed.structuredContent.messages.map((m: { text: string }) => m.text)).toEqual(["to A by header"]);
     const pinged = await callTool(viaQuery, "ping_status", { status: "busy", message: "On B" });

@@ -122,14 +122,23 @@ export function registerTools(server: McpServer, ctx: ToolContext) {
         messageId: idSchema.describe("The messageId an ask_* tool returned"),
         channelId,
         timeoutSeconds: z.number().int().min(0).max(MAX_WAIT_SECONDS).default(MAX_WAIT_SECONDS).describe("How long to wait; 0 only looks"),
+        connectionTimeoutMs: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe(`Placet's name for the wait, in milliseconds; capped at ${MAX_WAIT_SECONDS * 1000} like timeoutSeconds, which it replaces`),
       }),
       annotations: { readOnlyHint: true },
     },
-    ({ messageId, channelId, timeoutSeconds }) =>
+    ({ messageId, channelId, timeoutSeconds, connectionTimeoutMs }) =>
       api<WaitDto>(
         call,
         "GET",
-        `/api/v1/reviews/${encodeURIComponent(messageId)}/wait${query({ channel: channelOf(ctx, channelId), timeout: timeoutSeconds * 1000 })}`,
+        `/api/v1/reviews/${encodeURIComponent(messageId)}/wait${query({
+          channel: channelOf(ctx, channelId),
+          timeout: Math.min(connectionTimeoutMs ?? timeoutSeconds * 1000, MAX_WAIT_SECONDS * 1000),
+        })}`,
         undefined,
         (result) => waitOutcome(result, messageId),
       ),
