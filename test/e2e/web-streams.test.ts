@@ -225,3 +225,23 @@ describe("streamed replies in the chat", () => {
     await expect.poll(() => line.textContent()).toBe("");
   });
 });
+
+describe("the progress line's lifetime", () => {
+  it("clears itself 60 s after the last progress event when no message comes", async () => {
+    const agent = await createAgent(url(), cookie(), "Quiet bot");
+    const socket = await agentSocket(agent);
+    const chat = await open();
+    // The page's clock is faked (and still runs) so a minute can pass in an instant.
+    await chat.clock.install();
+    await chat.goto(`/chat/${agent.id}`);
+    await live(chat);
+
+    const line = chat.locator(".progress-line");
+    await send(socket, "message:progress", { channelId: agent.id, content: "Thinking", toolHint: "planner" });
+    await expect.poll(() => line.locator(".progress-content").textContent()).toBe("Thinking…");
+    await chat.clock.fastForward(50_000);
+    expect(await line.locator(".progress-content").textContent()).toBe("Thinking…");
+    await chat.clock.fastForward(11_000);
+    await expect.poll(() => line.textContent()).toBe("");
+  });
+});
