@@ -5,6 +5,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { MessageDto } from "../../contract/dto";
 import { reviewRequest } from "../../contract/requests/review";
+import { logError } from "../lib/log";
 import { installedPlugins, type Plugin } from "../plugins/registry";
 import { channelOf, channelParam, message, type ToolContext } from "./params";
 import { api, reviewSummary } from "./results";
@@ -18,31 +19,37 @@ export function registerPluginTools(server: McpServer, ctx: ToolContext) {
   for (const plugin of installedPlugins()) {
     // The plugin's fields but `plugin` (the tool sets it); the message's own arguments win over a field of the same name.
     const fields = plugin.input.omit({ plugin: true });
-    server.registerTool(
-      pluginToolName(plugin),
-      {
-        title: `Send a "${plugin.displayName}" message`,
-        description: `Post a review rendered by the "${plugin.displayName}" plugin: ${plugin.description}\nThe arguments are the plugin's fields, with text (shown above it) and channelId. Returns the messageId: wait_for_review gets the person's answer.`,
-        inputSchema: fields.extend({
-          channelId: channelParam(ctx),
-          text: message.text.describe("Shown above the plugin, in markdown"),
-          expiresInSeconds: reviewOptions.expiresInSeconds.describe("Expire after this many seconds (default 86400, at most 36 h)"),
-        }),
-      },
-      ({ channelId, text, expiresInSeconds, ...data }) =>
-        api<MessageDto>(
-          ctx.call,
-          "POST",
-          "/api/v1/messages",
-          {
-            json: {
-              channelId: channelOf(ctx, channelId as string | null | undefined),
-              text,
-              review: { type: "freeform", payload: { ...data, plugin: plugin.name }, expiresInSeconds },
+    const name = pluginToolName(plugin);
+    // A plugin named like a fixed tool ("review" → send_review_message) must not break /mcp: it goes without.
+    try {
+      server.registerTool(
+        name,
+        {
+          title: `Send a "${plugin.displayName}" message`,
+          description: `Post a review rendered by the "${plugin.displayName}" plugin: ${plugin.description}\nThe arguments are the plugin's fields, with text (shown above it) and channelId. Returns the messageId: wait_for_review gets the person's answer.`,
+          inputSchema: fields.extend({
+            channelId: channelParam(ctx),
+            text: message.text.describe("Shown above the plugin, in markdown"),
+            expiresInSeconds: reviewOptions.expiresInSeconds.describe("Expire after this many seconds (default 86400, at most 36 h)"),
+          }),
+        },
+        ({ channelId, text, expiresInSeconds, ...data }) =>
+          api<MessageDto>(
+            ctx.call,
+            "POST",
+            "/api/v1/messages",
+            {
+              json: {
+                channelId: channelOf(ctx, channelId as string | null | undefined),
+                text,
+                review: { type: "freeform", payload: { ...data, plugin: plugin.name }, expiresInSeconds },
+              },
             },
-          },
-          (m) => ({ ...reviewSummary(m), plugin: plugin.name, next: "Call wait_for_review with this messageId to get the answer." }),
-        ),
-    );
+            (m) => ({ ...reviewSummary(m), plugin: plugin.name, next: "Call wait_for_review with this messageId to get the answer." }),
+          ),
+      );
+    } catch (err) {
+      logError("MCP: no tool for plugin, its name is taken", plugin.name, err);
+    }
   }
 }
