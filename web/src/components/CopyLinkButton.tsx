@@ -1,10 +1,13 @@
 // "Copy link": a share link to one file (downloads without signing in, for an hour), on the clipboard.
-import { createSignal } from "solid-js";
+import { createSignal, Show } from "solid-js";
 import { copyShareLink } from "../lib/share";
 import { LinkIcon } from "./Icons";
 
-/** Makes a share link to the file (downloads without signing in, for an hour) and copies it. */
-export function CopyLinkButton(props: { file: { id: string; filename: string } }) {
+/**
+ * Makes a share link to the file (downloads without signing in, for an hour) and copies it. `compact`:
+ * the icon alone, named for its file (a grid of them would otherwise be many buttons of one name).
+ */
+export function CopyLinkButton(props: { file: { id: string; filename: string }; compact?: boolean }) {
   const [busy, setBusy] = createSignal(false);
   return (
     <button
@@ -18,7 +21,10 @@ export function CopyLinkButton(props: { file: { id: string; filename: string } }
         setBusy(false);
       }}
     >
-      <LinkIcon /> Copy link
+      <LinkIcon />
+      <Show when={props.compact} fallback=" Copy link">
+        <span class="sr-only">Copy link to {props.file.filename}</span>
+      </Show>
     </button>
   );
 }

@@ -223,10 +223,10 @@ function FileTile(props: { file: GalleryFile; selected: boolean; onToggle: (on: 
         >
           Open message
         </a>
-        <a class="btn btn-sm btn-ghost" href={downloadUrl(f().id)} download={f().filename} data-native aria-label={`Download ${f().filename}`}>
+        <a class="btn btn-sm btn-ghost" href={downloadUrl(f().id)} download={f().filename} data-native aria-label={`Download ${f().filename}`} title="Download">
           <DownloadIcon />
         </a>
-        <CopyLinkButton file={f()} />
+        <CopyLinkButton file={f()} compact />
       </div>
     </li>
   );
