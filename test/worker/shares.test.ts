@@ -185,6 +185,15 @@ describe("share links", () => {
     expect(JSON.stringify(dump.results)).not.toContain(token);
   });
 
+  it("the OpenAPI document has the share routes, the link's GET without authentication", async () => {
+    const doc = (await call("GET", "/api/openapi.json")).json;
+    expect(doc.paths["/api/files/{id}/share"].post.requestBody.content["application/json"].schema.properties).toHaveProperty("expiresInSeconds");
+    expect(doc.paths["/api/files/{id}/share"].delete).toBeDefined();
+    expect(doc.paths["/api/share/{token}"].get.security).toEqual([]);
+    const gallery = doc.paths["/api/files"].get.parameters.map((p: { name: string }) => p.name);
+    expect(gallery).toEqual(expect.arrayContaining(["type", "agent", "search", "cursor", "limit", "channel"]));
+  });
+
   it("the hourly clean-up deletes expired links and keeps live ones", async () => {
     const file = await upload(bot, pngFile("cleanup.png"));
     const live = await shareOk(file.id);
