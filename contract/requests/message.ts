@@ -78,6 +78,11 @@ export const postMessageBody = z
     path: ["streamState"],
     message: "streamId and streamState go together",
   })
+  // A review asks about a message as it stands; a draft still changes. Complete it, or ask in a message of its own.
+  .refine((b) => !(b.streamState === "streaming" && b.review), {
+    path: ["review"],
+    message: 'a streaming draft cannot ask for a review: post it with streamState "complete", or ask in a message of its own',
+  })
   .refine((b) => b.text != null || b.review || b.status || (b.attachmentIds?.length ?? 0) > 0 || (b.textAttachments?.length ?? 0) > 0, {
     message: "a message needs at least one of text, review, status, attachmentIds or textAttachments",
   })

@@ -1,10 +1,18 @@
 // Agent API: messages, delivery acks, and reviews (including the long-poll).
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
-import { ApiError, invalid, notFound } from "../lib/errors";
+import { ApiError, invalid, notFound, zodErrors } from "../lib/errors";
 import { doc, jsonBody, query } from "../lib/validate";
 import { roomOf, unwrap } from "../room";
-import { channelQuery, listMessagesQuery, postMessageBody, waitQuery, type PostMessageBody } from "../../contract/requests/message";
+import {
+  channelQuery,
+  listMessagesQuery,
+  postMessageBody,
+  streamIdSchema,
+  streamUpdateBody,
+  waitQuery,
+  type PostMessageBody,
+} from "../../contract/requests/message";
 import { reviewExpiry } from "../../contract/requests/review";
 import { resolveChannel } from "../services/agents";
 import { idempotencyKey, iterationChain, listMessages, newMessage, ownMessage, pageOf, withAttachments } from "../services/messages";
@@ -54,11 +62,27 @@ export const messageRoutes = new Hono<AppEnv>()
         attachmentIds: [...(body.attachmentIds ?? []), ...textFiles.map((f) => f.id)],
         idempotencyKey: key,
         iterationOf: body.iterationOf ?? undefined,
+        ...(body.streamId && body.streamState ? { stream: { streamId: body.streamId, streamState: body.streamState } } : {}),
       });
       const result = await roomOf(c.env, agent.id).post(post);
       await releaseUnposted(c, textFiles, result);
       const { message, created } = unwrap(result);
       return c.json(message, created ? 201 : 200);
+    },
+  )
+  .patch(
+    "/messages/streams/:streamId",
+    doc("Update a streamed draft: its whole text so far; `complete: true` finishes it (404 unknown stream, 409 once complete)", {
+      responses: { 200: "The draft as stored now" },
+    }),
+    jsonBody(streamUpdateBody),
+    async (c) => {
+      const body = c.req.valid("json");
+      const streamId = streamIdSchema.safeParse(c.req.param("streamId"));
+      if (!streamId.success) throw invalid(zodErrors(streamId.error, "streamId"));
+      const agent = await resolveChannel(c.var.db, c.get("principal"), body.channelId ?? undefined);
+      const message = unwrap(await roomOf(c.env, agent.id).updateStream(agent.id, streamId.data, body.text, body.complete === true));
+      return c.json(message);
     },
   )
   .get("/messages", doc("List a channel's messages, newest first (or oldest first after a seq)"), query(listMessagesQuery), async (c) => {

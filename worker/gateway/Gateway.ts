@@ -6,8 +6,10 @@
 // memory for the few seconds until they upgrade; if the shard restarts they get "Session ID unknown"
 // and the clients reconnect, as Engine.IO intends.
 //
-// Events come from the channel rooms: a room calls `deliver()` once per shard, and the shard sends
-// the event to each of its sockets subscribed to the channel. Credentials are checked at CONNECT
+// Events come from the channel rooms: a room calls `deliverAll()` on each shard with subscribers, one
+// call at a time (room/outbox.ts), and the shard sends the events, in order, to each of its sockets
+// subscribed to the channel. An agent's live deltas and progress go the same way: its shard hands them
+// to the channel's room (namespace.ts, `relay`), which sends them out like its own events. Credentials are checked at CONNECT
 // only, so whatever ends one (a revoked key, an ended session, a deleted user) calls `revoke()` on
 // every shard. One alarm per shard drives the Engine.IO heartbeat (server ping every 25 s), drops
 // sessions that stopped answering or never sent CONNECT, and closes person sockets whose session
@@ -331,17 +333,25 @@ export class Gateway extends DurableObject<Env> {
 
   // ---- events from rooms, revocation, heartbeat ----------------------------------------------
 
-  /** Sends a room's event to this shard's sockets on the channel. False: none left here. */
-  async deliver(event: RoomEvent): Promise<boolean> {
-    const forAgent = channelEventPacket(event.name, event.data);
-    const forPerson = event.personData === undefined ? forAgent : channelEventPacket(event.name, event.personData);
+  /** Sends a room's events, in order, to this shard's sockets on their channel. False: none left here. */
+  async deliverAll(events: RoomEvent[]): Promise<boolean> {
+    const sessions = [...this.sessions()].filter(({ state }) => state.socketId);
     let delivered = false;
-    for (const { state, send } of this.sessions()) {
-      if (!state.socketId || !state.channels.includes(event.channelId)) continue;
-      send(state.audience === "person" ? forPerson : forAgent);
-      delivered = true;
+    for (const event of events) {
+      const forAgent = channelEventPacket(event.name, event.data);
+      const forPerson = event.personData === undefined ? forAgent : channelEventPacket(event.name, event.personData);
+      for (const { state, send } of sessions) {
+        if (!state.channels.includes(event.channelId)) continue;
+        send(state.audience === "person" ? forPerson : forAgent);
+        delivered = true;
+      }
     }
     return delivered;
+  }
+
+  /** Sends a room's event to this shard's sockets on the channel. False: none left here. */
+  async deliver(event: RoomEvent): Promise<boolean> {
+    return this.deliverAll([event]);
   }
 
   /** Closes this shard's sockets that hold the revoked credential; returns how many. */

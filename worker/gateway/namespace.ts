@@ -6,6 +6,8 @@ import { db } from "../db/client";
 import type { Env, Principal } from "../env";
 import { randomToken } from "../lib/crypto";
 import { roomOf } from "../room";
+import type { RoomEvent } from "../room/types";
+import { deltaEvent, progressEvent } from "../../contract/requests/message";
 import { ownAgent } from "../services/agents";
 import { listMessages } from "../services/messages";
 import { channelEventPacket, CONNECT_TIMEOUT_MS, eventPacket, NAMESPACE, PacketType, socketPacket, type SocketPacket } from "./protocol";
@@ -53,6 +55,13 @@ interface NamespaceHooks {
   joined(channelId: string): Promise<void>;
 }
 
+/** The live events an agent's socket may send: relayed to the channel, never stored. */
+const RELAYED = { "message:delta": deltaEvent, "message:progress": progressEvent } as const;
+type RelayedEvent = Extract<RoomEvent, { name: keyof typeof RELAYED }>;
+
+/** Channels a socket was found allowed to relay to without subscribing, remembered (the attachment is small: 2 KB). */
+const MAX_RELAY_CHANNELS = 8;
+
 /** Handles one Socket.IO packet. Returns true when the session state changed. */
 export async function handlePacket(env: Env, state: SessionState, packet: SocketPacket, send: Send, hooks: NamespaceHooks): Promise<boolean> {
   if (packet.type === PacketType.BINARY_EVENT || packet.type === PacketType.BINARY_ACK) {
@@ -71,6 +80,7 @@ export async function handlePacket(env: Env, state: SessionState, packet: Socket
       }
       delete state.session; // a second CONNECT replaces the first credential entirely
       delete state.connectBy;
+      delete state.relayChannels;
       Object.assign(state, who, { socketId: randomToken(15), channels: [] });
       send(socketPacket({ type: PacketType.CONNECT, data: { sid: state.socketId } }));
       return true;
@@ -80,6 +90,7 @@ export async function handlePacket(env: Env, state: SessionState, packet: Socket
       delete state.socketId;
       delete state.principal;
       delete state.session;
+      delete state.relayChannels;
       state.channels = [];
       state.connectBy = Date.now() + CONNECT_TIMEOUT_MS;
       return true;
@@ -129,6 +140,12 @@ async function onEvent(env: Env, state: SessionState, principal: Principal, pack
       }
       return added;
     }
+    case "message:delta":
+    case "message:progress": {
+      const relayed = await relay(env, state, principal, name, arg);
+      ack({ ok: relayed !== false });
+      return relayed === "remembered";
+    }
     case "unsubscribe:channel": {
       const channelId = subscription(arg)?.channelId;
       const before = state.channels.length;
@@ -140,6 +157,41 @@ async function onEvent(env: Env, state: SessionState, principal: Principal, pack
       ack({ ok: false, error: `unknown event ${String(name)}` });
       return false;
   }
+}
+
+/**
+ * Relays an agent's live event to everyone subscribed to its channel; anything refused (a person's socket,
+ * a bad payload, a channel the key may not use) is dropped silently. The channel check is
+ * subscribe:channel's (ownAgent), asked once per channel: a channel the socket subscribed to passed it
+ * already, and others it passes are remembered in the session. Returns false when dropped,
+ * "remembered" when the session state changed.
+ *
+ * The path: this shard → the channel's room → each shard with subscribers (ChannelRoom.relay says why).
+ * Awaiting the room before the socket's next frame (the gateway handles one socket's frames one at a
+ * time) keeps one stream's deltas in the order the agent sent them.
+ */
+async function relay(env: Env, state: SessionState, principal: Principal, name: keyof typeof RELAYED, arg: unknown): Promise<boolean | "remembered"> {
+  if (state.audience !== "agent") return false;
+  const parsed = RELAYED[name].safeParse(arg);
+  if (!parsed.success) return false;
+  const { channelId } = parsed.data;
+  let remembered = false;
+  if (!state.channels.includes(channelId) && !state.relayChannels?.includes(channelId)) {
+    const allowed = await ownAgent(db(env.DB), principal, channelId).then(
+      () => true,
+      () => false,
+    );
+    if (!allowed) return false;
+    state.relayChannels = [...(state.relayChannels ?? []), channelId].slice(-MAX_RELAY_CHANNELS);
+    remembered = true;
+  }
+  const event = { channelId, name, data: parsed.data } as RelayedEvent;
+  try {
+    await roomOf(env, channelId).relay(event);
+  } catch {
+    return false; // the room is briefly unreachable: a live token is not worth an error
+  }
+  return remembered ? "remembered" : true;
 }
 
 /** Tells the channel's room that this shard has a subscriber. */

@@ -18,6 +18,8 @@ export interface SessionState {
    */
   session?: { hash: string; expiresAt: number };
   channels: string[];
+  /** Channels this agent socket may send message:delta / message:progress to without being subscribed (checked once). */
+  relayChannels?: string[];
   lastSeen: number;
   /** Set while no Socket.IO CONNECT succeeded: when the gateway gives up on the session (ms). */
   connectBy?: number;

@@ -9,7 +9,7 @@ const DEFAULT_SHARDS = 4;
 const shardCount = (env: Env) => Math.max(1, Number(env.GATEWAY_SHARDS) || DEFAULT_SHARDS);
 const shardName = (n: number) => `gw:${n}`;
 /** A shard's RPC surface (cast for the same reason as roomOf in room/index.ts). */
-type GatewayApi = Pick<Gateway, "deliver" | "revoke">;
+type GatewayApi = Pick<Gateway, "deliver" | "deliverAll" | "revoke">;
 export const gatewayOf = (env: Env, shard: string) => env.GATEWAY.get(env.GATEWAY.idFromName(shard)) as unknown as GatewayApi;
 
 export const newSid = (shard: string) => `${shard.slice(3)}-${randomToken(15)}`;

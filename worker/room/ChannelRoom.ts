@@ -31,6 +31,8 @@ import { SeqMark } from "./seq-mark";
 import { purgeMessagesBefore, type PurgeResult } from "./retention";
 import { expiryKey, Timers, type Timer } from "./timers";
 import { gatewayOf } from "../gateway/shards";
+import { ShardOutbox } from "./outbox";
+import { armStreamTimer, changeDraft, streamKey, streamTimerDue, type StreamUpdate } from "./streams";
 import { deleteObjects } from "../files/r2";
 import { pushMessage } from "../push/send";
 import { logError } from "../lib/log";
@@ -57,6 +59,8 @@ export class ChannelRoom extends DurableObject<Env> {
   );
   /** The last events, newest last. */
   private readonly recent: RoomEvent[] = [];
+  /** Per gateway shard, the events on their way there: one call at a time, so they arrive in order. */
+  private readonly outboxes = new Map<string, ShardOutbox>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -74,23 +78,33 @@ export class ChannelRoom extends DurableObject<Env> {
   // ---- events --------------------------------------------------------------------------------
 
   /**
-   * Every event of the channel goes out through here: message:created, message:deleted,
-   * review:responded, review:expired, message:delivery, agent:status. It goes once to each gateway
+   * Every event of the channel goes out through here: message:created, message:deleted, message:updated,
+   * review:responded, review:expired, message:delivery, agent:status (and agent:commands). It goes once to each gateway
    * shard that has subscribers (the shard fans it out to its sockets); the last ones are also kept
    * in memory for `recentEvents()`.
    */
   private emit(event: RoomEvent) {
     this.recent.push(event);
     if (this.recent.length > RECENT_EVENTS) this.recent.shift();
-    const emittedAt = Date.now();
+    this.fanOut(event);
+  }
+
+  /** Sends an event once to each gateway shard with subscribers on the channel. */
+  private fanOut(event: RoomEvent) {
     for (const { shard } of this.ctx.storage.sql.exec<{ shard: string }>("SELECT shard FROM gateways").toArray()) {
-      gatewayOf(this.env, shard)
-        .deliver(event)
-        .then((anyone) => {
-          // A shard with no subscriber left is forgotten, unless it registered after this event left.
-          if (!anyone) this.ctx.storage.sql.exec("DELETE FROM gateways WHERE shard = ? AND added_at < ?", shard, emittedAt);
-        })
-        .catch((err) => logError("event delivery to gateway failed", shard, event.name, err));
+      let outbox = this.outboxes.get(shard);
+      if (!outbox) {
+        outbox = new ShardOutbox(
+          (events) => gatewayOf(this.env, shard).deliverAll(events),
+          (anyone, sentAt) => {
+            // A shard with no subscriber left is forgotten, unless it registered after these events left.
+            if (!anyone) this.ctx.storage.sql.exec("DELETE FROM gateways WHERE shard = ? AND added_at < ?", shard, sentAt);
+          },
+          (err, events) => logError("event delivery to gateway failed", shard, events.map((e) => e.name).join(","), err),
+        );
+        this.outboxes.set(shard, outbox);
+      }
+      outbox.send(event);
     }
   }
 
@@ -101,6 +115,19 @@ export class ChannelRoom extends DurableObject<Env> {
       shard,
       Date.now(),
     );
+  }
+
+  /**
+   * A live event an agent's socket sent (message:delta, message:progress), checked by the gateway:
+   * relayed to the channel's subscribers like the room's own events, never stored, not kept in `recent`.
+   *
+   * Why through the room and not from the agent's shard straight to every shard: the room already knows
+   * which shards have subscribers on the channel (its `gateways` table), so a delta costs one hop in and
+   * one per subscribed shard out, never waking idle shards; and it leaves in order with the room's own
+   * events of the channel (a PATCH's message:updated), through the same outboxes (outbox.ts).
+   */
+  async relay(event: Extract<RoomEvent, { name: "message:delta" | "message:progress" }>): Promise<void> {
+    this.fanOut(event);
   }
 
   async recentEvents(): Promise<RoomEvent[]> {
@@ -119,7 +146,8 @@ export class ChannelRoom extends DurableObject<Env> {
     if (result.ok && result.value.created) {
       const { message } = result.value;
       this.emit({ channelId: message.channelId, name: "message:created", data: message });
-      if (message.senderType === "agent") this.ctx.waitUntil(pushMessage(this.env, input.userId, message));
+      // A streamed draft notifies the person once, when it completes (streamChanged).
+      if (message.senderType === "agent" && message.streamState !== "streaming") this.ctx.waitUntil(pushMessage(this.env, input.userId, message));
       else {
         // A person's message goes to the agent's webhook: its intent was recorded before the commit (recordIntents).
         const delivery = this.timers.get(deliveryKey(message.id, "message:created"));
@@ -141,6 +169,43 @@ export class ChannelRoom extends DurableObject<Env> {
       });
     }
     if (row.senderType === "user") await this.deliveries.intend(row.channelId, row.id, "message:created");
+    if (row.streamId && row.streamState === "streaming") await armStreamTimer(this.timers, row.channelId, row.streamId);
+  }
+
+  /**
+   * A PATCH of a streamed draft: replaces its text with the text so far, and completes it when asked.
+   * Pushes the draft's idle deadline back (or drops it once complete); 404 for an unknown stream, 409
+   * once it is complete. Emits message:updated with the whole message.
+   */
+  async updateStream(channelId: string, streamId: string, text: string, complete: boolean): Promise<RoomResult<MessageDto>> {
+    return this.serial(async () => {
+      // Pushed back before the write: a restart after it then leaves a later deadline, never an early one.
+      if (!complete) await armStreamTimer(this.timers, channelId, streamId);
+      const outcome = await changeDraft(this.db, channelId, streamId, { text, complete });
+      if (!outcome.ok) {
+        this.timers.delete(streamKey(streamId)); // no draft to keep alive
+        return outcome.status === 404 ? fail(404, "Stream not found") : fail(409, "This stream is already complete: post a new message (or a new streamId)");
+      }
+      if (complete) this.timers.delete(streamKey(streamId));
+      this.streamChanged(outcome.value);
+      return { ok: true, value: outcome.value.forAgent } as const;
+    });
+  }
+
+  /** Tells the subscribers a draft changed; a completed one also notifies the person, as a new message would. */
+  private streamChanged({ row, forAgent, forPerson }: StreamUpdate) {
+    this.emit({ channelId: row.channelId, name: "message:updated", data: forAgent, personData: forPerson });
+    if (row.streamState === "complete" && row.senderType === "agent") this.ctx.waitUntil(pushMessage(this.env, row.userId, forAgent));
+  }
+
+  /** A draft's idle timer: completed as it stands, unless a PATCH pushed the deadline back or completed it meanwhile. */
+  private async finishIdleStream(timer: Timer) {
+    await this.serial(async () => {
+      if (!streamTimerDue(this.timers, timer)) return; // pushed back: the alarm is re-armed for it
+      const outcome = await changeDraft(this.db, timer.channelId, String(timer.data.streamId), { complete: true });
+      if (outcome.ok) this.streamChanged(outcome.value);
+      this.timers.delete(timer.key);
+    });
   }
 
   /**
@@ -363,6 +428,7 @@ export class ChannelRoom extends DurableObject<Env> {
     for (const timer of this.timers.due(Date.now())) {
       try {
         if (timer.kind === "expire") await this.expireTimer(timer);
+        else if (timer.kind === "stream") await this.finishIdleStream(timer);
         else await this.deliveries.attempt(timer);
       } catch (err) {
         logError("timer failed; retrying in 5 s", timer.key, err);

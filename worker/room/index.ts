@@ -7,7 +7,20 @@ import type { RoomResult } from "./types";
  * recursive mapping of them is too deep for tsc, hence the cast in roomOf). */
 type RoomApi = Pick<
   ChannelRoom,
-  "post" | "respond" | "wait" | "ack" | "retryWebhook" | "retract" | "destroy" | "reportStatus" | "setCommands" | "recentEvents" | "addGateway" | "purgeBefore"
+  | "post"
+  | "respond"
+  | "wait"
+  | "ack"
+  | "retryWebhook"
+  | "retract"
+  | "destroy"
+  | "reportStatus"
+  | "setCommands"
+  | "recentEvents"
+  | "addGateway"
+  | "updateStream"
+  | "relay"
+  | "purgeBefore"
 >;
 
 /** The room of a channel: one Durable Object per channel id, wherever the request lands. */

@@ -132,10 +132,16 @@ export class PostCommitter {
   private async store(inputs: NewMessage[]): Promise<PostResult[]> {
     const channelId = inputs[0]!.channelId;
     const keys = inputs.flatMap((i) => (i.idempotencyKey ? [i.idempotencyKey] : []));
+    // A stream's id is an idempotency key of its own: a retried draft POST gets the stored draft back.
+    const streamIds = inputs.flatMap((i) => (i.stream ? [i.stream.streamId] : []));
     const fileIds = inputs.flatMap((i) => i.attachmentIds);
     const targetIds = inputs.flatMap((i) => (i.iterationOf ? [i.iterationOf] : []));
-    // One read of the channel's messages serves both the idempotent replays and the iteration targets.
-    const lookups = [...(keys.length ? [inList(messages.idempotencyKey, keys)] : []), ...(targetIds.length ? [inList(messages.id, targetIds)] : [])];
+    // One read of the channel's messages serves the idempotent replays (by key and by stream) and the iteration targets.
+    const lookups = [
+      ...(keys.length ? [inList(messages.idempotencyKey, keys)] : []),
+      ...(streamIds.length ? [inList(messages.streamId, streamIds)] : []),
+      ...(targetIds.length ? [inList(messages.id, targetIds)] : []),
+    ];
     const [known, files] = await Promise.all([
       lookups.length
         ? this.db
@@ -152,6 +158,9 @@ export class PostCommitter {
     ]);
     const earlier = known.filter((row) => row.idempotencyKey !== null && keys.includes(row.idempotencyKey));
     const byKey = new Map<string, { row: MessageRow; stored: boolean }>(earlier.map((row) => [row.idempotencyKey!, { row, stored: true }]));
+    const byStream = new Map<string, MessageRow>(
+      known.filter((row) => row.streamId !== null && streamIds.includes(row.streamId)).map((row) => [row.streamId!, row]),
+    );
     // Iteration targets as this group leaves them: a root gets its chain place with the group's first revision.
     const targets = new Map<string, MessageRow>(known.filter((row) => targetIds.includes(row.id)).map((row) => [row.id, row]));
     const claimed = new Set<string>();
@@ -162,9 +171,10 @@ export class PostCommitter {
     const created: { index: number; row: MessageRow; files: AttachmentRow[] }[] = [];
 
     for (const [index, input] of inputs.entries()) {
-      const replay = input.idempotencyKey ? byKey.get(input.idempotencyKey) : undefined;
+      const replay =
+        (input.idempotencyKey ? byKey.get(input.idempotencyKey)?.row : undefined) ?? (input.stream ? byStream.get(input.stream.streamId) : undefined);
       if (replay) {
-        results[index] = { replay: replay.row, audience: input.senderType === "agent" ? "agent" : "person" };
+        results[index] = { replay, audience: input.senderType === "agent" ? "agent" : "person" };
         continue;
       }
       const unusable = input.attachmentIds
@@ -206,6 +216,7 @@ export class PostCommitter {
       if (linked.length) statements.push(linkAttachments(this.db, row.id, input.attachmentIds));
       for (const id of input.attachmentIds) claimed.add(id);
       if (input.idempotencyKey) byKey.set(input.idempotencyKey, { row, stored: false });
+      if (input.stream) byStream.set(input.stream.streamId, row);
       created.push({ index, row, files: linked });
     }
 

@@ -1,4 +1,5 @@
-// One Durable Object alarm multiplexing every timer of a room (review expiries, webhook retries).
+// One Durable Object alarm multiplexing every timer of a room (review expiries, webhook retries, idle
+// streamed drafts).
 // Timers live in the room's own SQLite storage, indexed by due time, so they survive eviction and
 // restarts; the alarm is always set to the earliest one. Alarms are at-least-once: whoever handles
 // a timer re-checks its facts, and a timer is removed only once its work is done.
@@ -7,7 +8,7 @@ export const expiryKey = (messageId: string) => `expire:${messageId}`;
 
 export interface Timer {
   key: string;
-  kind: "expire" | "webhook";
+  kind: "expire" | "webhook" | "stream";
   channelId: string;
   dueAt: number;
   data: Record<string, unknown>;

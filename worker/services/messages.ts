@@ -227,6 +227,7 @@ interface PostFields {
   attachmentIds?: string[] | undefined;
   idempotencyKey?: string | undefined;
   iterationOf?: string | undefined;
+  stream?: NewMessage["stream"];
 }
 
 /**
@@ -247,5 +248,6 @@ export function newMessage(p: Principal, agentId: string, fields: PostFields): N
     attachmentIds: fields.attachmentIds ?? [],
     ...(fields.idempotencyKey ? { idempotencyKey: fields.idempotencyKey } : {}),
     ...(fields.iterationOf ? { iterationOf: fields.iterationOf } : {}),
+    ...(fields.stream ? { stream: fields.stream } : {}),
   };
 }
