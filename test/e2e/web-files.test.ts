@@ -243,4 +243,22 @@ describe("the Files page", () => {
     noProblems(o);
     noProblems(files2);
   });
+
+  it("a file an agent sends while the page is open shows up, and goes with its message", async () => {
+    const o = await open("/files");
+    const { page } = o;
+    await expectShown(page, ALL_NAMES);
+    await page.getByRole("img", { name: "Live updates: live" }).waitFor({ timeout: 15_000 });
+    const late = await design.upload(
+      "late-sketch.png",
+      "image/png",
+      png(40, 30, () => [200, 80, 80]),
+      "One more",
+    );
+    await expectShown(page, [...ALL_NAMES, "late-sketch.png"]);
+    const retracted = await http(server.url, "DELETE", `/api/v1/messages/${late.id}?channel=${design.id}`, undefined, { "x-api-key": design.key });
+    expect(retracted.status).toBeLessThan(300);
+    await expectShown(page, ALL_NAMES);
+    noProblems(o);
+  });
 });

@@ -1,12 +1,13 @@
 // The Files page: every file the person's agents and the person posted, across agents, newest first, as a
 // grid of previews; filters by kind and agent and a name search (URL parameters, so a view can be linked);
 // each file one click from its message; a selection downloads as one ZIP, built in the browser.
-import { createEffect, createMemo, createSignal, For, on, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
 import { createStore } from "solid-js/store";
 import { CopyLinkButton } from "../components/CopyLinkButton";
 import { DownloadIcon, SearchIcon } from "../components/Icons";
 import { TimeAgo } from "../components/TimeAgo";
 import { api, downloadUrl, qs } from "../lib/api";
+import { on as onLive } from "../lib/bus";
 import { fileIcon, fileKind } from "../lib/files";
 import { query, setQuery } from "../lib/router";
 import { agents, errorText, toast } from "../lib/state";
@@ -68,6 +69,25 @@ export default function Files() {
       void load(true);
     }),
   );
+
+  // Live: a message with files, or a message gone (its files with it), refreshes the list, unless the
+  // person is choosing files: the grid must not move under them.
+  let liveTimer: ReturnType<typeof setTimeout> | undefined;
+  const refresh = () => {
+    clearTimeout(liveTimer);
+    liveTimer = setTimeout(() => {
+      if (selected().size === 0) void load(true);
+    }, 400);
+  };
+  const offs = [
+    onLive("message:created", (m) => m.attachments.length > 0 && refresh()),
+    onLive("message:deleted", ({ messageId }) => items.some((f) => f.messageId === messageId) && refresh()),
+    onLive("resync", refresh),
+  ];
+  onCleanup(() => {
+    clearTimeout(liveTimer);
+    for (const off of offs) off();
+  });
 
   const chosen = createMemo(() => items.filter((f) => selected().has(f.id)));
   const toggle = (id: string, on: boolean) => {
