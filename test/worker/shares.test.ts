@@ -3,6 +3,7 @@
 // the token's hash is stored, and the list filters by kind, agent and name across the person's agents.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { fileKindOf } from "../../contract/file-kinds";
 import { LIMITS } from "../../contract/limits";
 import { runMaintenance } from "../../worker/maintenance";
 import { addMember, agentWithKey, BASE, call, setupOwner, type Person } from "./helpers";
@@ -300,6 +301,8 @@ describe("the Files page list (GET /api/files)", () => {
       const res = await list(`?type=${kind}`);
       expect(res.status, res.text).toBe(200);
       expect(filenames(res), kind).toEqual([...expected].sort());
+      // The SQL filter and the contract's fileKindOf (the web app's label) agree.
+      for (const name of expected) expect(fileKindOf(TYPES[name]!), name).toBe(kind);
     }
   });
 
