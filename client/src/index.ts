@@ -6,7 +6,7 @@ import type { AgentDto, ErrorDto, FieldErrorDto, IterationChainDto, MessageDto, 
 import type { AgentStatus } from "../../contract/enums";
 import type { ChannelEventListeners, ChannelEventName, ChannelEvents } from "../../contract/events";
 import type { agentCommandsBody, setTagBody, setWebhookBody, statusPingBody } from "../../contract/requests/agent";
-import type { postMessageBody } from "../../contract/requests/message";
+import type { deltaEvent, postMessageBody, progressEvent, streamUpdateBody } from "../../contract/requests/message";
 import type { storeTextBody } from "../../contract/requests/file";
 import type { reviewRequest } from "../../contract/requests/review";
 
@@ -30,6 +30,11 @@ export type StatusPing = z.input<typeof statusPingBody>;
 export type SetTag = z.input<typeof setTagBody>;
 export type SetWebhook = z.input<typeof setWebhookBody>;
 export type StoreText = z.input<typeof storeTextBody>;
+export type StreamUpdate = z.input<typeof streamUpdateBody>;
+/** A live token of a streamed reply, emitted on the socket (`Subscription.delta`). */
+export type StreamDelta = z.input<typeof deltaEvent>;
+/** What the agent is doing right now, emitted on the socket (`Subscription.progress`). */
+export type StreamProgress = z.input<typeof progressEvent>;
 /** `PUT /api/v1/agents/:id/commands`: `[{command, description, acceptsArgs?, argHint?}]`. */
 export type AgentCommands = DeepReadonly<z.input<typeof agentCommandsBody>>;
 
@@ -141,6 +146,10 @@ export interface Subscription {
   socket: SocketLike;
   /** Resolves once every channel is subscribed (the first time); rejects if one is refused. */
   ready: Promise<void>;
+  /** Sends live tokens of a streamed reply to the channel's sockets (never stored: PATCH the draft too). */
+  delta(event: StreamDelta): void;
+  /** Tells the channel's sockets what the agent is doing ("Searching the docs"); never stored. */
+  progress(event: StreamProgress): void;
   close(): void;
 }
 
@@ -294,6 +303,39 @@ export class NodClient {
     }
   }
 
+  /**
+   * Starts a streamed reply: posts a draft (`streamState: "streaming"`) that people see grow. Safe to retry:
+   * the same `streamId` returns the same draft. Grow it with `updateStream`, finish it with `completeStream`;
+   * a draft left 10 minutes without an update is completed as it stands.
+   */
+  startStream(
+    streamId: string,
+    text = "",
+    options: Omit<SendMessage, "streamId" | "streamState" | "text" | "review"> & { signal?: AbortSignal } = {},
+  ): Promise<Message> {
+    const { signal, ...message } = options;
+    return this.retrying(
+      () =>
+        this.request<Message>("POST", "/api/v1/messages", {
+          json: { ...message, channelId: this.channel(message.channelId), streamId, streamState: "streaming", text },
+          ...(signal ? { signal } : {}),
+        }),
+      signal,
+    );
+  }
+
+  /** Replaces a draft's text with the whole text so far (not a delta); returns the draft. */
+  updateStream(streamId: string, text: string, options: { channelId?: string; complete?: boolean; signal?: AbortSignal } = {}): Promise<Message> {
+    const body: StreamUpdate = { channelId: this.channel(options.channelId), text, ...(options.complete ? { complete: true } : {}) };
+    const path = `/api/v1/messages/streams/${encodeURIComponent(streamId)}`;
+    return this.request<Message>("PATCH", path, { json: body, ...(options.signal ? { signal: options.signal } : {}) });
+  }
+
+  /** Finishes a draft with its final text (`streamState: "complete"`); later updates get 409. */
+  completeStream(streamId: string, text: string, options: { channelId?: string; signal?: AbortSignal } = {}): Promise<Message> {
+    return this.updateStream(streamId, text, { ...options, complete: true });
+  }
+
   /** Stores a file in the channel; attach it with `send({attachmentIds: [file.id]})` or `ask`. */
   upload(
     file: Blob | ArrayBuffer | Uint8Array | string,
@@ -418,6 +460,12 @@ export class NodClient {
       const handler = options.on[name] as ((arg: unknown) => void) | undefined;
       if (handler) socket.on(name, handler);
     }
-    return { socket, ready, close: () => socket.disconnect() };
+    return {
+      socket,
+      ready,
+      delta: (event) => socket.emit("message:delta", event),
+      progress: (event) => socket.emit("message:progress", event),
+      close: () => socket.disconnect(),
+    };
   }
 }

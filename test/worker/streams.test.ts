@@ -3,12 +3,13 @@
 // the 10-minute idle rule through the room's alarm; live deltas and progress relayed from an agent's
 // socket to the channel's subscribers and nowhere else.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { NodClient, NodError } from "../../client/src/index";
 import { STREAM_IDLE_MS, streamKey } from "../../worker/room/streams";
 import { Timers } from "../../worker/room/timers";
 import { expectError } from "./api-helpers";
-import { addMember, agentWithKey, approval, setupOwner, type Person } from "./helpers";
+import { addMember, agentWithKey, approval, BASE, setupOwner, type Person } from "./helpers";
 import { connectSocket, type RawSocket } from "./socket-helpers";
 import { sleep } from "../common";
 
@@ -173,6 +174,21 @@ describe("streamed drafts", () => {
     );
     expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201]);
     expect(new Set(results.map((r) => r.json.id)).size).toBe(1);
+  });
+});
+
+describe("the typed client", () => {
+  it("startStream (retry-safe), updateStream, completeStream; an update after completion is a 409 NodError", async () => {
+    const nod = new NodClient({ url: BASE, apiKey: bot.apiKey, channelId: bot.agent.id, fetch: (url, init) => exports.default.fetch(new Request(url, init)) });
+    const streamId = newStreamId();
+    const draft = await nod.startStream(streamId, "Thinking", { metadata: { model: "small" } });
+    expect(draft).toMatchObject({ streamId, streamState: "streaming", text: "Thinking", metadata: { model: "small" } });
+    expect((await nod.startStream(streamId)).id).toBe(draft.id);
+    expect(await nod.updateStream(streamId, "Thinking done.")).toMatchObject({ id: draft.id, text: "Thinking done.", streamState: "streaming" });
+    expect(await nod.completeStream(streamId, "Thinking done. Answer: 42.")).toMatchObject({ id: draft.id, streamState: "complete" });
+    const late = await nod.updateStream(streamId, "again").catch((e: unknown) => e);
+    expect(late).toBeInstanceOf(NodError);
+    expect((late as NodError).status).toBe(409);
   });
 });
 
