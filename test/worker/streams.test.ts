@@ -9,7 +9,7 @@ import { NodClient, NodError } from "../../client/src/index";
 import { STREAM_IDLE_MS, streamKey } from "../../worker/room/streams";
 import { Timers } from "../../worker/room/timers";
 import { expectError } from "./api-helpers";
-import { addMember, agentWithKey, approval, BASE, setupOwner, type Person } from "./helpers";
+import { addMember, agentWithKey, approval, BASE, call, setupOwner, type Person } from "./helpers";
 import { connectSocket, type RawSocket } from "./socket-helpers";
 import { sleep } from "../common";
 
@@ -174,6 +174,18 @@ describe("streamed drafts", () => {
     );
     expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201]);
     expect(new Set(results.map((r) => r.json.id)).size).toBe(1);
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("describes the PATCH of a stream and the draft fields of a POST", async () => {
+    const doc = (await call("GET", "/api/openapi.json")).json;
+    const patch = doc.paths["/api/v1/messages/streams/{streamId}"]?.patch;
+    expect(patch, JSON.stringify(Object.keys(doc.paths))).toBeDefined();
+    expect(patch.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toContain("path:streamId");
+    expect(Object.keys(patch.requestBody.content["application/json"].schema.properties).sort()).toEqual(["channelId", "complete", "text"]);
+    const post = doc.paths["/api/v1/messages"].post.requestBody.content["application/json"].schema;
+    expect(Object.keys(post.properties)).toEqual(expect.arrayContaining(["streamId", "streamState"]));
   });
 });
 
