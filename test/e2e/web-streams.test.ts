@@ -203,6 +203,24 @@ describe("streamed replies in the chat", () => {
     expect(await chat.locator(".messages .msg").count()).toBe(2);
   });
 
+  it("tokens streamed without a draft give way to the agent's whole reply, posted at the end: one bubble", async () => {
+    const agent = await createAgent(url(), cookie(), "Plain bot");
+    const socket = await agentSocket(agent);
+    const chat = await open();
+    await chat.goto(`/chat/${agent.id}`);
+    await live(chat);
+
+    for (const delta of ["The ", "answer ", "is ", "yes."]) await send(socket, "message:delta", { channelId: agent.id, streamId: "plain", delta });
+    await send(socket, "message:delta", { channelId: agent.id, streamId: "plain", delta: "", streamEnd: true });
+    await expect.poll(() => shown(chat, "plain")).toBe("The answer is yes.");
+    await expect.poll(() => bubbles(chat, "plain").getAttribute("aria-busy")).toBeNull();
+
+    const reply = await agent.post({ text: "The answer is yes." });
+    await chat.locator(`[data-message-id="${reply.id}"]`).waitFor();
+    await expect.poll(() => bubbles(chat, "plain").count()).toBe(0);
+    expect(await chat.getByText("The answer is yes.").count()).toBe(1);
+  });
+
   it("a progress event shows what the agent is doing with its tool as a chip, until its next message", async () => {
     const agent = await createAgent(url(), cookie(), "Busy bot");
     const socket = await agentSocket(agent);
