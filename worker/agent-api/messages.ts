@@ -80,8 +80,10 @@ export const messageRoutes = new Hono<AppEnv>()
       const body = c.req.valid("json");
       const streamId = streamIdSchema.safeParse(c.req.param("streamId"));
       if (!streamId.success) throw invalid(zodErrors(streamId.error, "streamId"));
-      const agent = await resolveChannel(c.var.db, c.get("principal"), body.channelId ?? undefined);
-      const message = unwrap(await roomOf(c.env, agent.id).updateStream(agent.id, streamId.data, body.text, body.complete === true));
+      const p = c.get("principal");
+      // The ownership check (a read) comes before the room: no room is woken for a channel that is not the caller's.
+      const { id: channelId } = await resolveChannel(c.var.db, p, body.channelId ?? undefined);
+      const message = unwrap(await roomOf(c.env, channelId).updateStream(channelId, p.userId, streamId.data, body.text, body.complete === true));
       return c.json(message);
     },
   )

@@ -173,15 +173,16 @@ export class ChannelRoom extends DurableObject<Env> {
   }
 
   /**
-   * A PATCH of a streamed draft: replaces its text with the text so far, and completes it when asked.
+   * A PATCH of a streamed draft: replaces its text with the text so far, and completes it when asked. Only
+   * `userId`'s draft matches, so another user's channel id finds nothing (404), as if it did not exist.
    * Pushes the draft's idle deadline back (or drops it once complete); 404 for an unknown stream, 409
    * once it is complete. Emits message:updated with the whole message.
    */
-  async updateStream(channelId: string, streamId: string, text: string, complete: boolean): Promise<RoomResult<MessageDto>> {
+  async updateStream(channelId: string, userId: string, streamId: string, text: string, complete: boolean): Promise<RoomResult<MessageDto>> {
     return this.serial(async () => {
       // Pushed back before the write: a restart after it then leaves a later deadline, never an early one.
       if (!complete) await armStreamTimer(this.timers, channelId, streamId);
-      const outcome = await changeDraft(this.db, channelId, streamId, { text, complete });
+      const outcome = await changeDraft(this.db, channelId, streamId, { text, complete }, userId);
       if (!outcome.ok) {
         this.timers.delete(streamKey(streamId)); // no draft to keep alive
         return outcome.status === 404 ? fail(404, "Stream not found") : fail(409, "This stream is already complete: post a new message (or a new streamId)");

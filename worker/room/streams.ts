@@ -30,30 +30,50 @@ export interface StreamUpdate {
 
 export type StreamOutcome = { ok: true; value: StreamUpdate } | { ok: false; status: 404 | 409 };
 
-const ofStream = (channelId: string, streamId: string) => and(eq(messages.channelId, channelId), eq(messages.streamId, streamId));
+/** The stream's message; with `userId`, only if that user owns it (the PATCH's ownership check, at no extra read). */
+const ofStream = (channelId: string, streamId: string, userId?: string) =>
+  and(eq(messages.channelId, channelId), eq(messages.streamId, streamId), ...(userId !== undefined ? [eq(messages.userId, userId)] : []));
 
 /**
  * Changes a draft that is still streaming: new text, and/or completes it. One round trip: the update
  * (which only matches a streaming draft) and the message's attachments, in one batch. Only when nothing
  * matched does a second read tell "no such stream" (404) from "already complete" (409).
  */
-export async function changeDraft(d: Db, channelId: string, streamId: string, changes: { text?: string; complete: boolean }): Promise<StreamOutcome> {
+export async function changeDraft(
+  d: Db,
+  channelId: string,
+  streamId: string,
+  changes: { text?: string; complete: boolean },
+  userId?: string,
+): Promise<StreamOutcome> {
   const set = { ...(changes.text !== undefined ? { text: changes.text } : {}), ...(changes.complete ? { streamState: "complete" as const } : {}) };
   const [updated, files] = await d.batch([
     d
       .update(messages)
       .set(set)
-      .where(and(ofStream(channelId, streamId), eq(messages.streamState, "streaming")))
+      .where(and(ofStream(channelId, streamId, userId), eq(messages.streamState, "streaming")))
       .returning(),
     d
       .select()
       .from(attachments)
-      .where(inArray(attachments.messageId, d.select({ id: messages.id }).from(messages).where(ofStream(channelId, streamId))))
+      .where(
+        inArray(
+          attachments.messageId,
+          d
+            .select({ id: messages.id })
+            .from(messages)
+            .where(ofStream(channelId, streamId, userId)),
+        ),
+      )
       .orderBy(attachments.position),
   ]);
   const row = updated[0];
   if (!row) {
-    const [existing] = await d.select({ id: messages.id }).from(messages).where(ofStream(channelId, streamId)).limit(1);
+    const [existing] = await d
+      .select({ id: messages.id })
+      .from(messages)
+      .where(ofStream(channelId, streamId, userId))
+      .limit(1);
     return { ok: false, status: existing ? 409 : 404 };
   }
   return { ok: true, value: { row, forAgent: messageDto(row, files, "agent"), forPerson: messageDto(row, files, "person") } };
