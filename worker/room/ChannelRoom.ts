@@ -4,8 +4,8 @@
 // cannot: `seq` grows by exactly one per message, a review is answered at most once, and a parked
 // long-poll is released the instant its review is settled, without anyone polling the database.
 //
-// State: D1 holds the records. The room's own SQLite storage holds its timers (review expiries and
-// webhook retries, multiplexed over one alarm: timers.ts). In memory it keeps only what can be
+// State: D1 holds the records. The room's own SQLite storage holds its timers (review expiries,
+// webhook retries and idle streamed drafts, multiplexed over one alarm: timers.ts). In memory it keeps only what can be
 // rebuilt or may be lost with the instance: the last seq (re-read from D1 after a restart) and the
 // parked waits (their HTTP requests end with the instance too, and the clients retry).
 //

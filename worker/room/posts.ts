@@ -83,7 +83,7 @@ export class PostCommitter {
     private readonly db: Db,
     private readonly mark: SeqMark,
     /**
-     * Records what must happen once a message is stored (its expiry timer, its webhook) in the room's
+     * Records what must happen once a message is stored (its expiry timer, its webhook, a draft's idle timer) in the room's
      * own storage, before the D1 commit: a restart right after the commit then loses nothing, and a
      * timer whose message never landed finds no message and ends itself.
      */
