@@ -50,6 +50,9 @@ export default defineConfig({
           globalSetup: ["./test/e2e/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // A live update crosses a room and a gateway shard to a browser on a machine busy with the rest of the
+          // suite: an `expect.poll` waits up to 5 s for it (vitest's default, 1 s, flaked under load).
+          expect: { poll: { timeout: 5_000 } },
           fileParallelism: false,
         },
       },

@@ -2,7 +2,7 @@
 // on a free port with a fresh migrated database: the shared server (global-setup.ts) and the browser
 // tests' first-run servers (web-helpers.ts) both come from here.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unstable_startWorker } from "wrangler";
@@ -21,15 +21,23 @@ export async function startDevServer(name: string): Promise<DevServer> {
     stdio: "pipe",
     env: { ...process.env, CI: "true" },
   });
+  // The SPA from a private copy: wrangler restarts a server whenever its assets folder changes, so a
+  // rebuild of web/dist during a test run (or a stray file event there) must not reach this one.
+  const assets = join(persist, "assets");
+  cpSync("web/dist", assets, { recursive: true });
   const worker = await unstable_startWorker({
     config: "wrangler.toml",
     // The real Worker, its D1 binding behind the production-limits wrapper (test/d1-limits).
     entrypoint: "test/d1-limits/entry.ts",
+    assets,
     bindings: { ALLOW_LOOPBACK_WEBHOOKS: { type: "plain_text", value: "true" } },
     dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, logLevel: "warn" },
   });
   await worker.ready;
   const url = (await worker.url).toString().replace(/\/$/, "");
+  // The proxy answers before the Worker itself has started; one request waits for that first start, so
+  // what reportRestarts sees after it is a restart.
+  await fetch(`${url}/api/openapi.json`).then((res) => res.arrayBuffer());
   reportRestarts(worker.raw, name);
   return {
     url,
@@ -51,7 +59,8 @@ function reportRestarts(devEnv: { dispatch(event: { type: string }): void }, nam
   const dispatch = devEnv.dispatch.bind(devEnv);
   devEnv.dispatch = (event) => {
     if (event.type === "bundleStart" || event.type === "reloadStart") {
-      console.error(`[e2e] wrangler is restarting the ${name} server (${event.type}): expect dropped sockets and 503s`);
+      const cause = event.type === "bundleStart" ? "a source file changed" : "its assets or config changed";
+      console.error(`[e2e] ${new Date().toISOString()} wrangler is restarting the ${name} server (${event.type}: ${cause}): expect dropped sockets and 503s`);
     }
     dispatch(event);
   };
