@@ -3,9 +3,9 @@
 // types, empty bodies — never get a 5xx, always get the error shape, and a rejected request stores
 // nothing. Set FUZZ_SEED to replay another run; the seed in use is printed.
 //
-// The routes are fuzzed by two test files (fuzz-1.test.ts, fuzz-2.test.ts), each with half of them: a
-// request costs more the more requests one workerd isolate has served, so two fresh isolates on the
-// two pool workers finish in a fraction of one file's time.
+// The routes are fuzzed by three test files (fuzz-1, fuzz-2, fuzz-3), each with a third of them: a
+// request costs more the more requests one workerd isolate has served, so fresh isolates on the pool
+// workers finish in a fraction of one file's time.
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +18,8 @@ let owner: Person;
 let bot: Awaited<ReturnType<typeof agentWithKey>>;
 let reviewId: string;
 let memberId: string;
+let fileId: string;
+const STREAM_ID = "fuzz-stream";
 
 /** Everything a request could change, as text (counters and "last used" stamps left out). */
 async function snapshot(): Promise<string> {
@@ -30,6 +32,7 @@ async function snapshot(): Promise<string> {
     "SELECT agent_id, status, message FROM agent_status_history ORDER BY id",
     "SELECT * FROM push_subscriptions ORDER BY id",
     "SELECT * FROM channel_reads ORDER BY user_id, agent_id",
+    "SELECT token_hash, attachment_id, expires_at FROM file_shares ORDER BY token_hash",
   ];
   const results = await env.DB.batch(queries.map((q) => env.DB.prepare(q)));
   return JSON.stringify(results.map((r) => r.results));
@@ -93,6 +96,23 @@ const routes: Route[] = [
     valid: () => ({ email: "new@example.com", password: "long enough", displayName: "N", role: "member" }),
   },
   { method: "PATCH", path: () => `/api/users/${memberId}`, auth: "cookie", valid: () => ({ displayName: "M2" }) },
+  // Placet parity and conversational agents.
+  { method: "POST", path: () => "/api/v1/agents/setTag", auth: "key", valid: () => ({ channelId: bot.agent.id, tag: "ops" }) },
+  {
+    method: "POST",
+    path: () => "/api/v1/agents/setWebhook",
+    auth: "key",
+    valid: () => ({ channelId: bot.agent.id, url: "https://example.com/hook", headers: { "X-Token": "t" }, auth: { username: "u", password: "p" } }),
+  },
+  { method: "POST", path: () => "/api/v1/agents/deleteWebhook", auth: "key", valid: () => ({ channelId: bot.agent.id }) },
+  {
+    method: "POST",
+    path: () => "/api/v1/files/store-text",
+    auth: "key",
+    valid: () => ({ channelId: bot.agent.id, content: "# notes", filename: "notes.md", mimeType: "text/markdown" }),
+  },
+  { method: "PATCH", path: () => `/api/v1/messages/streams/${STREAM_ID}`, auth: "key", valid: () => ({ channelId: bot.agent.id, text: "so far" }) },
+  { method: "POST", path: () => `/api/files/${fileId}/share`, auth: "cookie", valid: () => ({ expiresInSeconds: 600 }) },
 ];
 
 /** A body that is wrong in one or more generated ways, with the content type it is sent with. */
@@ -171,6 +191,8 @@ export function fuzzRoutes(part: string, pick: (index: number) => boolean) {
     const posted = await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "fuzz me", review: approval });
     reviewId = posted.json.id;
     memberId = (await owner.as("POST", "/api/users", { email: "member@example.com", password: "member password", displayName: "M" })).json.id;
+    fileId = (await bot.v1("POST", "/files/store-text", { channelId: bot.agent.id, content: "shared" })).json.id;
+    await bot.v1("POST", "/messages", { channelId: bot.agent.id, streamId: STREAM_ID, streamState: "streaming", text: "draft" });
   });
 
   describe(`fuzzing the JSON routes, ${part} (seed ${SEED})`, () => {
@@ -217,5 +239,5 @@ export function fuzzRoutes(part: string, pick: (index: number) => boolean) {
   });
 }
 
-/** How many routes the table has (the two files split it). */
+/** How many routes the table has (the three files split it). */
 export const ROUTE_COUNT = routes.length;
