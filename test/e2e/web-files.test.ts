@@ -5,39 +5,10 @@
 // session. README's screenshot of the page goes to docs/screenshots/ when UPDATE_SCREENSHOTS=1.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { crc32, deflateSync } from "node:zlib";
 import { unzipSync } from "fflate";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAgent, http, launchBrowser, login, openApp, OWNER, screenshotDir, startFreshServer, type Opened, type TestAgent } from "./web-helpers";
-
-/** A PNG of `width`×`height` pixels, each coloured by `rgb(x, y)`. */
-function png(width: number, height: number, rgb: (x: number, y: number) => [number, number, number]): Uint8Array<ArrayBuffer> {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), 8 + data.length);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
-  const rows: number[] = [];
-  for (let y = 0; y < height; y++) {
-    rows.push(0); // filter: none
-    for (let x = 0; x < width; x++) rows.push(...rgb(x, y));
-  }
-  const file = Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(Buffer.from(rows))),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-  return new Uint8Array(file);
-}
+import { createAgent, http, launchBrowser, login, openApp, OWNER, screenshotDir, png, startFreshServer, type Opened, type TestAgent } from "./web-helpers";
 
 const text = (s: string) => new Uint8Array(new TextEncoder().encode(s));
 

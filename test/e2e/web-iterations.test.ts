@@ -5,11 +5,10 @@
 // ② arrive, and ① turn into the chain's first step); a third version shows three
 // steps with their states, in the inbox and in the chat. Then a form with a unit, a `defaultValue`, a
 // checkbox description and a dismiss button: dismissing it answers `{_dismissed: true}` to the agent.
-import { crc32, deflateSync } from "node:zlib";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { diffStats, diffText } from "../../web/src/lib/text-diff";
-import { createAgent, http, launchBrowser, openApp, type Opened, type TestAgent } from "./web-helpers";
+import { createAgent, http, launchBrowser, openApp, png, type Opened, type TestAgent } from "./web-helpers";
 
 const url = () => inject("nodUrl");
 const cookie = () => inject("ownerCookie");
@@ -43,30 +42,6 @@ const approval = {
     ],
   },
 };
-
-/** A 1×1 PNG of one colour: two versions of a screenshot. */
-function png(rgb: [number, number, number]): Uint8Array<ArrayBuffer> {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), 8 + data.length);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(1, 0); // width
-  header.writeUInt32BE(1, 4); // height
-  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
-  const pixels = deflateSync(Buffer.from([0, ...rgb])); // filter 0, one pixel
-  const file = Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", pixels),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-  return new Uint8Array(file);
-}
 
 /** Stores a file for the agent's next message (`attachmentIds`). */
 async function storeFile(agent: TestAgent, filename: string, type: string, content: Uint8Array<ArrayBuffer>): Promise<string> {
@@ -133,7 +108,12 @@ describe("diffText (the chain's text diff)", () => {
 describe("iteration chains", () => {
   it("a rejected draft with feedback comes back as ② with the feedback, a diff and both images; ③ shows three steps", async () => {
     const agent = await createAgent(url(), cookie(), "Release bot");
-    const shot1 = await storeFile(agent, "before.png", "image/png", png([255, 0, 0]));
+    const shot1 = await storeFile(
+      agent,
+      "before.png",
+      "image/png",
+      png(1, 1, () => [255, 0, 0]),
+    );
     const round1 = await agent.post({
       text: "Release notes for v1.2:\n\nFixed the login bug.\nAdded dark mode.",
       review: approval,
@@ -162,7 +142,12 @@ describe("iteration chains", () => {
     await chat.goto(`/chat/${agent.id}`);
     await chat.getByText("Fixed the login bug.").waitFor();
     await live(chat);
-    const shot2 = await storeFile(agent, "after.png", "image/png", png([0, 0, 255]));
+    const shot2 = await storeFile(
+      agent,
+      "after.png",
+      "image/png",
+      png(1, 1, () => [0, 0, 255]),
+    );
     const round2 = await agent.post({
       text: "Release notes for v1.3:\n\nFixed the login bug on Safari.\nAdded dark mode.",
       review: approval,

@@ -1,8 +1,9 @@
 // More helpers for the route-by-route suites (agent-api, user-api, files, access).
-import { exports } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { BASE, call, personFrom, type Person } from "./helpers";
-import { sessionCookie } from "../common";
+import { sessionCookie, sleep } from "../common";
 
 export type Res = Awaited<ReturnType<typeof call>>;
 export type Bot = Awaited<ReturnType<typeof import("./helpers").agentWithKey>>;
@@ -95,3 +96,17 @@ export const MESSAGE_KEYS = [
   "streamId",
   "streamState",
 ];
+
+/** The body a delivery of `event` sends (fixed at its first attempt and kept in the room's timer for retries). */
+export async function webhookBody(channelId: string, messageId: string, event: string) {
+  const room = env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(channelId));
+  for (let i = 0; i < 60; i++) {
+    const data = await runInDurableObject(room, (_room, state) => {
+      const row = state.storage.sql.exec<{ data: string }>("SELECT data FROM timers WHERE key = ?", `webhook:${messageId}:${event}`).toArray()[0];
+      return row ? (JSON.parse(row.data) as { body?: string }) : undefined;
+    });
+    if (data?.body) return JSON.parse(data.body);
+    await sleep(50);
+  }
+  throw new Error(`no ${event} delivery body for ${messageId}`);
+}

@@ -1,14 +1,12 @@
 // Slash commands: an agent publishes its commands (PUT /api/v1/agents/:id/commands), subscribers hear
 // `agent:commands`, and a person's command reaches the agent as their message with metadata {command, args}
 // in the list, the live event and the webhook payload. The palette itself is test/e2e/web-commands.test.ts.
-import { runInDurableObject } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { NodClient, NodError } from "../../client/src/index";
 import { addMember, agentWithKey, BASE, setupOwner, type Person } from "./helpers";
-import { browser, expectError, type Bot } from "./api-helpers";
+import { browser, expectError, webhookBody, type Bot } from "./api-helpers";
 import { connectSocket } from "./socket-helpers";
-import { sleep } from "../common";
 
 let owner: Person;
 let bot: Bot;
@@ -28,20 +26,6 @@ async function newChannel(webhookUrl?: string) {
   const res = await owner.as("POST", "/api/agents", { name: "Commands", ...(webhookUrl ? { webhookUrl } : {}) });
   expect(res.status, res.text).toBe(201);
   return res.json.id as string;
-}
-
-/** The body a delivery of `event` sends (fixed at its first attempt and kept in the room's timer for retries). */
-async function webhookBody(channelId: string, messageId: string, event: string) {
-  const room = env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(channelId));
-  for (let i = 0; i < 60; i++) {
-    const data = await runInDurableObject(room, (_room, state) => {
-      const row = state.storage.sql.exec<{ data: string }>("SELECT data FROM timers WHERE key = ?", `webhook:${messageId}:${event}`).toArray()[0];
-      return row ? (JSON.parse(row.data) as { body?: string }) : undefined;
-    });
-    if (data?.body) return JSON.parse(data.body);
-    await sleep(50);
-  }
-  throw new Error(`no ${event} delivery body for ${messageId}`);
 }
 
 describe("PUT /api/v1/agents/:id/commands", () => {

@@ -1,10 +1,9 @@
 // Iteration chains (Placet's revision loop), answer feedback, and the message-list parity bits:
 // has_attachments, a bare array from /reviews/pending, and null as "not given" on POST /messages.
-import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { addMember, agentWithKey, approval, call, setupOwner, type Person } from "./helpers";
-import { browser, form, textFile, type Bot, type Res } from "./api-helpers";
+import { browser, form, textFile, webhookBody, type Bot, type Res } from "./api-helpers";
 import { connectSocket } from "./socket-helpers";
 import { sleep } from "../common";
 
@@ -45,20 +44,6 @@ const messageRow = (id: string) =>
   env.DB.prepare("SELECT iteration_of AS iterationOf, iteration, iteration_group_id AS groupId, review_feedback AS feedback FROM messages WHERE id = ?")
     .bind(id)
     .first<{ iterationOf: string | null; iteration: number | null; groupId: string | null; feedback: string | null }>();
-
-/** The body a delivery of `event` sends (fixed at its first attempt and kept in the room's timer for retries). */
-async function webhookBody(channelId: string, messageId: string, event: string) {
-  const room = env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(channelId));
-  for (let i = 0; i < 60; i++) {
-    const data = await runInDurableObject(room, (_room, state) => {
-      const row = state.storage.sql.exec<{ data: string }>("SELECT data FROM timers WHERE key = ?", `webhook:${messageId}:${event}`).toArray()[0];
-      return row ? (JSON.parse(row.data) as { body?: string }) : undefined;
-    });
-    if (data?.body) return JSON.parse(data.body);
-    await sleep(50);
-  }
-  throw new Error(`no ${event} delivery body for ${messageId}`);
-}
 
 describe("a three-round iteration chain with feedback", () => {
   it("links each revision to the root's group, numbers them, and tells the agent the feedback everywhere", async () => {
