@@ -24,13 +24,42 @@ const subscribed = new Set<string>();
 let connectedOnce = false;
 
 /**
- * Subscriptions go one at a time, each waiting for its ack: the gateway handles the events of one
- * socket concurrently, and subscriptions sent back to back can overwrite each other's session state.
+ * Subscriptions go out a few at a time, each slot waiting for its ack: one at a time, a person with
+ * hundreds of agents waited seconds before the last of them went live (the gateway takes one socket's
+ * subscribes concurrently, test/worker/gateway.test.ts).
  */
-let queue: Promise<unknown> = Promise.resolve();
+const IN_FLIGHT = 8;
+const waiting: (() => Promise<void>)[] = [];
+let running = 0;
+const whenDrained: (() => void)[] = [];
+
+function enqueue(task: () => Promise<void>) {
+  waiting.push(task);
+  pump();
+}
+
+function pump() {
+  while (running < IN_FLIGHT && waiting.length) {
+    const task = waiting.shift()!;
+    running++;
+    void task().finally(() => {
+      running--;
+      pump();
+    });
+  }
+  if (running === 0 && waiting.length === 0) for (const resolve of whenDrained.splice(0)) resolve();
+}
+
+/** Resolves once every subscription sent so far is acknowledged. */
+const allAcknowledged = () =>
+  new Promise<void>((resolve) => {
+    whenDrained.push(resolve);
+    pump();
+  });
+
 function subscribe(channelId: string) {
   subscribed.add(channelId);
-  queue = queue.then(
+  enqueue(
     () =>
       new Promise<void>((resolve) => {
         if (!socket?.connected || !subscribed.has(channelId)) return resolve();
@@ -39,6 +68,10 @@ function subscribe(channelId: string) {
       }),
   );
 }
+
+/** The most recently active agents first (then the newest): the chats in use go live before the rest. */
+const recentFirst = <A extends { lastActiveAt: string | null; createdAt: string }>(list: readonly A[]) =>
+  [...list].sort((a, b) => (b.lastActiveAt ?? b.createdAt).localeCompare(a.lastActiveAt ?? a.createdAt));
 
 /** Keeps the subscriptions in step with the agent list (new agents, deleted ones). */
 export function syncSubscriptions() {
@@ -49,7 +82,7 @@ export function syncSubscriptions() {
     if (!ids.has(id)) {
       subscribed.delete(id);
       const s = socket;
-      queue = queue.then(() => new Promise<void>((resolve) => s.timeout(10_000).emit("unsubscribe:channel", id, () => resolve())));
+      enqueue(() => new Promise<void>((resolve) => s.timeout(10_000).emit("unsubscribe:channel", id, () => resolve())));
     }
   }
 }
@@ -74,10 +107,10 @@ export function startLive(): Promise<void> {
     socket.on("connect", () => {
       const s = socket!;
       subscribed.clear();
-      queue = Promise.resolve();
-      for (const a of agents) subscribe(a.id);
+      waiting.length = 0; // a previous connection's subscriptions that had not gone out yet
+      for (const a of recentFirst(agents)) subscribe(a.id);
       // "live" once every subscription is acknowledged: from then on, events arrive.
-      void queue.then(() => {
+      void allAcknowledged().then(() => {
         if (!s.connected) return;
         setLiveState("live");
         if (connectedOnce) emit("resync", undefined);
