@@ -24,42 +24,13 @@ const subscribed = new Set<string>();
 let connectedOnce = false;
 
 /**
- * Subscriptions go out a few at a time, each slot waiting for its ack: one at a time, a person with
- * hundreds of agents waited seconds before the last of them went live (the gateway takes one socket's
- * subscribes concurrently, test/worker/gateway.test.ts).
+ * Subscriptions go one at a time, each waiting for its ack: the gateway handles the events of one
+ * socket concurrently, and subscriptions sent back to back can overwrite each other's session state.
  */
-const IN_FLIGHT = 8;
-const waiting: (() => Promise<void>)[] = [];
-let running = 0;
-const whenDrained: (() => void)[] = [];
-
-function enqueue(task: () => Promise<void>) {
-  waiting.push(task);
-  pump();
-}
-
-function pump() {
-  while (running < IN_FLIGHT && waiting.length) {
-    const task = waiting.shift()!;
-    running++;
-    void task().finally(() => {
-      running--;
-      pump();
-    });
-  }
-  if (running === 0 && waiting.length === 0) for (const resolve of whenDrained.splice(0)) resolve();
-}
-
-/** Resolves once every subscription sent so far is acknowledged. */
-const allAcknowledged = () =>
-  new Promise<void>((resolve) => {
-    whenDrained.push(resolve);
-    pump();
-  });
-
+let queue: Promise<unknown> = Promise.resolve();
 function subscribe(channelId: string) {
   subscribed.add(channelId);
-  enqueue(
+  queue = queue.then(
     () =>
       new Promise<void>((resolve) => {
         if (!socket?.connected || !subscribed.has(channelId)) return resolve();
@@ -82,7 +53,7 @@ export function syncSubscriptions() {
     if (!ids.has(id)) {
       subscribed.delete(id);
       const s = socket;
-      enqueue(() => new Promise<void>((resolve) => s.timeout(10_000).emit("unsubscribe:channel", id, () => resolve())));
+      queue = queue.then(() => new Promise<void>((resolve) => s.timeout(10_000).emit("unsubscribe:channel", id, () => resolve())));
     }
   }
 }
@@ -107,10 +78,11 @@ export function startLive(): Promise<void> {
     socket.on("connect", () => {
       const s = socket!;
       subscribed.clear();
-      waiting.length = 0; // a previous connection's subscriptions that had not gone out yet
+      queue = Promise.resolve();
+      // One at a time, so a person with hundreds of agents waits seconds for the last: the ones in use go first.
       for (const a of recentFirst(agents)) subscribe(a.id);
       // "live" once every subscription is acknowledged: from then on, events arrive.
-      void allAcknowledged().then(() => {
+      void queue.then(() => {
         if (!s.connected) return;
         setLiveState("live");
         if (connectedOnce) emit("resync", undefined);
