@@ -84,8 +84,18 @@ export const agentCommandsBody = z
         .regex(/^\/?[a-z0-9][a-z0-9_-]{0,31}$/, "lower-case letters, digits, _ and -, at most 32, e.g. deploy")
         .transform((c) => c.replace(/^\//, "")),
       description: z.string().trim().min(1).max(LIMITS.label),
-      acceptsArgs: z.boolean().nullish(),
-      argHint: z.string().trim().min(1).max(LIMITS.label).nullish(),
+      // Stored complete (false and null when not given): the list every reader sees.
+      acceptsArgs: z
+        .boolean()
+        .nullish()
+        .transform((v) => v ?? false),
+      argHint: z
+        .string()
+        .trim()
+        .min(1)
+        .max(LIMITS.label)
+        .nullish()
+        .transform((v) => v ?? null),
     }),
   )
   .max(LIMITS.commands)

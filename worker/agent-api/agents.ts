@@ -58,14 +58,7 @@ export const agentRoutes = new Hono<AppEnv>()
       const p = c.get("principal");
       const agentId = c.req.param("id");
       if (!canUseAgent(p, agentId)) throw notFound("Agent");
-      // Stored complete (acceptsArgs false, argHint null when not given): the list every reader sees.
-      const commands = c.req.valid("json").map((cmd) => ({
-        command: cmd.command,
-        description: cmd.description,
-        acceptsArgs: cmd.acceptsArgs ?? false,
-        argHint: cmd.argHint ?? null,
-      }));
-      const updated = await roomOf(c.env, agentId).setCommands(agentId, p.userId, commands);
+      const updated = await roomOf(c.env, agentId).setCommands(agentId, p.userId, c.req.valid("json"));
       if (!updated) throw notFound("Agent");
       return c.json(agentDto(updated));
     },

@@ -114,12 +114,7 @@ async function onEvent(env: Env, state: SessionState, principal: Principal, pack
       return false;
     case "subscribe:channel": {
       const sub = subscription(arg);
-      const allowed =
-        sub &&
-        (await ownAgent(db(env.DB), principal, sub.channelId).then(
-          () => true,
-          () => false,
-        ));
+      const allowed = sub && (await mayUse(env, principal, sub.channelId));
       if (!sub || !allowed) {
         ack({ ok: false, error: "not found" }); // a foreign channel is refused without saying it exists
         return false;
@@ -177,11 +172,7 @@ async function relay(env: Env, state: SessionState, principal: Principal, name: 
   const { channelId } = parsed.data;
   let remembered = false;
   if (!state.channels.includes(channelId) && !state.relayChannels?.includes(channelId)) {
-    const allowed = await ownAgent(db(env.DB), principal, channelId).then(
-      () => true,
-      () => false,
-    );
-    if (!allowed) return false;
+    if (!(await mayUse(env, principal, channelId))) return false;
     state.relayChannels = [...(state.relayChannels ?? []), channelId].slice(-MAX_RELAY_CHANNELS);
     remembered = true;
   }
@@ -193,6 +184,13 @@ async function relay(env: Env, state: SessionState, principal: Principal, name: 
   }
   return remembered ? "remembered" : true;
 }
+
+/** Whether the credential may use the channel: subscribe's check, and relay's for a channel it did not subscribe to. */
+const mayUse = (env: Env, principal: Principal, channelId: string) =>
+  ownAgent(db(env.DB), principal, channelId).then(
+    () => true,
+    () => false,
+  );
 
 /** Tells the channel's room that this shard has a subscriber. */
 export const registerWithRoom = (env: Env, channelId: string, shard: string) => roomOf(env, channelId).addGateway(shard);
