@@ -2,7 +2,7 @@
 // limits). The Durable Object classes are the real ones too, constructed with the same wrapped env.
 import worker, { ChannelRoom as Room, Gateway as GatewayShard } from "../../worker/index";
 import type { Env } from "../../worker/env";
-import { strictD1 } from "./strict-d1";
+import { checked, strictD1 } from "./strict-d1";
 
 const wrapped = new WeakMap<Env, Env>();
 function strictEnv(env: Env): Env {
@@ -16,8 +16,11 @@ function strictEnv(env: Env): Env {
 
 const handlers = worker as unknown as ExportedHandler<Env>;
 
+/** A test-only path (this entry is never deployed): how many statements the wrapper has checked. */
+const CHECKED_PATH = "/__test/d1-statements-checked";
+
 export default {
-  fetch: (request, env, ctx) => handlers.fetch!(request, strictEnv(env), ctx),
+  fetch: (request, env, ctx) => (new URL(request.url).pathname === CHECKED_PATH ? Response.json(checked) : handlers.fetch!(request, strictEnv(env), ctx)),
   scheduled: (controller, env, ctx) => handlers.scheduled?.(controller, strictEnv(env), ctx),
 } satisfies ExportedHandler<Env>;
 

@@ -1,7 +1,8 @@
 // The test-time D1 wrapper refuses what production D1 refuses, and lets through what it accepts.
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { D1LimitError, strictD1 } from "../d1-limits/strict-d1";
+import { BASE } from "./helpers";
 
 const d1 = strictD1(env.DB);
 const params = (n: number) => Array.from({ length: n }, (_, i) => `v${i}`);
@@ -30,6 +31,22 @@ describe("the test-time D1 wrapper enforces production D1's limits", () => {
         .bind(`%${"a".repeat(48)}%`)
         .all(),
     ).resolves.toMatchObject({ success: true });
+  });
+
+  it("counts a pattern built in SQL: numbered, wrapped and concatenated placeholders", () => {
+    const long = "a".repeat(49);
+    expect(() => d1.prepare("SELECT 1 FROM messages WHERE text LIKE ?1").bind(long + "bc")).toThrow(/LIKE or GLOB/);
+    expect(() => d1.prepare("SELECT 1 FROM messages WHERE lower(text) LIKE lower(?)").bind(long + "bc")).toThrow(/LIKE or GLOB/);
+    expect(() => d1.prepare("SELECT 1 FROM messages WHERE text LIKE '%' || ? || '%' AND channel_id = ?").bind(long, "c")).toThrow(/LIKE or GLOB/);
+    expect(() => d1.prepare("SELECT 1 FROM messages WHERE channel_id = ? AND text GLOB ?2").bind("c".repeat(60), "*a*")).not.toThrow();
+    expect(() => d1.prepare("SELECT 1 FROM messages WHERE text LIKE '%' || ? || '%' AND channel_id = ?").bind("short", "c".repeat(60))).not.toThrow();
+  });
+
+  it("wraps the Worker under test: its requests' statements go through the wrapper", async () => {
+    const checked = async () => ((await (await exports.default.fetch(`${BASE}/__test/d1-statements-checked`)).json()) as { statements: number }).statements;
+    const before = await checked();
+    expect((await exports.default.fetch(`${BASE}/api/auth/setup`)).status).toBe(200);
+    expect(await checked()).toBeGreaterThan(before);
   });
 
   it("refuses a statement over 100 KB", () => {

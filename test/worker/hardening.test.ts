@@ -237,6 +237,25 @@ describe("login limiting", () => {
     });
     expect(mine.status, mine.text).toBe(200);
   });
+
+  it("one address spraying many accounts is stopped after 50 attempts, and other addresses still sign in", async () => {
+    const spray = { "cf-connecting-ip": "198.51.100.50" };
+    const statuses: number[] = [];
+    for (let i = 0; i < 52; i++) {
+      statuses.push((await call("POST", "/api/auth/login", { body: { email: `nobody${i}@example.com`, password: "guess" }, headers: spray })).status);
+    }
+    expect(statuses.slice(0, 50).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(50)).toEqual([429, 429]);
+    // Blocked from that address even with the right password, for an account it never tried.
+    const sprayed = await call("POST", "/api/auth/login", { body: { email: owner.email, password: "correct horse battery" }, headers: spray });
+    expect(sprayed.status).toBe(429);
+    expect(Number(sprayed.headers.get("retry-after"))).toBeGreaterThan(0);
+    const elsewhere = await call("POST", "/api/auth/login", {
+      body: { email: owner.email, password: "correct horse battery" },
+      headers: { "cf-connecting-ip": "192.0.2.2" },
+    });
+    expect(elsewhere.status, elsewhere.text).toBe(200);
+  });
 });
 
 /** Runs `fn` inside the room with its D1 handle's `batch` replaced, then restores it. */
@@ -408,5 +427,31 @@ describe("smaller holes", () => {
     }
     expect(logged.join("\n")).toContain("injected");
     expect(logged.join("\n")).not.toContain(secretText);
+  });
+
+  // The test above fails a batch, whose error drizzle does not wrap; these fail a single query (a
+  // DrizzleQueryError, whose message lists the parameters) in the Worker, and a room's write.
+  it("database errors never log their bound parameters: a single query's error, in the Worker or a room", async () => {
+    const logged: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void logged.push(args.map(String).join(" "));
+    const secret = "sekrit-4712";
+    const channel = (await owner.as("POST", "/api/agents", { name: "Logged" })).json.id as string;
+    const streamId = "log-stream";
+    expect((await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "draft", streamId, streamState: "streaming" })).status).toBe(201);
+    try {
+      await env.DB.prepare("CREATE TRIGGER fail_agents BEFORE UPDATE ON agents BEGIN SELECT RAISE(ABORT, 'injected-agents'); END").run();
+      await env.DB.prepare("CREATE TRIGGER fail_messages BEFORE UPDATE ON messages BEGIN SELECT RAISE(ABORT, 'injected-messages'); END").run();
+      expect((await owner.as("PATCH", `/api/agents/${channel}`, { description: `${secret}-agent` })).status).toBe(500);
+      expect((await bot.v1("PATCH", `/messages/streams/${streamId}`, { channelId: bot.agent.id, text: `${secret}-stream` })).status).toBe(500);
+    } finally {
+      await env.DB.prepare("DROP TRIGGER IF EXISTS fail_agents").run();
+      await env.DB.prepare("DROP TRIGGER IF EXISTS fail_messages").run();
+      console.error = original;
+    }
+    const log = logged.join("\n");
+    expect(log).toContain("injected-agents");
+    expect(log).toContain("injected-messages");
+    expect(log).not.toContain(secret);
   });
 });

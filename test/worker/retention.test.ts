@@ -8,11 +8,14 @@ import { agentWithKey, approval, BASE, call, setupOwner, type Person } from "./h
 import { browser, expectError, form, textFile, type Bot } from "./api-helpers";
 import worker from "../d1-limits/entry";
 import { runMaintenance } from "../../worker/maintenance";
+import { strictD1 } from "../d1-limits/strict-d1";
 import { sleep } from "../common";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const iso = (ms: number) => new Date(ms).toISOString();
+/** The env of a direct runMaintenance call, behind production's D1 limits like the Worker's own. */
+const strictEnv = { ...env, DB: strictD1(env.DB) };
 
 let owner: Person;
 
@@ -328,11 +331,11 @@ describe("the hourly clean-up", () => {
     const left = () => count("SELECT count(*) AS n FROM agent_status_history WHERE agent_id = ?", bot.agent.id);
 
     // No time at all: each purge still does one batch of 500, then leaves the rest.
-    const first = await runMaintenance(env, Date.now(), 0);
+    const first = await runMaintenance(strictEnv, Date.now(), 0);
     expect(first).toMatchObject({ complete: false, failed: [], removed: { statusHistory: 500 } });
     expect(await left()).toBe(700);
-    expect((await runMaintenance(env, Date.now(), 0)).removed.statusHistory).toBe(500);
-    const last = await runMaintenance(env, Date.now(), 0);
+    expect((await runMaintenance(strictEnv, Date.now(), 0)).removed.statusHistory).toBe(500);
+    const last = await runMaintenance(strictEnv, Date.now(), 0);
     expect(last.removed.statusHistory).toBe(200);
     expect(await left()).toBe(0);
   });

@@ -398,9 +398,8 @@ export class Gateway extends DurableObject<Env> {
     return awaiting;
   }
 
-  /** Makes sure the alarm fires by `at` (rounded up to the second, so nearby deadlines share one). */
-  private async scheduleAlarm(at: number) {
-    const when = Math.ceil(at / 1000) * 1000;
+  /** Makes sure the alarm fires by `when`: a session expiry closes its sockets on time, not at the next second. */
+  private async scheduleAlarm(when: number) {
     if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
     if (this.alarmAt !== null && this.alarmAt <= when) return;
     this.alarmAt = when;
