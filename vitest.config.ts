@@ -38,6 +38,9 @@ export default defineConfig({
   test: {
     // A passing test's logs (expected errors of fault tests, figures) stay quiet; a failing test shows its own.
     silent: "passed-only",
+    // Two files at a time (vitest's default on 2 cores is one): the workerd projects and the e2e files,
+    // which mostly wait on a browser or a server, overlap instead of running one after another.
+    maxWorkers: 2,
     projects: [
       workerd("worker", ["test/worker/**/*.test.ts"]),
       // The same Worker with a rate limit small enough to reach in a test.

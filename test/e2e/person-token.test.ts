@@ -133,17 +133,22 @@ ticket = requests.post(URL + "/api/auth/ws-ticket", headers=auth).json()["ticket
 
 got = threading.Event()
 sio = socketio.Client()
+printing = threading.Lock()  # the event handler prints from socketio's thread: print() is not one write
+
+def say(line):
+    with printing:
+        print(line, flush=True)
 
 @sio.on("message:created", namespace="/ws")
 def created(message):
-    print("message:created " + json.dumps(message), flush=True)
+    say("message:created " + json.dumps(message))
     got.set()
 
 sio.connect(URL, namespaces=["/ws"], auth={"token": ticket}, transports=["websocket"])
-print("subscribed " + json.dumps(sio.call("subscribe:channel", agent["id"], namespace="/ws", timeout=10)), flush=True)
+say("subscribed " + json.dumps(sio.call("subscribe:channel", agent["id"], namespace="/ws", timeout=10)))
 
 posted = requests.post(URL + "/api/v1/messages", json={"channelId": agent["id"], "text": "Hello, python person"}, headers={"x-api-key": key})
-print("posted " + json.dumps(posted.json()), flush=True)
+say("posted " + json.dumps(posted.json()))
 ok = got.wait(10)
 sio.disconnect()
 sys.exit(0 if ok else 3)
@@ -151,13 +156,11 @@ sys.exit(0 if ok else 3)
     );
     const run = await ws.run(PYTHON, [script, nodUrl(), person.email, PASSWORD], { timeoutMs: 30_000 }).result;
     expect(run.code, describeRun(run)).toBe(0);
-    const line = (prefix: string) =>
-      JSON.parse(
-        run.stdout
-          .split("\n")
-          .find((l) => l.startsWith(`${prefix} `))!
-          .slice(prefix.length + 1),
-      );
+    const line = (prefix: string) => {
+      const found = run.stdout.split("\n").find((l) => l.startsWith(`${prefix} `));
+      expect(found, describeRun(run)).toBeDefined();
+      return JSON.parse(found!.slice(prefix.length + 1));
+    };
     expect(line("subscribed"), describeRun(run)).toMatchObject({ ok: true });
     const posted = line("posted");
     expect(line("message:created")).toEqual(posted);
