@@ -3,6 +3,7 @@
 // them, the web app's event bus and the client's subscribe helper receive them: all typed from here.
 import type { AgentCommandDto, MessageDto } from "./dto";
 import type { AgentStatus, DeliveryStatus } from "./enums";
+import type { SubscribeArg } from "./requests/socket";
 
 export interface ChannelEvents {
   /** A new message (also replayed after a reconnect that asked for `after`). */
@@ -31,3 +32,25 @@ export type ChannelEventName = keyof ChannelEvents;
 
 /** One listener per event, in the form socket.io-client's typed `Socket<ListenEvents>` expects. */
 export type ChannelEventListeners = { [K in ChannelEventName]: (payload: ChannelEvents[K]) => void };
+
+/** `subscribe:channel`'s ack: `channelId` when it is followed; a foreign or unknown channel gets `{ok: false}`. */
+export interface SubscribeAck {
+  ok: boolean;
+  channelId?: string;
+  error?: string;
+}
+
+/** `subscribe:channels`'s ack: the channels now followed, and those refused (foreign or unknown, not told apart). */
+export interface SubscribeManyAck {
+  ok: boolean;
+  channelIds?: string[];
+  refused?: string[];
+  error?: string;
+}
+
+/** What a client sends on /ws to follow channels, with its ack, in the form socket.io-client's `Socket<…, EmitEvents>` expects. */
+export interface ClientEvents {
+  "subscribe:channel": (channel: SubscribeArg, ack: (answer: SubscribeAck) => void) => void;
+  "subscribe:channels": (channels: SubscribeArg[], ack: (answer: SubscribeManyAck) => void) => void;
+  "unsubscribe:channel": (channelId: string, ack: (answer: { ok: boolean }) => void) => void;
+}

@@ -13,6 +13,8 @@ export const LIMITS = {
   fields: 50,
   attachmentsPerMessage: 20,
   listPage: 100,
+  /** Channels in one `subscribe:channels` on the /ws namespace. */
+  channelsPerSubscribe: 1000,
   /** An answer to a review, as JSON. */
   responseBytes: 65_536,
   /** Headers of a review's legacy callback: how many, and each name and value. */

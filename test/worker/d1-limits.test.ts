@@ -35,8 +35,8 @@ describe("the test-time D1 wrapper enforces production D1's limits", () => {
 
   it("counts a pattern built in SQL: numbered, wrapped and concatenated placeholders", () => {
     const long = "a".repeat(49);
-    expect(() => d1.prepare("SELECT 1 FROM messages WHERE text LIKE ?1").bind(long + "bc")).toThrow(/LIKE or GLOB/);
-    expect(() => d1.prepare("SELECT 1 FROM messages WHERE lower(text) LIKE lower(?)").bind(long + "bc")).toThrow(/LIKE or GLOB/);
+    expect(() => d1.prepare("SELECT 1 FROM messages WHERE text LIKE ?1").bind(`${long}bc`)).toThrow(/LIKE or GLOB/);
+    expect(() => d1.prepare("SELECT 1 FROM messages WHERE lower(text) LIKE lower(?)").bind(`${long}bc`)).toThrow(/LIKE or GLOB/);
     expect(() => d1.prepare("SELECT 1 FROM messages WHERE text LIKE '%' || ? || '%' AND channel_id = ?").bind(long, "c")).toThrow(/LIKE or GLOB/);
     expect(() => d1.prepare("SELECT 1 FROM messages WHERE channel_id = ? AND text GLOB ?2").bind("c".repeat(60), "*a*")).not.toThrow();
     expect(() => d1.prepare("SELECT 1 FROM messages WHERE text LIKE '%' || ? || '%' AND channel_id = ?").bind("short", "c".repeat(60))).not.toThrow();

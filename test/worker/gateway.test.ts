@@ -103,6 +103,28 @@ describe("Socket.IO gateway", () => {
     ws.close();
   });
 
+  // Rooms send every shard their events until the shard declines (no follower there); a follower that
+  // comes later tells the room, so subscribing to an idle channel wakes no room.
+  it("a shard that declined a channel gets its events again once a socket there follows it", async () => {
+    const channelId = (await owner.as("POST", "/api/agents", { name: "Declined, then followed" })).json.id as string;
+    const routes = () =>
+      runInDurableObject(env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(channelId)), (_room, state) =>
+        state.storage.sql.exec<{ shard: string; added_at: number; declined_at: number | null }>("SELECT * FROM event_routes WHERE shard = 'gw:1'").toArray(),
+      );
+    // Nobody on gw:1 follows it: the first event is declined there, and the room stops sending it.
+    await owner.as("POST", "/api/messages", { channelId, text: "into the void" });
+    await expect.poll(async () => (await routes())[0]?.declined_at ?? null).not.toBeNull();
+    const key = (await owner.as("POST", "/api/api-keys", { label: "route", agentIds: [channelId] })).json.key as string;
+    const s = await connectSocket("gw:1");
+    expect(await s.sioConnect({ apiKey: key })).toMatch(/^40\/ws,/);
+    expect(await s.subscribe(channelId)).toMatchObject({ ok: true });
+    const [route] = await routes();
+    expect(route!.added_at).toBeGreaterThan(route!.declined_at!);
+    await owner.as("POST", "/api/messages", { channelId, text: "now someone listens" });
+    expect(await s.next((f) => f.includes("message:created") && f.includes("now someone listens"))).toBeTruthy();
+    s.ws.close();
+  });
+
   it("a channel outside the key's scope is refused (ack ok:false) and sends nothing", async () => {
     const { ws, next, frames } = await connectSocket();
     const scoped = await owner.as("POST", "/api/api-keys", { label: "scoped", agentIds: [bot.agent.id] });

@@ -7,6 +7,7 @@ import { LIMITS } from "../../contract/limits";
 import { roomOf } from "../../worker/room";
 import { agentWithKey, approval, call, setupOwner, type Person } from "./helpers";
 import { browser, expectError, form, raw, textFile, type Bot } from "./api-helpers";
+import { connectSocket } from "./socket-helpers";
 import { sleep, sessionCookie } from "../common";
 
 let owner: Person;
@@ -118,6 +119,29 @@ describe("D1's 100 bound parameters per query", () => {
     const agents = await crowd.as("GET", "/api/agents");
     expect(agents.status, agents.text).toBe(200);
     expect(agents.json.data).toHaveLength(1000);
+  }, 60_000);
+
+  // Subscriptions once lived in the socket's attachment, which holds 16 KiB: about 650 channel ids. The
+  // write failed past that, silently, and the channels subscribed after it never got an event.
+  it("a person with 1,000 agents follows all of them on one socket, in one subscribe:channels, and gets every channel's events", async () => {
+    const crowd = await secondAccount();
+    const ids = Array.from({ length: 1000 }, (_, i) => `crowd-agent-${String(i).padStart(4, "0")}`);
+    const ticket = (await crowd.as("POST", "/api/auth/ws-ticket", {})).json.ticket as string;
+    const s = await connectSocket();
+    expect(await s.sioConnect({ token: ticket })).toMatch(/^40\/ws,/);
+    const subscribe = async (n: number, channels: string[]) => {
+      s.ws.send(`42/ws,${n}${JSON.stringify(["subscribe:channels", channels])}`);
+      return JSON.parse((await s.next((f) => f.startsWith(`43/ws,${n}[`), 20_000)).slice(`43/ws,${n}`.length))[0];
+    };
+    expect(await subscribe(1, [...ids, "one-too-many"])).toMatchObject({ ok: false, error: expect.stringContaining("1000") });
+    expect(await subscribe(2, ids)).toEqual({ ok: true, channelIds: ids, refused: [] });
+    // Another person's agent is refused like an unknown one, and its events never come.
+    expect(await subscribe(3, [bot.agent.id, "no-such-agent"])).toEqual({ ok: true, channelIds: [], refused: [bot.agent.id, "no-such-agent"] });
+    for (const i of [0, 650, 999]) expect((await crowd.as("POST", "/api/messages", { channelId: ids[i], text: `to agent ${i}` })).status).toBe(201);
+    await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "not for the crowd" });
+    for (const i of [0, 650, 999]) await s.next((f) => f.includes('"message:created"') && f.includes(`"to agent ${i}"`), 5000);
+    expect(s.frames.some((f) => f.includes("not for the crowd"))).toBe(false);
+    s.ws.close();
   }, 60_000);
 });
 

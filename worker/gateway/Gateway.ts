@@ -1,8 +1,9 @@
 // Gateway: a Socket.IO server (Engine.IO 4, namespace /ws) in a Durable Object, one of a few shards.
 //
 // Transports: WebSocket, and HTTP long-polling with upgrade to WebSocket (the clients' default).
-// WebSockets are accepted with the hibernation API; each socket's state (who it is, its channels)
-// is its attachment, so a hibernated shard wakes with everything it needs. Polling sessions live in
+// WebSockets are accepted with the hibernation API; each socket's state (who it is) is its attachment
+// and its channels are rows in the shard's storage (subscriptions.ts), so a hibernated shard wakes
+// with everything it needs. Polling sessions live in
 // memory for the few seconds until they upgrade; if the shard restarts they get "Session ID unknown"
 // and the clients reconnect, as Engine.IO intends.
 //
@@ -42,7 +43,8 @@ import {
 } from "./protocol";
 import { revocationMessage, revokes, type Revocation } from "./revocation";
 import { newSession, type SessionState } from "./session";
-import { newSid } from "./shards";
+import { allShards, newSid } from "./shards";
+import { Subscriptions } from "./subscriptions";
 
 interface PollingSession {
   state: SessionState;
@@ -90,6 +92,14 @@ export class Gateway extends DurableObject<Env> {
   private alarmAt?: number | null;
   /** When the next heartbeat ping is due (undefined after a restart: due now). */
   private nextPingAt?: number;
+  private readonly subscriptions: Subscriptions;
+  /** A shard outside the deployment's list (a test's): the rooms this instance registered with. */
+  private readonly registeredRooms = new Set<string>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.subscriptions = new Subscriptions(ctx.storage.sql);
+  }
 
   // ---- HTTP: handshake, polling, upgrade ------------------------------------------------------
 
@@ -165,6 +175,7 @@ export class Gateway extends DurableObject<Env> {
   private closePolling(session: PollingSession) {
     this.polling.delete(session.state.sid);
     this.awaiting?.delete(session.state.sid);
+    this.subscriptions.clear(session.state.sid);
     closeQuietly(session.probe);
     session.flush?.(pollingPayload([...session.queue.splice(0), engine("close")]));
   }
@@ -192,6 +203,7 @@ export class Gateway extends DurableObject<Env> {
       },
       close: () => {
         this.awaiting?.delete(sid);
+        this.subscriptions.clear(sid);
         closeQuietly(ws);
       },
     };
@@ -270,7 +282,10 @@ export class Gateway extends DurableObject<Env> {
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     const attachment = ws.deserializeAttachment() as SessionState | ProbeAttachment | null;
-    if (attachment && !("probing" in attachment)) this.awaiting?.delete(attachment.sid);
+    if (attachment && !("probing" in attachment)) {
+      this.awaiting?.delete(attachment.sid);
+      this.subscriptions.clear(attachment.sid);
+    }
     try {
       ws.close(code === 1005 || code === 1006 ? 1000 : code, "bye");
     } catch {
@@ -298,7 +313,13 @@ export class Gateway extends DurableObject<Env> {
           const socketPacket = decodeSocket(String(packet.data));
           return await handlePacket(this.env, state, socketPacket, send, {
             authenticate: (auth) => this.authenticate(auth),
-            joined: (channelId) => registerWithRoom(this.env, channelId, state.shard),
+            joined: (channelId) => this.joinRoom(channelId, state.shard),
+            channels: {
+              has: (channelId) => this.subscriptions.has(state.sid, channelId),
+              add: (channelIds) => this.subscriptions.add(state.sid, channelIds),
+              remove: (channelId) => this.subscriptions.remove(state.sid, channelId),
+              clear: () => this.subscriptions.clear(state.sid),
+            },
           });
         } catch (err) {
           send(eventPacket("error", { message: err instanceof Error ? err.message : "bad packet" }));
@@ -307,6 +328,22 @@ export class Gateway extends DurableObject<Env> {
         }
       default:
         return false;
+    }
+  }
+
+  /**
+   * A socket here now follows the channel. Its room sends every shard of the deployment its events unless
+   * the shard declined them (deliverAll found no follower): only then is the room told, so following a
+   * thousand idle channels wakes none of their rooms.
+   */
+  private async joinRoom(channelId: string, shard: string) {
+    if (allShards(this.env).includes(shard)) {
+      if (!this.subscriptions.isDeclined(channelId)) return;
+      await registerWithRoom(this.env, channelId, shard);
+      this.subscriptions.rejoined(channelId);
+    } else if (!this.registeredRooms.has(channelId)) {
+      await registerWithRoom(this.env, channelId, shard);
+      this.registeredRooms.add(channelId);
     }
   }
 
@@ -335,15 +372,31 @@ export class Gateway extends DurableObject<Env> {
 
   /** Sends a room's events, in order, to this shard's sockets on their channel. False: none left here. */
   async deliverAll(events: RoomEvent[]): Promise<boolean> {
-    const sessions = [...this.sessions()].filter(({ state }) => state.socketId);
+    const connected = new Map<string, LiveSession>();
+    for (const session of this.sessions()) if (session.state.socketId) connected.set(session.state.sid, session);
+    const followers = new Map<string, LiveSession[]>();
+    const followersOf = (channelId: string) => {
+      let found = followers.get(channelId);
+      if (!found) {
+        found = [...this.subscriptions.sessionsOn(channelId)].flatMap((sid) => connected.get(sid) ?? []);
+        followers.set(channelId, found);
+      }
+      return found;
+    };
     let delivered = false;
     for (const event of events) {
       const forAgent = channelEventPacket(event.name, event.data);
       const forPerson = event.personData === undefined ? forAgent : channelEventPacket(event.name, event.personData);
-      for (const { state, send } of sessions) {
-        if (!state.channels.includes(event.channelId)) continue;
+      for (const { state, send } of followersOf(event.channelId)) {
         send(state.audience === "person" ? forPerson : forAgent);
         delivered = true;
+      }
+    }
+    // The room stops sending this channel here: the next socket here that follows it must tell the room.
+    if (!delivered) {
+      for (const channelId of new Set(events.map((e) => e.channelId))) {
+        this.subscriptions.declined(channelId);
+        this.registeredRooms.delete(channelId);
       }
     }
     return delivered;
@@ -419,7 +472,7 @@ export class Gateway extends DurableObject<Env> {
     const silentSince = now - PING_INTERVAL_MS - PING_TIMEOUT_MS;
     const people: LiveSession[] = [];
     let next = Infinity;
-    let alive = 0;
+    const alive: string[] = [];
     for (const session of this.sessions()) {
       const { state } = session;
       if (state.lastSeen < silentSince || (state.connectBy ?? Infinity) <= now) {
@@ -430,7 +483,7 @@ export class Gateway extends DurableObject<Env> {
         this.end(session, "session expired");
         continue;
       }
-      alive++;
+      alive.push(state.sid);
       if (ping) session.send(engine("ping"));
       if (state.session) people.push(session);
       next = Math.min(next, state.connectBy ?? Infinity, state.session?.expiresAt ?? Infinity);
@@ -440,8 +493,9 @@ export class Gateway extends DurableObject<Env> {
       const attachment = ws.deserializeAttachment() as SessionState | ProbeAttachment | null;
       if (attachment && "probing" in attachment && !this.polling.has(attachment.probing)) closeQuietly(ws);
     }
+    if (ping) this.subscriptions.keepOnly(alive); // rows of sessions that ended without a close reaching us
     if (ping && people.length) await this.closeEndedSessions(people);
-    if (alive > 0) await this.scheduleAlarm(Math.min(next, this.nextPingAt!));
+    if (alive.length > 0) await this.scheduleAlarm(Math.min(next, this.nextPingAt!));
   }
 
   /**

@@ -7,16 +7,21 @@ import type { Env, Principal } from "../env";
 import { randomToken } from "../lib/crypto";
 import { roomOf } from "../room";
 import type { RoomEvent } from "../room/types";
+import type { SubscribeAck, SubscribeManyAck } from "../../contract/events";
+import { LIMITS } from "../../contract/limits";
 import { deltaEvent, progressEvent } from "../../contract/requests/message";
-import { ownAgent } from "../services/agents";
+import { subscribeArg, subscribeManyArg, subscriptionOf } from "../../contract/requests/socket";
+import { ownAgent, usableAgentIds } from "../services/agents";
 import { listMessages } from "../services/messages";
 import { channelEventPacket, CONNECT_TIMEOUT_MS, eventPacket, NAMESPACE, PacketType, socketPacket, type SocketPacket } from "./protocol";
 import type { SessionState } from "./session";
 
 type Send = (frame: string) => void;
 
-/** Replayed `message:created` events per subscribe, at most. */
+/** Replayed `message:created` events per channel of a subscribe, at most. */
 const REPLAY_LIMIT = 100;
+/** Rooms told of a new subscriber at once, by one subscribe:channels. */
+const JOIN_CONCURRENCY = 16;
 
 /** Who a CONNECT's `auth` names: an agent by its API key, or a person by a ws-ticket (spent here). */
 export type Authenticated = Pick<SessionState, "principal" | "audience" | "session">;
@@ -40,19 +45,21 @@ export async function authenticate(env: Env, auth: unknown): Promise<Authenticat
   return undefined;
 }
 
-/** `subscribe:channel` takes a channel id, or `{channelId, after}` to replay what was missed. */
-function subscription(arg: unknown): { channelId: string; after?: number } | undefined {
-  if (typeof arg === "string" && arg) return { channelId: arg };
-  const { channelId, after } = (arg ?? {}) as { channelId?: unknown; after?: unknown };
-  if (typeof channelId !== "string" || !channelId) return undefined;
-  return { channelId, ...(typeof after === "number" && Number.isInteger(after) && after >= 0 ? { after } : {}) };
+/** This session's channels (the shard's subscriptions.ts, bound to the session). */
+export interface SessionChannels {
+  has(channelId: string): boolean;
+  /** Returns the channels that were not followed yet. */
+  add(channelIds: readonly string[]): string[];
+  remove(channelId: string): boolean;
+  clear(): void;
 }
 
 interface NamespaceHooks {
   /** Checks a CONNECT's credential (the gateway's, which also watches for revocations meanwhile). */
   authenticate(auth: unknown): Promise<Authenticated | undefined>;
-  /** The first socket of this shard on a channel: the room must start sending it events. */
+  /** A socket of this shard now follows the channel: the room must send the shard its events. */
   joined(channelId: string): Promise<void>;
+  channels: SessionChannels;
 }
 
 /** The live events an agent's socket may send: relayed to the channel, never stored. */
@@ -81,7 +88,8 @@ export async function handlePacket(env: Env, state: SessionState, packet: Socket
       delete state.session; // a second CONNECT replaces the first credential entirely
       delete state.connectBy;
       delete state.relayChannels;
-      Object.assign(state, who, { socketId: randomToken(15), channels: [] });
+      hooks.channels.clear();
+      Object.assign(state, who, { socketId: randomToken(15) });
       send(socketPacket({ type: PacketType.CONNECT, data: { sid: state.socketId } }));
       return true;
     }
@@ -91,7 +99,7 @@ export async function handlePacket(env: Env, state: SessionState, packet: Socket
       delete state.principal;
       delete state.session;
       delete state.relayChannels;
-      state.channels = [];
+      hooks.channels.clear();
       state.connectBy = Date.now() + CONNECT_TIMEOUT_MS;
       return true;
     case PacketType.EVENT:
@@ -113,40 +121,51 @@ async function onEvent(env: Env, state: SessionState, principal: Principal, pack
       ack({ ok: true });
       return false;
     case "subscribe:channel": {
-      const sub = subscription(arg);
+      const parsed = subscribeArg.safeParse(arg);
+      const sub = parsed.success ? subscriptionOf(parsed.data) : undefined;
       const allowed = sub && (await mayUse(env, principal, sub.channelId));
       if (!sub || !allowed) {
-        ack({ ok: false, error: "not found" }); // a foreign channel is refused without saying it exists
+        ack({ ok: false, error: "not found" } satisfies SubscribeAck); // a foreign channel is refused without saying it exists
         return false;
       }
-      const added = !state.channels.includes(sub.channelId);
-      if (added) {
-        state.channels.push(sub.channelId);
-        await hooks.joined(sub.channelId);
+      await follow(hooks, [sub.channelId]);
+      ack({ ok: true, channelId: sub.channelId } satisfies SubscribeAck);
+      await replay(env, state, principal, [sub], send);
+      return false;
+    }
+    case "subscribe:channels": {
+      const parsed = subscribeManyArg.safeParse(arg);
+      if (!parsed.success) {
+        ack({ ok: false, error: `a list of 1 to ${LIMITS.channelsPerSubscribe} channel ids or {channelId, after}` } satisfies SubscribeManyAck);
+        return false;
       }
-      ack({ ok: true, channelId: sub.channelId });
-      if (sub.after !== undefined) {
-        const missed = await listMessages(
-          db(env.DB),
-          { userId: principal.userId, channelIds: [sub.channelId], after: sub.after, limit: REPLAY_LIMIT },
-          state.audience ?? "agent",
-        );
-        for (const message of missed.data) send(channelEventPacket("message:created", message));
-      }
-      return added;
+      const subs = parsed.data.map(subscriptionOf);
+      const usable = await usableAgentIds(
+        db(env.DB),
+        principal,
+        subs.map((s) => s.channelId),
+      );
+      const followed = subs.filter((s) => usable.has(s.channelId));
+      await follow(
+        hooks,
+        followed.map((s) => s.channelId),
+      );
+      const refused = subs.filter((s) => !usable.has(s.channelId)).map((s) => s.channelId);
+      ack({ ok: true, channelIds: followed.map((s) => s.channelId), refused } satisfies SubscribeManyAck);
+      await replay(env, state, principal, followed, send);
+      return false;
     }
     case "message:delta":
     case "message:progress": {
-      const relayed = await relay(env, state, principal, name, arg);
+      const relayed = await relay(env, state, principal, hooks, name, arg);
       ack({ ok: relayed !== false });
       return relayed === "remembered";
     }
     case "unsubscribe:channel": {
-      const channelId = subscription(arg)?.channelId;
-      const before = state.channels.length;
-      state.channels = state.channels.filter((c) => c !== channelId);
+      const parsed = subscribeArg.safeParse(arg);
+      if (parsed.success) hooks.channels.remove(subscriptionOf(parsed.data).channelId);
       ack({ ok: true });
-      return state.channels.length !== before;
+      return false;
     }
     default:
       ack({ ok: false, error: `unknown event ${String(name)}` });
@@ -165,13 +184,20 @@ async function onEvent(env: Env, state: SessionState, principal: Principal, pack
  * Awaiting the room before the socket's next frame (the gateway handles one socket's frames one at a
  * time) keeps one stream's deltas in the order the agent sent them.
  */
-async function relay(env: Env, state: SessionState, principal: Principal, name: keyof typeof RELAYED, arg: unknown): Promise<boolean | "remembered"> {
+async function relay(
+  env: Env,
+  state: SessionState,
+  principal: Principal,
+  hooks: NamespaceHooks,
+  name: keyof typeof RELAYED,
+  arg: unknown,
+): Promise<boolean | "remembered"> {
   if (state.audience !== "agent") return false;
   const parsed = RELAYED[name].safeParse(arg);
   if (!parsed.success) return false;
   const { channelId } = parsed.data;
   let remembered = false;
-  if (!state.channels.includes(channelId) && !state.relayChannels?.includes(channelId)) {
+  if (!hooks.channels.has(channelId) && !state.relayChannels?.includes(channelId)) {
     if (!(await mayUse(env, principal, channelId))) return false;
     state.relayChannels = [...(state.relayChannels ?? []), channelId].slice(-MAX_RELAY_CHANNELS);
     remembered = true;
@@ -183,6 +209,21 @@ async function relay(env: Env, state: SessionState, principal: Principal, name: 
     return false; // the room is briefly unreachable: a live token is not worth an error
   }
   return remembered ? "remembered" : true;
+}
+
+/** Follows the channels; each newly followed one is reported to the shard's `joined` (16 at a time). */
+async function follow(hooks: NamespaceHooks, channelIds: readonly string[]) {
+  const added = hooks.channels.add(channelIds);
+  for (let i = 0; i < added.length; i += JOIN_CONCURRENCY) await Promise.all(added.slice(i, i + JOIN_CONCURRENCY).map((c) => hooks.joined(c)));
+}
+
+/** Sends what each subscription with `after` missed: up to REPLAY_LIMIT messages a channel, channel by channel. */
+async function replay(env: Env, state: SessionState, principal: Principal, subs: readonly { channelId: string; after?: number }[], send: Send) {
+  for (const { channelId, after } of subs) {
+    if (after === undefined) continue;
+    const missed = await listMessages(db(env.DB), { userId: principal.userId, channelIds: [channelId], after, limit: REPLAY_LIMIT }, state.audience ?? "agent");
+    for (const message of missed.data) send(channelEventPacket("message:created", message));
+  }
 }
 
 /** Whether the credential may use the channel: subscribe's check, and relay's for a channel it did not subscribe to. */

@@ -1,5 +1,6 @@
 // What the gateway knows about one Engine.IO session. For a WebSocket it is the socket's attachment
-// (so hibernation loses nothing); for a polling session it lives in memory until it upgrades.
+// (so hibernation loses nothing); for a polling session it lives in memory until it upgrades. Its
+// channels are not here: they can outgrow an attachment's 16 KiB (subscriptions.ts keeps them).
 import type { Principal } from "../env";
 import { CONNECT_TIMEOUT_MS } from "./protocol";
 
@@ -17,7 +18,6 @@ export interface SessionState {
    * that session expires (ms). The socket ends with the session.
    */
   session?: { hash: string; expiresAt: number };
-  channels: string[];
   /** Channels this agent socket may send message:delta / message:progress to without being subscribed (checked once). */
   relayChannels?: string[];
   lastSeen: number;
@@ -27,5 +27,5 @@ export interface SessionState {
 
 export const newSession = (sid: string, shard: string): SessionState => {
   const now = Date.now();
-  return { sid, shard, channels: [], lastSeen: now, connectBy: now + CONNECT_TIMEOUT_MS };
+  return { sid, shard, lastSeen: now, connectBy: now + CONNECT_TIMEOUT_MS };
 };

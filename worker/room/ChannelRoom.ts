@@ -30,7 +30,7 @@ import { PostCommitter, type PostResult } from "./posts";
 import { SeqMark } from "./seq-mark";
 import { purgeMessagesBefore, type PurgeResult } from "./retention";
 import { expiryKey, Timers, type Timer } from "./timers";
-import { gatewayOf } from "../gateway/shards";
+import { allShards, gatewayOf } from "../gateway/shards";
 import { ShardOutbox } from "./outbox";
 import { armStreamTimer, changeDraft, streamKey, streamTimerDue, type StreamUpdate } from "./streams";
 import { deleteObjects } from "../files/r2";
@@ -64,8 +64,9 @@ export class ChannelRoom extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    // The gateway shards with subscribers, kept in storage so a restarted room still knows them.
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS gateways (shard TEXT PRIMARY KEY, added_at INTEGER NOT NULL)");
+    // Which gateway shards get the channel's events (see fanOut), kept in storage so a restarted room still knows.
+    ctx.storage.sql.exec("DROP TABLE IF EXISTS gateways"); // the registry before event_routes: every shard registered first
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS event_routes (shard TEXT PRIMARY KEY, added_at INTEGER NOT NULL DEFAULT 0, declined_at INTEGER)");
   }
 
   /** Runs channel writes one at a time, in arrival order. */
@@ -89,16 +90,38 @@ export class ChannelRoom extends DurableObject<Env> {
     this.fanOut(event);
   }
 
-  /** Sends an event once to each gateway shard with subscribers on the channel. */
+  /**
+   * The shards that get the channel's events: every shard of the deployment until it answers that none of
+   * its sockets follows the channel, and again once one does (the shard then calls addGateway). A socket
+   * that subscribes costs this room nothing unless its shard had declined: a person who follows a
+   * thousand idle agents wakes none of their rooms. A shard outside the deployment's list (a test's)
+   * gets events only after it registered.
+   */
+  private eventShards(): string[] {
+    const routes = this.ctx.storage.sql
+      .exec<{ shard: string; added_at: number; declined_at: number | null }>("SELECT shard, added_at, declined_at FROM event_routes")
+      .toArray();
+    const declined = new Set(routes.filter((r) => r.declined_at !== null && r.added_at < r.declined_at).map((r) => r.shard));
+    const shards = new Set([...allShards(this.env), ...routes.filter((r) => r.added_at > 0).map((r) => r.shard)]);
+    return [...shards].filter((shard) => !declined.has(shard));
+  }
+
+  /** Sends an event once to each shard that may have subscribers on the channel. */
   private fanOut(event: RoomEvent) {
-    for (const { shard } of this.ctx.storage.sql.exec<{ shard: string }>("SELECT shard FROM gateways").toArray()) {
+    for (const shard of this.eventShards()) {
       let outbox = this.outboxes.get(shard);
       if (!outbox) {
         outbox = new ShardOutbox(
           (events) => gatewayOf(this.env, shard).deliverAll(events),
           (anyone, sentAt) => {
-            // A shard with no subscriber left is forgotten, unless it registered after these events left.
-            if (!anyone) this.ctx.storage.sql.exec("DELETE FROM gateways WHERE shard = ? AND added_at < ?", shard, sentAt);
+            // No subscriber there: skip the shard until it registers again (a registration after sentAt wins).
+            if (!anyone) {
+              this.ctx.storage.sql.exec(
+                "INSERT INTO event_routes (shard, declined_at) VALUES (?, ?) ON CONFLICT (shard) DO UPDATE SET declined_at = excluded.declined_at",
+                shard,
+                sentAt,
+              );
+            }
           },
           (err, events) => logError("event delivery to gateway failed", shard, events.map((e) => e.name).join(","), err),
         );
@@ -108,10 +131,10 @@ export class ChannelRoom extends DurableObject<Env> {
     }
   }
 
-  /** A gateway shard now has a socket subscribed to this channel: send it every event. */
+  /** A socket on `shard` now follows this channel, and the shard had declined it (or is outside the deployment's list). */
   async addGateway(shard: string): Promise<void> {
     this.ctx.storage.sql.exec(
-      "INSERT INTO gateways (shard, added_at) VALUES (?, ?) ON CONFLICT (shard) DO UPDATE SET added_at = excluded.added_at",
+      "INSERT INTO event_routes (shard, added_at) VALUES (?, ?) ON CONFLICT (shard) DO UPDATE SET added_at = excluded.added_at",
       shard,
       Date.now(),
     );
@@ -121,9 +144,9 @@ export class ChannelRoom extends DurableObject<Env> {
    * A live event an agent's socket sent (message:delta, message:progress), checked by the gateway:
    * relayed to the channel's subscribers like the room's own events, never stored, not kept in `recent`.
    *
-   * Why through the room and not from the agent's shard straight to every shard: the room already knows
-   * which shards have subscribers on the channel (its `gateways` table), so a delta costs one hop in and
-   * one per subscribed shard out, never waking idle shards; and it leaves in order with the room's own
+   * Why through the room and not from the agent's shard straight to every shard: the room knows which
+   * shards declined the channel (its `event_routes` table), so a delta costs one hop in and one per shard
+   * that may have subscribers out; and it leaves in order with the room's own
    * events of the channel (a PATCH's message:updated), through the same outboxes (outbox.ts).
    */
   async relay(event: Extract<RoomEvent, { name: "message:delta" | "message:progress" }>): Promise<void> {

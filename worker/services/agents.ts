@@ -2,6 +2,7 @@
 import { and, eq } from "drizzle-orm";
 import type { AgentDto, OwnerAgentDto } from "../../contract/dto";
 import type { Db } from "../db/client";
+import { inList } from "../db/lists";
 import { agents } from "../db/schema";
 import type { Env, Principal } from "../env";
 import { assertWebhookUrls } from "../webhooks/ssrf";
@@ -42,6 +43,17 @@ export async function ownAgent(d: Db, p: Principal, agentId: string): Promise<Ag
   const agent = await d.query.agents.findFirst({ where: and(eq(agents.id, agentId), eq(agents.userId, p.userId)) });
   if (!agent) throw notFound("Agent");
   return agent;
+}
+
+/** Which of `agentIds` the caller may use, in one query however many (a foreign or unknown id is simply left out). */
+export async function usableAgentIds(d: Db, p: Principal, agentIds: readonly string[]): Promise<Set<string>> {
+  const scoped = agentIds.filter((id) => canUseAgent(p, id));
+  if (scoped.length === 0) return new Set();
+  const rows = await d
+    .select({ id: agents.id })
+    .from(agents)
+    .where(and(inList(agents.id, scoped), eq(agents.userId, p.userId)));
+  return new Set(rows.map((r) => r.id));
 }
 
 /** The agents the caller may use (the whole list, narrowed by the key's scope). */

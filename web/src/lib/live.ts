@@ -1,43 +1,42 @@
 // Live updates over Socket.IO. socket.io-client loads after sign-in (its own chunk); each (re)connect
-// gets a fresh single-use ticket, subscribes to every agent, and asks for what it missed by seq.
+// gets a fresh single-use ticket, subscribes to every agent at once, and asks for what it missed by seq.
 import type { Socket } from "socket.io-client";
-import type { ChannelEventListeners } from "../../../contract/events";
+import type { ChannelEventListeners, ClientEvents } from "../../../contract/events";
+import { LIMITS } from "../../../contract/limits";
 import { api } from "./api";
 import { emit } from "./bus";
 import { agents, lastSeq, sawMessage } from "./state";
 
 import { setLiveState } from "./live-state";
 
-/**
- * What this page sends (worker/gateway/namespace.ts): a subscription to a channel, by id or as
- * `{channelId, after}` to replay what was missed, and its end; each is acknowledged with `{ok}`.
- * What the server sends is typed by contract/events.ts.
- */
-interface PageEvents {
-  "subscribe:channel": (channel: string | { channelId: string; after: number }, ack: (answer: { ok: boolean }) => void) => void;
-  "unsubscribe:channel": (channelId: string, ack: (answer: { ok: boolean }) => void) => void;
-}
-
-let socket: Socket<ChannelEventListeners, PageEvents> | undefined;
+let socket: Socket<ChannelEventListeners, ClientEvents> | undefined;
 let starting: Promise<void> | undefined;
 const subscribed = new Set<string>();
 let connectedOnce = false;
 
 /**
- * Subscriptions go one at a time, each waiting for its ack: the gateway handles the events of one
- * socket concurrently, and subscriptions sent back to back can overwrite each other's session state.
+ * Subscriptions and their ends go one at a time, each waiting for its ack: the gateway handles one
+ * socket's frames in order, and "live" means every subscription so far was acknowledged. Many channels
+ * go in one `subscribe:channels` (up to 1,000 a frame, one access check for all of them), each with
+ * the last seq this page saw, so the gateway replays what was missed.
  */
 let queue: Promise<unknown> = Promise.resolve();
-function subscribe(channelId: string) {
-  subscribed.add(channelId);
-  queue = queue.then(
-    () =>
-      new Promise<void>((resolve) => {
-        if (!socket?.connected || !subscribed.has(channelId)) return resolve();
-        const after = lastSeq.get(channelId);
-        socket.timeout(10_000).emit("subscribe:channel", after === undefined ? channelId : { channelId, after }, () => resolve());
-      }),
-  );
+function subscribe(channelIds: readonly string[]) {
+  for (const id of channelIds) subscribed.add(id);
+  queue = queue.then(async () => {
+    for (let i = 0; i < channelIds.length; i += LIMITS.channelsPerSubscribe) {
+      const s = socket;
+      if (!s?.connected) return;
+      const chunk = channelIds
+        .slice(i, i + LIMITS.channelsPerSubscribe)
+        .filter((id) => subscribed.has(id))
+        .map((channelId) => {
+          const after = lastSeq.get(channelId);
+          return after === undefined ? channelId : { channelId, after };
+        });
+      if (chunk.length) await new Promise<void>((resolve) => s.timeout(10_000).emit("subscribe:channels", chunk, () => resolve()));
+    }
+  });
 }
 
 /** The most recently active agents first (then the newest): the chats in use go live before the rest. */
@@ -48,7 +47,8 @@ const recentFirst = <A extends { lastActiveAt: string | null; createdAt: string 
 export function syncSubscriptions() {
   if (!socket?.connected) return;
   const ids = new Set(agents.map((a) => a.id));
-  for (const id of ids) if (!subscribed.has(id)) subscribe(id);
+  const added = [...ids].filter((id) => !subscribed.has(id));
+  if (added.length) subscribe(added);
   for (const id of [...subscribed]) {
     if (!ids.has(id)) {
       subscribed.delete(id);
@@ -79,8 +79,8 @@ export function startLive(): Promise<void> {
       const s = socket!;
       subscribed.clear();
       queue = Promise.resolve();
-      // One at a time, so a person with hundreds of agents waits seconds for the last: the ones in use go first.
-      for (const a of recentFirst(agents)) subscribe(a.id);
+      // The ones in use first: a person with thousands of agents sends more than one frame.
+      subscribe(recentFirst(agents).map((a) => a.id));
       // "live" once every subscription is acknowledged: from then on, events arrive.
       void queue.then(() => {
         if (!s.connected) return;
