@@ -5,7 +5,7 @@ import { mkdirSync } from "node:fs";
 import { crc32, deflateSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page, type Request as PlaywrightRequest } from "playwright-core";
 import { sessionCookie } from "../common";
 import { startDevServer } from "./dev-server";
 
@@ -50,12 +50,36 @@ export async function openApp(
     await context.addCookies([{ name, value, url: baseUrl }]);
   }
   const page = await context.newPage();
+  explainNavigationTimeouts(page);
   const problems: string[] = [];
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
   page.on("console", (m) => {
     if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`csp: ${m.text()}`);
   });
   return { context, page, problems };
+}
+
+/**
+ * A navigation that times out says which of the page's requests were still in flight, and for how long:
+ * a slow server, a stalled asset and a hung API call look alike otherwise ("page.goto: Timeout").
+ */
+function explainNavigationTimeouts(page: Page) {
+  const inFlight = new Map<PlaywrightRequest, number>();
+  page.on("request", (r) => inFlight.set(r, Date.now()));
+  page.on("requestfinished", (r) => inFlight.delete(r));
+  page.on("requestfailed", (r) => inFlight.delete(r));
+  const goto = page.goto.bind(page);
+  page.goto = async (url, options) => {
+    try {
+      return await goto(url, options);
+    } catch (err) {
+      if (err instanceof Error && err.name === "TimeoutError") {
+        const pending = [...inFlight].map(([r, at]) => `${r.method()} ${new URL(r.url()).pathname} (${Date.now() - at} ms)`);
+        err.message += `\nrequests still in flight: ${pending.join(", ") || "none"}`;
+      }
+      throw err;
+    }
+  };
 }
 
 export async function http(baseUrl: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
