@@ -128,3 +128,6 @@ export const statusPingBody = z.strictObject({
 });
 
 export const markReadBody = z.strictObject({ seq: z.number().int().min(0).optional() });
+
+/** `GET /api/agents/:id/status-history`: how many status reports, newest first (query integers arrive as strings). */
+export const statusHistoryQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });

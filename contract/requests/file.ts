@@ -1,9 +1,20 @@
-// Bodies and queries of the files API (`/api/v1/files`, `/api/files`) that are JSON or a query; the
-// multipart forms of store and upload are read field by field in worker/files/routes.ts.
+// Bodies and queries of the files API (`/api/v1/files`, `/api/files`). The multipart forms of store and
+// upload are read field by field in worker/files/routes.ts; their schemas here document them.
 import { z } from "zod";
-import { FILE_KINDS } from "../enums";
+import { FILE_KINDS, MESSAGE_STATUSES } from "../enums";
 import { LIMITS } from "../limits";
-import { idSchema, textAttachment } from "./message";
+import { idSchema, messageText, textAttachment } from "./message";
+
+/** `POST /api/v1/files/store`, multipart: one file to attach to a later message. */
+export const storeForm = z.object({ file: z.any().describe("the file"), channelId: z.string().optional() });
+
+/** `POST /api/v1/files/upload`, multipart: files posted at once as a message with this text and status. */
+export const uploadForm = z.object({
+  file: z.any().describe("one or more files (also accepted as `files`)"),
+  channelId: z.string().optional(),
+  text: messageText.optional(),
+  status: z.enum(MESSAGE_STATUSES).optional(),
+});
 
 /** `POST /api/v1/files/store-text`: text stored as a file, unattached, like a stored upload. */
 export const storeTextBody = textAttachment.extend({ channelId: idSchema.optional() });

@@ -3,7 +3,7 @@
 // names it in `attachmentIds`; an upload is stored and posted as a message at once.
 import { and, desc, eq } from "drizzle-orm";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
-import { z } from "zod";
+import type { z } from "zod";
 import { attachments } from "../db/schema";
 import type { Db } from "../db/client";
 import type { AppEnv, Principal } from "../env";
@@ -11,22 +11,12 @@ import { ApiError, invalid, notFound } from "../lib/errors";
 import { doc, jsonBody, parseWith, query } from "../lib/validate";
 import { roomOf, unwrap } from "../room";
 import type { StoredFileDto, UploadedFileDto } from "../../contract/dto";
-import { MESSAGE_STATUSES } from "../../contract/enums";
-import { messageText } from "../../contract/requests/message";
-import { listFilesQuery, storeTextBody } from "../../contract/requests/file";
+import { listFilesQuery, storeForm, storeTextBody, uploadForm } from "../../contract/requests/file";
 import { canUseAgent, resolveChannel } from "../services/agents";
 import { newMessage, type AttachmentRow } from "../services/messages";
 import { maxUploadBytes, uploadBodyLimit, uploadTooLarge } from "../lib/body-limit";
 import { LIMITS } from "../../contract/limits";
 import { newFileFromUpload, releaseUnposted, storedFileDto, storeFiles, storeTextFiles } from "./store";
-
-const storeForm = z.object({ file: z.any().describe("the file"), channelId: z.string().optional() });
-const uploadForm = z.object({
-  file: z.any().describe("one or more files (also accepted as `files`)"),
-  channelId: z.string().optional(),
-  text: messageText.optional(),
-  status: z.enum(MESSAGE_STATUSES).optional(),
-});
 
 /** 415 before anything is read, unless the body is a multipart form. */
 const multipartOnly: MiddlewareHandler<AppEnv> = async (c, next) => {

@@ -2,7 +2,7 @@
 // OpenAPI document is generated from the very schemas that check requests (see openapi.ts).
 import type { MiddlewareHandler } from "hono";
 import { validator } from "hono/validator";
-import { z } from "zod";
+import type { z } from "zod";
 import { ApiError, invalid, zodErrors } from "./errors";
 
 export const DOC = Symbol("openapi");
@@ -73,6 +73,3 @@ export function query<S extends z.ZodType>(schema: S) {
     { query: schema },
   );
 }
-
-/** Query integers arrive as strings. */
-export const queryInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);

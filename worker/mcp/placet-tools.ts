@@ -3,22 +3,21 @@
 // delete_message and list_plugins. Same names and arguments as Placet's, so an agent prompted for Placet works.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { z } from "zod";
 import type { AgentDto, MessageDto, PageDto, WaitDto } from "../../contract/dto";
-import { REVIEW_TYPES } from "../../contract/enums";
-import { createAgentBody } from "../../contract/requests/agent";
-import { idSchema, listMessagesQuery } from "../../contract/requests/message";
-import { reviewRequest } from "../../contract/requests/review";
-import { channelOf, channelParam, common, message, type ToolContext } from "./params";
+import {
+  createChannelInput,
+  deleteMessageInput,
+  getMessageInput,
+  getMessagesInput,
+  listPluginsInput,
+  MAX_INLINE_WAIT_SECONDS,
+  sendReviewMessageInput,
+} from "../../contract/requests/mcp";
+import { channelOf, channelParam, type ToolContext } from "./params";
 import { api, failed, type Json, ok, query, reviewSummary, waitOutcome } from "./results";
 
-/** The longest inline wait. Under the 300 s that Node's fetch (undici) waits for an answer's headers: /mcp answers
- *  JSON, whose headers come only with the answer, so a longer wait would fail in Node clients (the SDK's included). */
-export const MAX_INLINE_WAIT_SECONDS = 280;
 /** One long-poll of the agent API (its cap). */
 const POLL_MS = 30_000;
-
-const reviewOptions = reviewRequest.options[0].shape;
 
 /** send_review_message names the API's `review.*` fields its own way: errors say the tool's names. */
 const reviewArgName = (path: string) =>
@@ -50,6 +49,7 @@ async function waitForAnswer(ctx: ToolContext, messageId: string, channel: strin
 
 export function registerPlacetTools(server: McpServer, ctx: ToolContext) {
   const { call } = ctx;
+  // Every input schema is in the contract; only channelId is described here, as it names the connection's default channel.
   const channelId = channelParam(ctx);
 
   server.registerTool(
@@ -63,23 +63,7 @@ export function registerPlacetTools(server: McpServer, ctx: ToolContext) {
 • text-input: free text. reviewPayload {placeholder?, prefill?, markdown?, minLength?, maxLength?}. Answer {text}.
 • freeform: any JSON, e.g. {plugin: "diff", ...} to render a plugin (see list_plugins and the send_{plugin}_message tools). Answer: a JSON object.
 Returns the pending review's messageId at once; call wait_for_review with it. With waitInline: true it waits for the answer in this same call (up to waitTimeoutSeconds, default ${MAX_INLINE_WAIT_SECONDS}) and returns it, or {status:"timeout"} if the person has not answered yet: then call wait_for_review with the messageId. Some MCP clients give up on calls that long: then leave waitInline out.`,
-      inputSchema: z.strictObject({
-        channelId,
-        text: message.text.describe("The question, in markdown, shown above the review: what the person is deciding and why"),
-        reviewType: z.enum(REVIEW_TYPES).describe("approval, selection, form, text-input or freeform"),
-        reviewPayload: z.record(z.string(), z.unknown()).describe("The review type's payload (see the description)"),
-        expiresInSeconds: reviewOptions.expiresInSeconds.describe("Expire after this many seconds (default 86400, at most 36 h)"),
-        webhookUrl: message.webhookUrl.describe("An http(s) URL that gets the answer (and the other events of this message) as a webhook"),
-        waitInline: z.boolean().optional().describe("Wait for the answer in this call (default false)"),
-        waitTimeoutSeconds: z
-          .number()
-          .int()
-          .min(1)
-          .max(MAX_INLINE_WAIT_SECONDS)
-          .optional()
-          .describe(`With waitInline: how long to wait at most (default ${MAX_INLINE_WAIT_SECONDS})`),
-        ...common,
-      }),
+      inputSchema: sendReviewMessageInput.extend({ channelId }),
     },
     async ({ channelId, reviewType, reviewPayload, expiresInSeconds, waitInline, waitTimeoutSeconds, ...rest }, extra) => {
       const res = await call("POST", "/api/v1/messages", {
@@ -100,7 +84,7 @@ Returns the pending review's messageId at once; call wait_for_review with it. Wi
       title: "Create a channel",
       description:
         "Create a channel (= agent) with a name, an optional description and webhook URL. Its id is the channelId of the other tools. A key scoped to some agents cannot create channels.",
-      inputSchema: createAgentBody,
+      inputSchema: createChannelInput,
     },
     (args) => api<AgentDto>(call, "POST", "/api/v1/agents", { json: args }, (channel) => ({ channel: channel as unknown as Json })),
   );
@@ -111,13 +95,7 @@ Returns the pending review's messageId at once; call wait_for_review with it. Wi
       title: "List messages",
       description:
         "A channel's messages, newest first (the person's replies included: senderType user), with their reviews and attachments. Pass nextCursor back as cursor for older ones; search matches the text.",
-      inputSchema: z.strictObject({
-        channelId,
-        limit: listMessagesQuery.shape.limit.describe("At most this many (default 50)"),
-        cursor: listMessagesQuery.shape.cursor.describe("nextCursor of the previous call"),
-        search: listMessagesQuery.shape.search.describe("Only messages whose text contains this"),
-        after: listMessagesQuery.shape.after.describe("Only messages after this seq, oldest first (to catch up)"),
-      }),
+      inputSchema: getMessagesInput.extend({ channelId }),
       annotations: { readOnlyHint: true },
     },
     ({ channelId, limit, cursor, search, after }) =>
@@ -135,7 +113,7 @@ Returns the pending review's messageId at once; call wait_for_review with it. Wi
     {
       title: "Get a message",
       description: "One message with its review (its state, the person's response and feedback) and attachments.",
-      inputSchema: z.strictObject({ messageId: idSchema.describe("The message's id"), channelId }),
+      inputSchema: getMessageInput.extend({ channelId }),
       annotations: { readOnlyHint: true },
     },
     ({ messageId, channelId }) =>
@@ -149,7 +127,7 @@ Returns the pending review's messageId at once; call wait_for_review with it. Wi
     {
       title: "Delete a message",
       description: "Retract a message: it disappears from the person's inbox, and a pending review of it stops.",
-      inputSchema: z.strictObject({ messageId: idSchema.describe("The message's id"), channelId }),
+      inputSchema: deleteMessageInput.extend({ channelId }),
       annotations: { destructiveHint: true },
     },
     ({ messageId, channelId }) =>
@@ -162,7 +140,7 @@ Returns the pending review's messageId at once; call wait_for_review with it. Wi
       title: "List plugins",
       description:
         "The installed plugins: each renders a freeform review whose payload names it ({plugin: name, ...}), and has its own send_{plugin}_message tool.",
-      inputSchema: z.strictObject({}),
+      inputSchema: listPluginsInput,
       annotations: { readOnlyHint: true },
     },
     () => api<Json[]>(call, "GET", "/api/v1/plugins", undefined, (plugins) => ({ plugins })),

@@ -1,24 +1,31 @@
 // Nod's own MCP tools (ask_*, send_message, wait_for_review, upload_file, …), with Placet's names for the ones
 // Placet also has (ping_status = report_status, get_pending_reviews = list_pending_reviews). Inputs are built
-// from the API's own zod schemas (contract/requests); each tool is one or two calls to the agent API, which
-// validates again and does the work, so MCP adds no second implementation.
+// from the API's own zod schemas (in contract/requests/mcp.ts); each tool is one or two calls to the agent API,
+// which validates again and does the work, so MCP adds no second implementation.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { z } from "zod";
 import type { IterationChainDto, MessageDto, UploadedFileDto, WaitDto } from "../../contract/dto";
-import { statusPingBody } from "../../contract/requests/agent";
-import { idSchema, listMessagesQuery, messageText } from "../../contract/requests/message";
 import type { ReviewType } from "../../contract/enums";
-import { reviewRequest } from "../../contract/requests/review";
+import {
+  type AskInput,
+  askApprovalInput,
+  askFormInput,
+  askFreeformInput,
+  askSelectionInput,
+  askTextInput,
+  getIterationChainInput,
+  getPendingReviewsInput,
+  listChannelsInput,
+  MAX_WAIT_SECONDS,
+  pingStatusInput,
+  sendMessageInput,
+  uploadFileInput,
+  waitForReviewInput,
+} from "../../contract/requests/mcp";
 import { fromBase64 } from "../lib/crypto";
-import { aliasNote, channelOf, channelParam, common, message, type ToolContext } from "./params";
+import { aliasNote, channelOf, channelParam, message, type ToolContext } from "./params";
 import { api, failed, type Json, query, reviewSummary, summary, waitOutcome } from "./results";
 import { registerPlacetTools } from "./placet-tools";
 import { registerPluginTools } from "./plugin-tools";
-
-/** The longest single wait: MCP clients give up on tool calls that take much longer. */
-export const MAX_WAIT_SECONDS = 25;
-
-const [approvalReview, selectionReview, formReview, textReview, freeformReview] = reviewRequest.options;
 
 function decodeBase64(text: string): Uint8Array | undefined {
   try {
@@ -32,36 +39,26 @@ function decodeBase64(text: string): Uint8Array | undefined {
 
 export function registerTools(server: McpServer, ctx: ToolContext) {
   const { call } = ctx;
+  // Every input schema is in the contract; only channelId is described here, as it names the connection's default channel.
   const channelId = channelParam(ctx);
   server.registerTool(
     "send_message",
     {
       title: "Send a message",
       description: "Post a message (markdown) to the person's inbox. It needs no answer; use an ask_* tool to ask for one.",
-      inputSchema: z.strictObject({
-        channelId,
-        text: message.text.describe("The message, in markdown"),
-        ...common,
-      }),
+      inputSchema: sendMessageInput.extend({ channelId }),
     },
     (args) => api<MessageDto>(call, "POST", "/api/v1/messages", { json: { ...args, channelId: channelOf(ctx, args.channelId) } }, summary),
   );
 
   /** One ask_* tool: posts a message carrying a review of `type`; the answer comes from wait_for_review. */
-  function ask(name: string, title: string, type: ReviewType, payload: z.ZodType, description: string) {
+  function ask(name: string, title: string, type: ReviewType, input: AskInput, description: string) {
     server.registerTool(
       name,
       {
         title,
         description: `${description}\nReturns a messageId at once: then call wait_for_review with it to get the answer.`,
-        inputSchema: z.strictObject({
-          channelId,
-          text: messageText.describe("The question, in markdown: what the person is deciding and why"),
-          payload,
-          expiresInSeconds: approvalReview.shape.expiresInSeconds.describe("Expire after this many seconds (default 86400, at most 36 h)"),
-          expiresAt: approvalReview.shape.expiresAt.describe("Expire at this ISO time (at most 36 h ahead); expiresInSeconds wins"),
-          ...common,
-        }),
+        inputSchema: input.extend({ channelId }),
       },
       ({ payload, expiresInSeconds, expiresAt, ...rest }) =>
         api<MessageDto>(
@@ -81,35 +78,35 @@ export function registerTools(server: McpServer, ctx: ToolContext) {
     "ask_approval",
     "Ask for an approval",
     "approval",
-    approvalReview.shape.payload,
+    askApprovalInput,
     'Ask the person to choose one of a few buttons, e.g. payload {"options":[{"id":"approve","label":"Approve","style":"primary"},{"id":"reject","label":"Reject","style":"danger"}],"allowComment":true}. The answer is {selectedOption, comment?}.',
   );
   ask(
     "ask_selection",
     "Ask for a selection",
     "selection",
-    selectionReview.shape.payload,
+    askSelectionInput,
     'Ask the person to pick items from a list, e.g. payload {"mode":"multi","items":[{"id":"a","label":"Option A","description":"…"}]}. The answer is {selectedIds: [...]} (exactly one id in single mode).',
   );
   ask(
     "ask_form",
     "Ask to fill a form",
     "form",
-    formReview.shape.payload,
+    askFormInput,
     'Ask the person to fill a form, e.g. payload {"fields":[{"name":"env","type":"select","label":"Environment","required":true,"options":[{"value":"staging","label":"Staging"}]},{"name":"instances","type":"number","label":"Instances","min":1,"max":10}],"submitLabel":"Deploy"}. Field types: text number email url textarea select checkbox date time datetime range password. The answer is an object keyed by field name.',
   );
   ask(
     "ask_text",
     "Ask for a written answer",
     "text-input",
-    textReview.shape.payload,
+    askTextInput,
     'Ask the person to write text, e.g. payload {"placeholder":"Describe the issue…","markdown":true,"minLength":10,"maxLength":2000}. The answer is {text}.',
   );
   ask(
     "ask_freeform",
     "Ask for any JSON answer",
     "freeform",
-    freeformReview.shape.payload,
+    askFreeformInput,
     "Ask for an answer of any shape (payload is any JSON object, e.g. one naming a plugin). The answer is a JSON object.",
   );
 
@@ -118,17 +115,7 @@ export function registerTools(server: McpServer, ctx: ToolContext) {
     {
       title: "Wait for the answer",
       description: `Wait up to ${MAX_WAIT_SECONDS} s for the person's answer to a review. Returns {status:"completed", response, feedback} the moment they answer (feedback: what they want changed, or null), {status:"expired"} if it expired unanswered, or {status:"timeout"} when nobody answered yet: then call wait_for_review again with the same messageId.`,
-      inputSchema: z.strictObject({
-        messageId: idSchema.describe("The messageId an ask_* tool returned"),
-        channelId,
-        timeoutSeconds: z.number().int().min(0).max(MAX_WAIT_SECONDS).default(MAX_WAIT_SECONDS).describe("How long to wait; 0 only looks"),
-        connectionTimeoutMs: z
-          .number()
-          .int()
-          .min(0)
-          .optional()
-          .describe(`Placet's name for the wait, in milliseconds; capped at ${MAX_WAIT_SECONDS * 1000} like timeoutSeconds, which it replaces`),
-      }),
+      inputSchema: waitForReviewInput.extend({ channelId }),
       annotations: { readOnlyHint: true },
     },
     ({ messageId, channelId, timeoutSeconds, connectionTimeoutMs }) =>
@@ -153,13 +140,11 @@ export function registerTools(server: McpServer, ctx: ToolContext) {
           aliasOf,
           "The reviews still waiting for the person, newest first, in one channel or (without a channel) in every channel of the key.",
         ),
-        inputSchema: z.strictObject({
-          channelId: message.channelId.describe(
-            ctx.defaultChannel
-              ? `Only this channel (default: "${ctx.defaultChannel}", this connection's channel)`
-              : "Only this channel (default: every channel the key can use)",
-          ),
-          limit: listMessagesQuery.shape.limit,
+        // The contract's channelId says the default is every channel; a connection's default channel is known only here.
+        inputSchema: getPendingReviewsInput.extend({
+          channelId: ctx.defaultChannel
+            ? message.channelId.describe(`Only this channel (default: "${ctx.defaultChannel}", this connection's channel)`)
+            : getPendingReviewsInput.shape.channelId,
         }),
         annotations: { readOnlyHint: true },
       },
@@ -176,10 +161,7 @@ export function registerTools(server: McpServer, ctx: ToolContext) {
       title: "Get an iteration chain",
       description:
         "Every version of a piece of work sent with iterationOf, oldest first: each with its text, its review's response and the person's feedback. Takes any messageId of the chain.",
-      inputSchema: z.strictObject({
-        messageId: idSchema.describe("Any messageId of the chain"),
-        channelId,
-      }),
+      inputSchema: getIterationChainInput.extend({ channelId }),
       annotations: { readOnlyHint: true },
     },
     ({ messageId, channelId }) =>
@@ -206,7 +188,7 @@ export function registerTools(server: McpServer, ctx: ToolContext) {
     {
       title: "List channels",
       description: "The channels (agents) this key may post to, with their status. A channel's id is the channelId of the other tools.",
-      inputSchema: z.strictObject({}),
+      inputSchema: listChannelsInput,
       annotations: { readOnlyHint: true },
     },
     () => api<Json[]>(call, "GET", "/api/v1/agents", undefined, (channels) => ({ channels })),
@@ -221,9 +203,7 @@ export function registerTools(server: McpServer, ctx: ToolContext) {
           aliasOf,
           "The heartbeat: tell the person how you are doing (active, busy, error or offline), with an optional short message. Shown next to the channel.",
         ),
-        inputSchema: statusPingBody.extend({
-          agentId: statusPingBody.shape.agentId.describe("The agent (= channel) id; left out like channelId in the other tools"),
-        }),
+        inputSchema: pingStatusInput,
       },
       (args) => api<Json>(call, "POST", "/api/v1/status/ping", { json: { ...args, agentId: channelOf(ctx, args.agentId) } }, (agent) => ({ agent })),
     );
@@ -235,14 +215,7 @@ export function registerTools(server: McpServer, ctx: ToolContext) {
       title: "Upload a file",
       description:
         "Store a file (base64) in the channel. Without text it is kept for later: pass its id in attachmentIds of send_message or an ask_* tool. With text (or status) it is posted at once as a message carrying the file.",
-      inputSchema: z.strictObject({
-        channelId,
-        filename: z.string().min(1).max(255).describe("e.g. report.pdf"),
-        mimeType: z.string().max(200).optional().describe("e.g. application/pdf (default application/octet-stream)"),
-        contentBase64: z.string().min(1).describe("The file's bytes, base64-encoded"),
-        text: messageText.optional().describe("Post a message with this text carrying the file"),
-        status: common.status,
-      }),
+      inputSchema: uploadFileInput.extend({ channelId }),
     },
     async ({ channelId, filename, mimeType, contentBase64, text, status }) => {
       const bytes = decodeBase64(contentBase64);

@@ -1,6 +1,7 @@
 // Built-in plugins: a message whose `metadata.plugin` names one is rendered by it in the web app.
-// The manifests' input schemas are zod, published as JSON Schema.
+// The manifests' input schemas are zod (contract/requests/plugins.ts), published as JSON Schema.
 import { z } from "zod";
+import { diffPluginInput, formSubmitPluginInput } from "../../contract/requests/plugins";
 
 export interface Plugin {
   name: string;
@@ -17,19 +18,14 @@ const PLUGINS: Plugin[] = [
     displayName: "Form submission",
     version: "1.0.0",
     description: "Shows the submitted fields of a form (every metadata key but `plugin`) as a labelled card.",
-    input: z.object({ plugin: z.literal("form-submit") }).catchall(z.union([z.string(), z.number(), z.boolean(), z.null()])),
+    input: formSubmitPluginInput,
   },
   {
     name: "diff",
     displayName: "Code diff",
     version: "1.0.0",
     description: "Renders a unified diff with added and removed lines highlighted, for code review approvals.",
-    input: z.object({
-      plugin: z.literal("diff"),
-      diff: z.string().max(200_000).describe("A unified diff, as `git diff` prints it"),
-      filename: z.string().optional(),
-      language: z.string().optional(),
-    }),
+    input: diffPluginInput,
   },
 ];
 

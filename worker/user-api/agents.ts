@@ -5,10 +5,9 @@ import type { AgentListItemDto, AgentStatsDto, ListDto, StatusHistoryRowDto } fr
 import { agents, agentStatusHistory, channelReads, messages } from "../db/schema";
 import type { AppEnv } from "../env";
 import { nowIso } from "../lib/ids";
-import { doc, jsonBody, query, queryInt } from "../lib/validate";
+import { doc, jsonBody, query } from "../lib/validate";
 import { roomOf } from "../room";
-import { createAgentBody, markReadBody, updateAgentBody } from "../../contract/requests/agent";
-import { z } from "zod";
+import { createAgentBody, markReadBody, statusHistoryQuery, updateAgentBody } from "../../contract/requests/agent";
 import { createAgent, newWebhookSecret, ownAgent, ownerAgentDto, updateAgent } from "../services/agents";
 import { reviewFilter } from "../services/messages";
 
@@ -70,7 +69,7 @@ export const userAgentRoutes = new Hono<AppEnv>()
       .where(eq(messages.channelId, agent.id));
     return c.json({ agentId: agent.id, ...row! } satisfies AgentStatsDto);
   })
-  .get("/:id/status-history", doc("The agent's status reports, newest first"), query(z.object({ limit: queryInt(1, 500).default(100) })), async (c) => {
+  .get("/:id/status-history", doc("The agent's status reports, newest first"), query(statusHistoryQuery), async (c) => {
     const d = c.var.db;
     const agent = await ownAgent(d, c.get("principal"), c.req.param("id"));
     const rows = await d
