@@ -18,6 +18,15 @@ const skipBrokenSourceMaps: Plugin = {
   },
 };
 
+/**
+ * The Worker's own outbound requests in the workerd projects. Tests store webhook and push URLs on hosts
+ * under example.com, which this sandbox cannot resolve: each attempt made workerd print a "DNS lookup
+ * failed" stack. Those hosts answer here as a receiver that is down (503), the failed attempt the tests
+ * expect; every other host is fetched for real.
+ */
+const exampleHostsAreDown = (request: Request) =>
+  /(^|\.)example\.(com|org)$/.test(new URL(request.url).hostname) ? new Response("receiver down", { status: 503 }) : fetch(request);
+
 /** A project of tests inside workerd, with the Worker's real bindings (plus `miniflare` overrides). */
 function workerd(name: string, include: string[], miniflare: Record<string, unknown> = {}) {
   return {
@@ -27,7 +36,7 @@ function workerd(name: string, include: string[], miniflare: Record<string, unkn
         // The real Worker behind a D1 wrapper that refuses what production D1 refuses (test/d1-limits).
         main: "./test/d1-limits/entry.ts",
         wrangler: { configPath: "./wrangler.toml" },
-        miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations("./migrations") }, ...miniflare },
+        miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations("./migrations") }, outboundService: exampleHostsAreDown, ...miniflare },
       })),
     ],
     test: { name, include, setupFiles: ["./test/worker/setup.ts"], testTimeout: 20_000 },
