@@ -4,11 +4,16 @@
 import type { z } from "zod";
 import type { AgentDto, ErrorDto, FieldErrorDto, IterationChainDto, MessageDto, ReviewDto, StoredFileDto, WaitDto } from "../../contract/dto";
 import type { AgentStatus } from "../../contract/enums";
-import type { ChannelEventListeners, ChannelEventName, ChannelEvents } from "../../contract/events";
+import type { ChannelEventListeners, ChannelEventName, ChannelEvents, SubscribeManyAck } from "../../contract/events";
+import type { LIMITS } from "../../contract/limits";
+import type { SubscribeArg } from "../../contract/requests/socket";
 import type { agentCommandsBody, setTagBody, setWebhookBody, statusPingBody } from "../../contract/requests/agent";
 import type { deltaEvent, postMessageBody, progressEvent, streamUpdateBody } from "../../contract/requests/message";
 import type { storeTextBody } from "../../contract/requests/file";
 import type { reviewRequest } from "../../contract/requests/review";
+
+/** Channels per `subscribe:channels`: the contract's limit, checked by the compiler (the build imports nothing at run time). */
+const CHANNELS_PER_SUBSCRIBE: (typeof LIMITS)["channelsPerSubscribe"] = 1000;
 
 export type { AgentStatus, DeliveryStatus, FormFieldType, MessageStatus } from "../../contract/enums";
 
@@ -433,13 +438,23 @@ export class NodClient {
     const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
     ready.catch(() => {}); // a caller that never awaits it still gets onError
 
+    // One subscribe:channels per 1,000 channels (one access check on the server), each with what it missed.
     socket.on("connect", () => {
-      let left = channels.length;
-      for (const channelId of channels) {
-        const after = lastSeq.get(channelId);
-        socket.emit("subscribe:channel", after === undefined ? channelId : { channelId, after }, (ack: { ok?: boolean } | undefined) => {
-          if (!ack?.ok) {
-            const err = new Error(`Channel ${channelId} was refused: it does not exist or the key may not use it`);
+      const chunks: SubscribeArg[][] = [];
+      for (let i = 0; i < channels.length; i += CHANNELS_PER_SUBSCRIBE) {
+        chunks.push(
+          channels.slice(i, i + CHANNELS_PER_SUBSCRIBE).map((channelId) => {
+            const after = lastSeq.get(channelId);
+            return after === undefined ? channelId : { channelId, after };
+          }),
+        );
+      }
+      let left = chunks.length;
+      for (const chunk of chunks) {
+        socket.emit("subscribe:channels", chunk, (ack: SubscribeManyAck | undefined) => {
+          const refused = ack?.ok ? (ack.refused ?? []) : chunk.map((c) => (typeof c === "string" ? c : c.channelId));
+          if (refused.length) {
+            const err = new Error(`Channel ${refused.join(", ")} was refused: it does not exist or the key may not use it`);
             settle?.reject(err);
             onError(err);
           } else if (--left === 0) {
