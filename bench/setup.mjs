@@ -76,7 +76,7 @@ export async function startApp({ root, onCleanup, log, elapsed }) {
     body: JSON.stringify({ email: "bench@example.com", password: "a long bench password", displayName: "Bench" }),
   });
   if (setup.status !== 201) throw new Error(`owner setup failed: ${setup.status} ${await setup.text()}`);
-  const cookie = setup.headers.get("set-cookie")?.match(/nod_session=[^;]+/)?.[0];
+  const cookie = setup.headers.get("set-cookie")?.match(/access_token=[^;]+/)?.[0];
   if (!cookie) throw new Error("no session cookie from setup");
   const nod = new Nod(url, cookie);
 
