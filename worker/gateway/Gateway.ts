@@ -7,7 +7,7 @@
 // memory for the few seconds until they upgrade; if the shard restarts they get "Session ID unknown"
 // and the clients reconnect, as Engine.IO intends.
 //
-// Events come from the channel rooms: a room calls `deliverAll()` on each shard with subscribers, one
+// Events come from the channel rooms: a room calls `deliverAll()` on each shard that has not declined the channel, one
 // call at a time (room/outbox.ts), and the shard sends the events, in order, to each of its sockets
 // subscribed to the channel. An agent's live deltas and progress go the same way: its shard hands them
 // to the channel's room (namespace.ts, `relay`), which sends them out like its own events. Credentials are checked at CONNECT
@@ -372,34 +372,32 @@ export class Gateway extends DurableObject<Env> {
 
   /** Sends a room's events, in order, to this shard's sockets on their channel. False: none left here. */
   async deliverAll(events: RoomEvent[]): Promise<boolean> {
+    const channels = new Set(events.map((e) => e.channelId));
+    const followed = new Map([...channels].map((channelId) => [channelId, this.subscriptions.sessionsOn(channelId)]));
+    // No follower here: no session's attachment needs reading.
+    if ([...followed.values()].every((sids) => sids.size === 0)) return this.decline(channels);
     const connected = new Map<string, LiveSession>();
     for (const session of this.sessions()) if (session.state.socketId) connected.set(session.state.sid, session);
-    const followers = new Map<string, LiveSession[]>();
-    const followersOf = (channelId: string) => {
-      let found = followers.get(channelId);
-      if (!found) {
-        found = [...this.subscriptions.sessionsOn(channelId)].flatMap((sid) => connected.get(sid) ?? []);
-        followers.set(channelId, found);
-      }
-      return found;
-    };
+    const followers = new Map([...followed].map(([channelId, sids]) => [channelId, [...sids].flatMap((sid) => connected.get(sid) ?? [])]));
     let delivered = false;
     for (const event of events) {
       const forAgent = channelEventPacket(event.name, event.data);
       const forPerson = event.personData === undefined ? forAgent : channelEventPacket(event.name, event.personData);
-      for (const { state, send } of followersOf(event.channelId)) {
+      for (const { state, send } of followers.get(event.channelId)!) {
         send(state.audience === "person" ? forPerson : forAgent);
         delivered = true;
       }
     }
-    // The room stops sending this channel here: the next socket here that follows it must tell the room.
-    if (!delivered) {
-      for (const channelId of new Set(events.map((e) => e.channelId))) {
-        this.subscriptions.declined(channelId);
-        this.registeredRooms.delete(channelId);
-      }
+    return delivered || this.decline(channels);
+  }
+
+  /** The room stops sending these channels here (deliverAll answers false): the next socket here that follows one must tell its room. */
+  private decline(channels: Iterable<string>): false {
+    for (const channelId of channels) {
+      this.subscriptions.declined(channelId);
+      this.registeredRooms.delete(channelId);
     }
-    return delivered;
+    return false;
   }
 
   /** Sends a room's event to this shard's sockets on the channel. False: none left here. */

@@ -11,7 +11,7 @@ import type { SubscribeAck, SubscribeManyAck } from "../../contract/events";
 import { LIMITS } from "../../contract/limits";
 import { deltaEvent, progressEvent } from "../../contract/requests/message";
 import { subscribeArg, subscribeManyArg, subscriptionOf } from "../../contract/requests/socket";
-import { ownAgent, usableAgentIds } from "../services/agents";
+import { usableAgentIds } from "../services/agents";
 import { listMessages } from "../services/messages";
 import { channelEventPacket, CONNECT_TIMEOUT_MS, eventPacket, NAMESPACE, PacketType, socketPacket, type SocketPacket } from "./protocol";
 import type { SessionState } from "./session";
@@ -176,7 +176,7 @@ async function onEvent(env: Env, state: SessionState, principal: Principal, pack
 /**
  * Relays an agent's live event to everyone subscribed to its channel; anything refused (a person's socket,
  * a bad payload, a channel the key may not use) is dropped silently. The channel check is
- * subscribe:channel's (ownAgent), asked once per channel: a channel the socket subscribed to passed it
+ * subscribe's (usableAgentIds), asked once per channel: a channel the socket subscribed to passed it
  * already, and others it passes are remembered in the session. Returns false when dropped,
  * "remembered" when the session state changed.
  *
@@ -227,11 +227,7 @@ async function replay(env: Env, state: SessionState, principal: Principal, subs:
 }
 
 /** Whether the credential may use the channel: subscribe's check, and relay's for a channel it did not subscribe to. */
-const mayUse = (env: Env, principal: Principal, channelId: string) =>
-  ownAgent(db(env.DB), principal, channelId).then(
-    () => true,
-    () => false,
-  );
+const mayUse = async (env: Env, principal: Principal, channelId: string) => (await usableAgentIds(db(env.DB), principal, [channelId])).has(channelId);
 
 /** Tells the channel's room that this shard has a subscriber. */
 export const registerWithRoom = (env: Env, channelId: string, shard: string) => roomOf(env, channelId).addGateway(shard);
