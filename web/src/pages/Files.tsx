@@ -13,18 +13,19 @@ import { query, setQuery } from "../lib/router";
 import { agents, errorText, toast } from "../lib/state";
 import { bytes } from "../lib/time";
 import type { GalleryFileDto as GalleryFile, PageDto } from "../../../contract/dto";
-import type { FileKind } from "../../../contract/enums";
+import { FILE_KINDS, type FileKind } from "../../../contract/enums";
 import { zipName, zipSelection } from "./files/zip";
 
-const KINDS: { id: FileKind | ""; label: string }[] = [
-  { id: "", label: "All" },
-  { id: "image", label: "Images" },
-  { id: "pdf", label: "PDFs" },
-  { id: "video", label: "Videos" },
-  { id: "audio", label: "Audio" },
-  { id: "text", label: "Text & code" },
-  { id: "other", label: "Other" },
-];
+/** A label for every kind of contract/enums (a new kind fails the build until it has one). */
+const KIND_LABELS: Record<FileKind, string> = {
+  image: "Images",
+  pdf: "PDFs",
+  video: "Videos",
+  audio: "Audio",
+  text: "Text & code",
+  other: "Other",
+};
+const KINDS: { id: FileKind | ""; label: string }[] = [{ id: "", label: "All" }, ...FILE_KINDS.map((id) => ({ id, label: KIND_LABELS[id] }))];
 
 const PAGE = 60;
 
