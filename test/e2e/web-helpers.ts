@@ -77,7 +77,10 @@ function explainNavigationTimeouts(page: Page) {
   page.on("requestfinished", (r) => inFlight.delete(r));
   page.on("requestfailed", (r) => inFlight.delete(r));
   const pending = () =>
-    [...inFlight].map(([r, at]) => ({ path: new URL(r.url()).pathname, line: `${r.method()} ${new URL(r.url()).pathname} (${Date.now() - at} ms)` }));
+    [...inFlight].map(([r, at]) => {
+      const path = new URL(r.url()).pathname;
+      return { path, line: `${r.method()} ${path} (${Date.now() - at} ms)` };
+    });
   const goto = page.goto.bind(page);
   page.goto = async (url, options) => {
     try {

@@ -89,22 +89,7 @@ describe("D1's 100 bound parameters per query", () => {
   });
 
   it("a user with 1,000 agents gets a working inbox, pending list and an API key scoped to 100 agents", async () => {
-    const crowd = await secondAccount();
-    const ids = Array.from({ length: 1000 }, (_, i) => `crowd-agent-${String(i).padStart(4, "0")}`);
-    for (let i = 0; i < ids.length; i += 100) {
-      await env.DB.batch(
-        ids
-          .slice(i, i + 100)
-          .map((id) =>
-            env.DB.prepare("INSERT INTO agents (id, user_id, name, webhook_secret, status, created_at) VALUES (?, ?, ?, 'whsec_x', 'offline', ?)").bind(
-              id,
-              crowd.id,
-              id,
-              new Date().toISOString(),
-            ),
-          ),
-      );
-    }
+    const { crowd, ids } = await crowdOfAgents();
     const key = await crowd.as("POST", "/api/api-keys", { label: "hundred", agentIds: ids.slice(900) });
     expect(key.status, key.text).toBe(201);
     const v1 = (path: string, body?: unknown) => call(body ? "POST" : "GET", `/api/v1${path}`, { body, headers: { "x-api-key": key.json.key } });
@@ -124,8 +109,7 @@ describe("D1's 100 bound parameters per query", () => {
   // Subscriptions once lived in the socket's attachment, which holds 16 KiB: about 650 channel ids. The
   // write failed past that, silently, and the channels subscribed after it never got an event.
   it("a person with 1,000 agents follows all of them on one socket, in one subscribe:channels, and gets every channel's events", async () => {
-    const crowd = await secondAccount();
-    const ids = Array.from({ length: 1000 }, (_, i) => `crowd-agent-${String(i).padStart(4, "0")}`);
+    const { crowd, ids } = await crowdOfAgents();
     const ticket = (await crowd.as("POST", "/api/auth/ws-ticket", {})).json.ticket as string;
     const s = await connectSocket();
     expect(await s.sioConnect({ token: ticket })).toMatch(/^40\/ws,/);
@@ -144,6 +128,31 @@ describe("D1's 100 bound parameters per query", () => {
     s.ws.close();
   }, 60_000);
 });
+
+let crowdAgents: string[] | undefined;
+/** The second account with 1,000 agents (inserted straight into D1, once per file): each test can run alone. */
+async function crowdOfAgents(): Promise<{ crowd: Person; ids: string[] }> {
+  const crowd = await secondAccount();
+  if (!crowdAgents) {
+    const ids = Array.from({ length: 1000 }, (_, i) => `crowd-agent-${String(i).padStart(4, "0")}`);
+    for (let i = 0; i < ids.length; i += 100) {
+      await env.DB.batch(
+        ids
+          .slice(i, i + 100)
+          .map((id) =>
+            env.DB.prepare("INSERT INTO agents (id, user_id, name, webhook_secret, status, created_at) VALUES (?, ?, ?, 'whsec_x', 'offline', ?)").bind(
+              id,
+              crowd.id,
+              id,
+              new Date().toISOString(),
+            ),
+          ),
+      );
+    }
+    crowdAgents = ids;
+  }
+  return { crowd, ids: crowdAgents };
+}
 
 let crowd: Person | undefined;
 /** A second account (an owner the first owner creates), made once. */
