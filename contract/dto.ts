@@ -1,6 +1,20 @@
 // What the APIs answer with (docs/api.md). Plain types, free of Worker types, so the Worker declares its
 // answers with them and the web app and the typed client read the very same shapes.
-import type { AgentStatus, DeliveryStatus, MessageStatus, ReviewStatus, ReviewType, Role, SenderType, StreamState, Theme } from "./enums";
+import type {
+  AgentStatus,
+  AnswerVia,
+  AuditAction,
+  DeliveryStatus,
+  MessageStatus,
+  ReviewPriority,
+  ReviewResolution,
+  ReviewStatus,
+  ReviewType,
+  Role,
+  SenderType,
+  StreamState,
+  Theme,
+} from "./enums";
 import type { JsonObject } from "./json";
 
 // ---- errors -------------------------------------------------------------------------------------
@@ -78,6 +92,38 @@ export interface ReviewDto {
   completed_at: string | null;
   /** What the person wrote alongside the answer (any review type), for the agent's next iteration. */
   feedback: string | null;
+  // ---- the review policy (docs/api.md, "Review policy"); null when the agent set none ----
+  /** Who may answer; null: every member of the agent. Escalation adds to it. */
+  assignees: PersonDto[] | null;
+  quorum: { count: number; veto?: string[] } | null;
+  onExpire: { response: JsonObject } | null;
+  remind: { everySeconds: number; max?: number } | null;
+  escalate: { afterSeconds: number; to: PersonDto[] } | null;
+  priority: ReviewPriority | null;
+  /** Every vote so far, in order (a review without a quorum has none: its one answer is `respondedBy`). */
+  votes: VoteDto[];
+  /** Who gave the deciding answer; null while pending, for a default and for an expiry. */
+  respondedBy: PersonDto | null;
+  /** How it was settled; null while pending or once expired without a default. */
+  resolution: ReviewResolution | null;
+  /** Where the deciding answer came from; null while pending and for a default. */
+  via: AnswerVia | null;
+  /** Set (true) when no option could reach the quorum any more: the response is the leading option. */
+  quorumFailed?: boolean;
+}
+
+/** A person as a review names them. */
+export interface PersonDto {
+  id: string;
+  displayName: string;
+}
+
+/** One person's vote on a quorum review. */
+export interface VoteDto {
+  userId: string;
+  displayName: string;
+  response: JsonObject;
+  at: string;
 }
 
 export interface MessageDto {
@@ -209,3 +255,37 @@ export type PreferencesDto = {
   inlineHtml: boolean;
   push: boolean;
 };
+
+// ---- teams (docs/api.md, "Review policy") --------------------------------------------------------------
+
+/** A person who may see an agent and answer its reviews (`GET /api/agents/:id/members`); the owner is listed first. */
+export interface MemberDto extends PersonDto {
+  email: string;
+  role: "owner" | "member";
+  addedAt: string;
+}
+
+/** One entry of a channel's audit log. `hash = SHA-256(prevHash ‖ canonical JSON of the entry without hash)`, hex. */
+export interface AuditEntryDto {
+  channelId: string;
+  /** 1, 2, 3… per channel, with no gaps. */
+  seq: number;
+  at: string;
+  action: AuditAction;
+  actor: { type: "user" | "agent" | "system"; id: string | null; displayName: string | null };
+  messageId: string | null;
+  data: JsonObject;
+  ip: string | null;
+  userAgent: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+/** `GET /api/agents/:id/audit/verify`: whether the chain holds, and where it first breaks. */
+export interface AuditVerifyDto {
+  ok: boolean;
+  entries: number;
+  /** The seq of the first entry whose hash, link or place is wrong; null when the chain holds. */
+  firstBroken: number | null;
+  reason: string | null;
+}

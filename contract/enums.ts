@@ -43,3 +43,37 @@ export type FormFieldType = (typeof FORM_FIELD_TYPES)[number];
 /** The web app's colour scheme preference. */
 export const THEMES = ["light", "dark", "system"] as const;
 export type Theme = (typeof THEMES)[number];
+
+/** How a settled review was decided: one person's answer, a quorum of votes, or its `onExpire` default. */
+export const REVIEW_RESOLUTIONS = ["person", "quorum", "default"] as const;
+export type ReviewResolution = (typeof REVIEW_RESOLUTIONS)[number];
+
+/** Where the deciding answer came from: the web app, an answer link, or a notification's action button. */
+export const ANSWER_VIAS = ["app", "link", "push-action"] as const;
+export type AnswerVia = (typeof ANSWER_VIAS)[number];
+
+/** How urgent a review is (its notifications and the inbox's order say so). */
+export const REVIEW_PRIORITIES = ["low", "normal", "high", "urgent"] as const;
+export type ReviewPriority = (typeof REVIEW_PRIORITIES)[number];
+
+/** The inbox's team views: what waits on me, what waits on others (I voted or may not), what I answered. */
+export const INBOX_VIEWS = ["assigned-to-me", "waiting-on-others", "answered-by-me"] as const;
+export type InboxView = (typeof INBOX_VIEWS)[number];
+
+/** What a channel's audit log records (GET /api/agents/:id/audit). */
+export const AUDIT_ACTIONS = [
+  "posted",
+  "assigned",
+  "voted",
+  "answered",
+  "defaulted",
+  "expired",
+  "reminded",
+  "escalated",
+  "retracted",
+  "webhook_delivered",
+  "webhook_failed",
+  "member_added",
+  "member_removed",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -27,6 +27,14 @@ export const LIMITS = {
   tag: 40,
   /** Text attachments up to this many bytes carry their content (`textContent`) in every list. */
   textContentBytes: 50_000,
+  /** People a review names as assignees or escalates to, and the members of one agent. */
+  assignees: 50,
+  members: 200,
+  /** A review's reminders: at least this far apart, and at most this many. */
+  remindMinSeconds: 300,
+  reminders: 50,
+  /** Audit entries in one page. */
+  auditPage: 200,
   /** Feedback a person writes with an answer. */
   feedback: 10_000,
   /** One delta of a streamed reply, and one progress line. */

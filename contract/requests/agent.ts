@@ -131,3 +131,12 @@ export const markReadBody = z.strictObject({ seq: z.number().int().min(0).option
 
 /** `GET /api/agents/:id/status-history`: how many status reports, newest first (query integers arrive as strings). */
 export const statusHistoryQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+
+/** `POST|DELETE /api/agents/:id/members`: a person (user id or email) who may see the agent and answer its reviews. */
+export const memberBody = z.strictObject({ userId: z.string().trim().min(1).max(LIMITS.label) });
+
+/** `GET /api/agents/:id/audit`: one page of the audit log, oldest first, after `cursor` (an entry's seq). */
+export const auditQuery = z.object({
+  cursor: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.auditPage).default(100),
+});

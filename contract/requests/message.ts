@@ -1,9 +1,9 @@
 // Bodies and queries of the message and review endpoints (agent and user API); ids, text and metadata bounds.
 import { z } from "zod";
-import { MESSAGE_STATUSES, REVIEW_STATUSES, STREAM_STATES } from "../enums";
+import { INBOX_VIEWS, MESSAGE_STATUSES, REVIEW_STATUSES, STREAM_STATES } from "../enums";
 import { jsonBytes } from "../json";
 import { LIMITS } from "../limits";
-import { reviewRequest } from "./review";
+import { reviewPolicyIssues, reviewRequest } from "./review";
 
 export const metadataSchema = z
   .record(z.string(), z.unknown())
@@ -62,6 +62,7 @@ export const postMessageBody = z
         path: ["payload"],
         message: `must be at most ${LIMITS.payloadBytes} bytes of JSON`,
       })
+      .superRefine(reviewPolicyIssues)
       .nullish(),
     metadata: metadataSchema.nullish(),
     webhookUrl: webhookUrlSchema.nullish(),
@@ -157,6 +158,8 @@ export const waitQuery = z.object({
 
 export const inboxQuery = z.object({
   status: z.enum([...REVIEW_STATUSES, "all"]).default("pending"),
+  /** A team's view: what waits on me, what waits on others, what I answered (or voted on). */
+  view: z.enum(INBOX_VIEWS).optional(),
   channel: idSchema.optional(),
   limit,
   cursor,

@@ -2,7 +2,7 @@
 // A response is checked against the payload of its own review, so `responseSchema(review)` builds the
 // exact zod schema for one review. The web app's forms use the same functions.
 import { z } from "zod";
-import { FORM_FIELD_TYPES, type ReviewType } from "../enums";
+import { FORM_FIELD_TYPES, REVIEW_PRIORITIES, type ReviewType } from "../enums";
 import { jsonBytes } from "../json";
 import { LIMITS } from "../limits";
 
@@ -137,12 +137,53 @@ const reviewOptions = {
     .nullish(),
 };
 
+// ---- the review policy (who may answer, votes, what happens when nobody does) ----------------------
+
+/** A person a review names: a user's email or id; the server checks that they are a member of the agent. */
+const personRef = z.string().trim().min(1).max(LIMITS.label);
+const people = (max: number) =>
+  z
+    .array(personRef)
+    .min(1)
+    .max(max)
+    .superRefine(uniqueBy((p) => p.toLowerCase(), "person"));
+
+/**
+ * Nod's review policy (docs/api.md, "Review policy"). Each is optional; null means "not given". What needs
+ * the payload (veto ids, the default answer) is checked by `reviewPolicyIssues`, what needs the database
+ * (are they members?) by the server when the review is posted.
+ */
+const reviewPolicy = {
+  /** Who may answer (members of the agent); default: every member. */
+  assignees: people(LIMITS.assignees).nullish(),
+  /** N-of-M (approval and selection): the first response with `count` identical votes wins; a veto option wins at once. */
+  quorum: z
+    .strictObject({
+      count: z.number().int().min(1).max(LIMITS.members),
+      veto: z.array(id).min(1).max(LIMITS.options).optional(),
+    })
+    .nullish(),
+  /** At expiry the review completes with this response instead of expiring. */
+  onExpire: z.strictObject({ response: z.unknown() }).nullish(),
+  /** Re-notify who has not answered yet, every `everySeconds` (at least 300), at most `max` times. */
+  remind: z
+    .strictObject({
+      everySeconds: z.number().int().min(LIMITS.remindMinSeconds, `at least ${LIMITS.remindMinSeconds} seconds`),
+      max: z.number().int().min(1).max(LIMITS.reminders).optional(),
+    })
+    .nullish(),
+  /** After `afterSeconds`, add these members as assignees and notify them. */
+  escalate: z.strictObject({ afterSeconds: z.number().int().min(1), to: people(LIMITS.assignees) }).nullish(),
+  priority: z.enum(REVIEW_PRIORITIES).nullish(),
+};
+export type ReviewPolicyRequest = { [K in keyof typeof reviewPolicy]?: z.infer<(typeof reviewPolicy)[K]> };
+
 export const reviewRequest = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("approval"), payload: approvalPayload, ...reviewOptions }),
-  z.strictObject({ type: z.literal("selection"), payload: selectionPayload, ...reviewOptions }),
-  z.strictObject({ type: z.literal("form"), payload: formPayload, ...reviewOptions }),
-  z.strictObject({ type: z.literal("text-input"), payload: textInputPayload, ...reviewOptions }),
-  z.strictObject({ type: z.literal("freeform"), payload: freeformPayload.default({}), ...reviewOptions }),
+  z.strictObject({ type: z.literal("approval"), payload: approvalPayload, ...reviewOptions, ...reviewPolicy }),
+  z.strictObject({ type: z.literal("selection"), payload: selectionPayload, ...reviewOptions, ...reviewPolicy }),
+  z.strictObject({ type: z.literal("form"), payload: formPayload, ...reviewOptions, ...reviewPolicy }),
+  z.strictObject({ type: z.literal("text-input"), payload: textInputPayload, ...reviewOptions, ...reviewPolicy }),
+  z.strictObject({ type: z.literal("freeform"), payload: freeformPayload.default({}), ...reviewOptions, ...reviewPolicy }),
 ]);
 export type ReviewRequest = z.infer<typeof reviewRequest>;
 
@@ -155,6 +196,37 @@ export function reviewExpiry(review: Pick<ReviewRequest, "expiresInSeconds" | "e
   if (review.expiresInSeconds != null) return new Date(Math.min(now + review.expiresInSeconds * 1000, cap));
   if (review.expiresAt != null) return new Date(Math.min(Date.parse(review.expiresAt), cap));
   return new Date(now + DEFAULT_EXPIRY_SECONDS * 1000);
+}
+
+/**
+ * The policy rules that need the review's type and payload, as zod issues (paths relative to the review):
+ * a quorum only on approval and selection, veto ids that are options, a quorum that the named assignees
+ * can reach, a default answer that fits the review. Every rule is checked, so a 400 lists every problem.
+ */
+export function reviewPolicyIssues(review: ReviewRequest, ctx: z.RefinementCtx) {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+  const { quorum, assignees, onExpire } = review;
+  if (quorum) {
+    const choices = choiceIds(review);
+    if (!choices) issue(["quorum"], "a quorum needs an approval or selection review");
+    quorum.veto?.forEach((v, i) => {
+      if (choices && !choices.includes(v)) issue(["quorum", "veto", i], `"${v}" is not one of the review's options: ${choices.join(", ")}`);
+    });
+    if (assignees && quorum.count > assignees.length) {
+      issue(["quorum", "count"], `${quorum.count} votes can never be reached by ${assignees.length} assignee${assignees.length === 1 ? "" : "s"}`);
+    }
+  }
+  if (onExpire) {
+    const parsed = responseSchema({ type: review.type, payload: review.payload as Record<string, unknown> }).safeParse(onExpire.response);
+    if (!parsed.success) for (const i of parsed.error.issues) issue(["onExpire", "response", ...(i.path as (string | number)[])], i.message);
+  }
+}
+
+/** The ids a vote chooses among: approval options or selection items (undefined for other types). */
+export function choiceIds(review: ReviewRequest): string[] | undefined {
+  if (review.type === "approval") return review.payload.options.map((o) => o.id);
+  if (review.type === "selection") return review.payload.items.map((i) => i.id);
+  return undefined;
 }
 
 // ---- responses, built from a review's payload --------------------------------------------------

@@ -2,8 +2,23 @@
 // Times are ISO-8601 UTC strings (they sort as text); JSON columns hold validated zod output.
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { AGENT_STATUSES, DELIVERY_STATUSES, MESSAGE_STATUSES, REVIEW_STATUSES, REVIEW_TYPES, ROLES, SENDER_TYPES, STREAM_STATES } from "../../contract/enums";
-import type { AgentCommandDto } from "../../contract/dto";
+import {
+  AGENT_STATUSES,
+  ANSWER_VIAS,
+  AUDIT_ACTIONS,
+  DELIVERY_STATUSES,
+  MESSAGE_STATUSES,
+  REVIEW_RESOLUTIONS,
+  REVIEW_STATUSES,
+  REVIEW_TYPES,
+  ROLES,
+  SENDER_TYPES,
+  STREAM_STATES,
+} from "../../contract/enums";
+import type { AgentCommandDto, PersonDto, ReviewDto, VoteDto } from "../../contract/dto";
+
+/** A review's policy as stored: the request's, with its people resolved to members (ids and names). */
+export type StoredReviewPolicy = Pick<ReviewDto, "assignees" | "quorum" | "onExpire" | "remind" | "escalate" | "priority">;
 
 export const users = sqliteTable("users", {
   id: text("id").primaryKey(),
@@ -123,6 +138,14 @@ export const messages = sqliteTable(
     }>(),
     // What the person wrote alongside their answer, for the agent's next iteration.
     reviewFeedback: text("review_feedback"),
+    // The review policy (who may answer, quorum, default, reminders, escalation, priority); null: none.
+    reviewPolicy: text("review_policy", { mode: "json" }).$type<StoredReviewPolicy>(),
+    // The votes of a quorum review, in order; and how the review was settled, by whom, from where.
+    reviewVotes: text("review_votes", { mode: "json" }).$type<VoteDto[]>(),
+    reviewRespondedBy: text("review_responded_by", { mode: "json" }).$type<PersonDto>(),
+    reviewResolution: text("review_resolution", { enum: REVIEW_RESOLUTIONS }),
+    reviewVia: text("review_via", { enum: ANSWER_VIAS }),
+    reviewQuorumFailed: integer("review_quorum_failed", { mode: "boolean" }),
     // An iteration chain (Placet's revision loop): the message this one revises, its place in the chain
     // (1 = the root) and the root's id. All null until the message is part of a chain.
     iterationOf: text("iteration_of"),
@@ -144,6 +167,46 @@ export const messages = sqliteTable(
     index("messages_iteration_of_idx").on(t.iterationOf).where(sql`${t.iterationOf} IS NOT NULL`),
     uniqueIndex("messages_channel_stream_idx").on(t.channelId, t.streamId).where(sql`${t.streamId} IS NOT NULL`),
   ],
+);
+
+// People besides the owner who may see an agent and answer its reviews (they cannot manage it).
+export const agentMembers = sqliteTable(
+  "agent_members",
+  {
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    addedBy: text("added_by").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.userId] }), index("agent_members_user_idx").on(t.userId, t.agentId)],
+);
+
+// A channel's tamper-evident audit log: entry n stores hash = SHA-256(hash of n-1 ‖ canonical JSON of entry n).
+// Appended only by the channel's room (one writer, so the chain has no forks); never updated.
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    channelId: text("channel_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    at: text("at").notNull(),
+    action: text("action", { enum: AUDIT_ACTIONS }).notNull(),
+    actorType: text("actor_type", { enum: ["user", "agent", "system"] }).notNull(),
+    actorId: text("actor_id"),
+    actorName: text("actor_name"),
+    messageId: text("message_id"),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.seq] }), index("audit_log_message_idx").on(t.messageId).where(sql`${t.messageId} IS NOT NULL`)],
 );
 
 export const attachments = sqliteTable(

@@ -2,6 +2,7 @@ import type { WaitDto } from "../../contract/dto";
 import type { AgentStatus, MessageStatus, ReviewType, SenderType, StreamState } from "../../contract/enums";
 import type { ChannelEventName, ChannelEvents } from "../../contract/events";
 import type { FieldError } from "../lib/errors";
+import type { StoredReviewPolicy } from "../db/schema";
 
 /** What a room method answers instead of throwing: RPC keeps the status code and every field error. */
 export type RoomResult<T> = { ok: true; value: T } | { ok: false; status: 400 | 404 | 409 | 410 | 413; message: string; errors?: FieldError[] };
@@ -30,6 +31,8 @@ export interface NewMessage {
     payload: Record<string, unknown>;
     expiresAt: string;
     callback?: { url: string; method?: string; headers?: Record<string, string> };
+    /** Who may answer, the quorum, the default, reminders, escalation: its people already resolved to members. */
+    policy?: StoredReviewPolicy;
   };
   attachmentIds: string[];
   idempotencyKey?: string;

@@ -53,6 +53,25 @@ function reviewDto(row: MessageRow, audience: Audience): ReviewDto | null {
     completedAt: row.reviewCompletedAt,
     completed_at: row.reviewCompletedAt,
     feedback: row.reviewFeedback,
+    ...reviewPolicyDto(row),
+  };
+}
+
+/** The review's policy and how it was settled (docs/api.md, "Review policy"); nulls when the agent set none. */
+function reviewPolicyDto(row: MessageRow) {
+  const policy = row.reviewPolicy;
+  return {
+    assignees: policy?.assignees ?? null,
+    quorum: policy?.quorum ?? null,
+    onExpire: policy?.onExpire ?? null,
+    remind: policy?.remind ?? null,
+    escalate: policy?.escalate ?? null,
+    priority: policy?.priority ?? null,
+    votes: row.reviewVotes ?? [],
+    respondedBy: row.reviewRespondedBy,
+    resolution: row.reviewResolution,
+    via: row.reviewVia,
+    ...(row.reviewQuorumFailed ? { quorumFailed: true } : {}),
   };
 }
 
