@@ -34,6 +34,8 @@ export interface Principal {
   keyId?: string;
   /** null: every agent of the user; otherwise the agent ids the key is scoped to. */
   agentIds: string[] | null;
+  /** A person's name (session callers): what their answers and audit entries show. */
+  displayName?: string;
 }
 
 /** `db`: the request's D1 handle, set once for every /api route (withDb); Durable Objects and the cron make their own. */

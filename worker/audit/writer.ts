@@ -89,3 +89,9 @@ export class AuditWriter {
     return last ?? { seq: 0, hash: GENESIS };
   }
 }
+
+/** The sender of a request as Cloudflare reports it (the client's address) and its user agent, cut to fit. */
+export const requestOrigin = (headers: Headers): RequestOrigin => ({
+  ip: headers.get("cf-connecting-ip")?.slice(0, 64) ?? null,
+  userAgent: headers.get("user-agent")?.slice(0, 300) ?? null,
+});

@@ -74,12 +74,12 @@ export const sessionAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (!token) throw new ApiError(401, "Not signed in");
   if (token.startsWith(API_KEY_PREFIX)) throw new ApiError(401, "An API key works on /api/v1: the user API takes a person's session");
   const [row] = await c.var.db
-    .select({ userId: users.id, role: users.role })
+    .select({ userId: users.id, role: users.role, displayName: users.displayName })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(and(eq(sessions.tokenHash, await sha256Hex(token)), gt(sessions.expiresAt, nowIso())));
   if (!row) throw new ApiError(401, "Not signed in");
-  c.set("principal", { userId: row.userId, role: row.role, agentIds: null });
+  c.set("principal", { userId: row.userId, role: row.role, agentIds: null, displayName: row.displayName });
   await next();
 });
 

@@ -24,7 +24,7 @@ import { responseSchema } from "../../contract/requests/review";
 import type { AgentCommandDto, MessageDto } from "../../contract/dto";
 import { attachmentsQuery, findMessage, messageDto, reviewStatusOf, withAttachments, type MessageRow } from "../services/messages";
 import type { AgentRow } from "../services/agents";
-import type { EncodedWait, NewMessage, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
+import type { Answer, EncodedWait, NewMessage, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
 import { Deliveries, deliveryKey } from "./deliveries";
 import { PostCommitter, type PostResult } from "./posts";
 import { SeqMark } from "./seq-mark";
@@ -36,6 +36,7 @@ import { armStreamTimer, changeDraft, streamKey, streamTimerDue, type StreamUpda
 import { deleteObjects } from "../files/r2";
 import { pushMessage } from "../push/send";
 import { logError } from "../lib/log";
+import { AuditWriter, type AuditInput } from "../audit/writer";
 
 const fail = (status: 400 | 404 | 409 | 410, message: string, errors?: FieldError[]) =>
   ({ ok: false, status, message, ...(errors ? { errors } : {}) }) as const;
@@ -57,6 +58,8 @@ export class ChannelRoom extends DurableObject<Env> {
     (row) => this.recordIntents(row),
     (write) => this.serial(write),
   );
+  /** The channel's audit log: appended only from here, so its hash chain has one writer. */
+  private readonly audit = new AuditWriter(this.db);
   /** The last events, newest last. */
   private readonly recent: RoomEvent[] = [];
   /** Per gateway shard, the events on their way there: one call at a time, so they arrive in order. */
@@ -157,6 +160,11 @@ export class ChannelRoom extends DurableObject<Env> {
     return [...this.recent];
   }
 
+  /** Records a decision-relevant change made outside the room (a membership change) in the channel's audit log. */
+  async recordAudit(channelId: string, input: AuditInput): Promise<void> {
+    await this.audit.append(channelId, input);
+  }
+
   // ---- messages ------------------------------------------------------------------------------
 
   /**
@@ -170,7 +178,7 @@ export class ChannelRoom extends DurableObject<Env> {
       const { message } = result.value;
       this.emit({ channelId: message.channelId, name: "message:created", data: message });
       // A streamed draft notifies the person once, when it completes (streamChanged).
-      if (message.senderType === "agent" && message.streamState !== "streaming") this.ctx.waitUntil(pushMessage(this.env, input.userId, message));
+      if (message.senderType === "agent" && message.streamState !== "streaming") this.ctx.waitUntil(pushMessage(this.env, message));
       else {
         // A person's message goes to the agent's webhook: its intent was recorded before the commit (recordIntents).
         const delivery = this.timers.get(deliveryKey(message.id, "message:created"));
@@ -219,7 +227,7 @@ export class ChannelRoom extends DurableObject<Env> {
   /** Tells the subscribers a draft changed; a completed one also notifies the person, as a new message would. */
   private streamChanged({ row, forAgent, forPerson }: StreamUpdate) {
     this.emit({ channelId: row.channelId, name: "message:updated", data: forAgent, personData: forPerson });
-    if (row.streamState === "complete" && row.senderType === "agent") this.ctx.waitUntil(pushMessage(this.env, row.userId, forAgent));
+    if (row.streamState === "complete" && row.senderType === "agent") this.ctx.waitUntil(pushMessage(this.env, forAgent));
   }
 
   /** A draft's idle timer: completed as it stands, unless a PATCH pushed the deadline back or completed it meanwhile. */
@@ -236,7 +244,8 @@ export class ChannelRoom extends DurableObject<Env> {
    * A person answers a review, with optional feedback for the agent's next iteration: the first valid
    * answer wins, later ones get 409, late ones 410.
    */
-  async respond(channelId: string, messageId: string, response: unknown, feedback: string | null = null): Promise<RoomResult<MessageDto>> {
+  async respond(channelId: string, messageId: string, answer: Answer): Promise<RoomResult<MessageDto>> {
+    const { response, feedback, by, via } = answer;
     const result = await this.serial(async () => {
       const row = await findMessage(this.db, channelId, messageId);
       if (!row?.reviewType) return fail(404, "Review not found");
@@ -249,13 +258,21 @@ export class ChannelRoom extends DurableObject<Env> {
       if (!parsed.success) return fail(400, "The response does not fit this review", zodErrors(parsed.error, "response"));
 
       const completedAt = nowIso();
-      const answer = parsed.data as Record<string, unknown>;
+      const settled = {
+        reviewStatus: "completed",
+        reviewResponse: parsed.data as Record<string, unknown>,
+        reviewCompletedAt: completedAt,
+        reviewFeedback: feedback,
+        reviewRespondedBy: by,
+        reviewResolution: "person",
+        reviewVia: via,
+      } satisfies Partial<MessageRow>;
       const delivery = await this.deliveries.intend(channelId, messageId, "review:responded");
       // The attachments (fixed since the post) are read in the same round trip and transaction as the write.
       const [update, files] = await this.db.batch([
         this.db
           .update(messages)
-          .set({ reviewStatus: "completed", reviewResponse: answer, reviewCompletedAt: completedAt, reviewFeedback: feedback })
+          .set(settled)
           .where(and(eq(messages.id, messageId), eq(messages.reviewStatus, "pending"))),
         attachmentsQuery(this.db, messageId),
       ]);
@@ -265,7 +282,7 @@ export class ChannelRoom extends DurableObject<Env> {
       }
       this.timers.delete(expiryKey(messageId));
 
-      const updated: MessageRow = { ...row, reviewStatus: "completed", reviewResponse: answer, reviewCompletedAt: completedAt, reviewFeedback: feedback };
+      const updated: MessageRow = { ...row, ...settled };
       const forAgent = messageDto(updated, files, "agent");
       const forPerson = messageDto(updated, files, "person");
       // Release the parked waits first: that is the answer's fast path to the agent.

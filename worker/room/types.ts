@@ -1,5 +1,6 @@
-import type { WaitDto } from "../../contract/dto";
-import type { AgentStatus, MessageStatus, ReviewType, SenderType, StreamState } from "../../contract/enums";
+import type { PersonDto, WaitDto } from "../../contract/dto";
+import type { RequestOrigin } from "../audit/writer";
+import type { AgentStatus, AnswerVia, MessageStatus, ReviewType, SenderType, StreamState } from "../../contract/enums";
 import type { ChannelEventName, ChannelEvents } from "../../contract/events";
 import type { FieldError } from "../lib/errors";
 import type { StoredReviewPolicy } from "../db/schema";
@@ -55,3 +56,13 @@ export interface StatusReport {
 export type RoomEvent = {
   [K in ChannelEventName]: { channelId: string; name: K; data: ChannelEvents[K]; personData?: ChannelEvents[K] };
 }[ChannelEventName];
+
+/** A person's answer to a review, with who gave it and from where (the audit log keeps both). */
+export interface Answer {
+  response: unknown;
+  /** Blank feedback is no feedback: null. */
+  feedback: string | null;
+  by: PersonDto;
+  via: AnswerVia;
+  origin: RequestOrigin | null;
+}

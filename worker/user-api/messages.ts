@@ -6,6 +6,7 @@ import { roomOf, unwrap } from "../room";
 import { inboxQuery, listMessagesQuery, respondBody, userMessageBody } from "../../contract/requests/message";
 import { ownAgent, resolveChannel } from "../services/agents";
 import { runCommand } from "../services/commands";
+import { requestOrigin } from "../audit/writer";
 import { idempotencyKey, iterationChain, listMessages, newMessage, ownMessage, pageOf, withAttachments } from "../services/messages";
 
 export const userMessageRoutes = new Hono<AppEnv>()
@@ -33,10 +34,17 @@ export const userMessageRoutes = new Hono<AppEnv>()
     return c.json(await iterationChain(d, row, "person"));
   })
   .post("/:id/respond", doc("Answer a review, with optional feedback (400 invalid, 409 already answered, 410 expired)"), jsonBody(respondBody), async (c) => {
-    const row = await ownMessage(c.var.db, c.get("principal"), c.req.param("id"));
+    const p = c.get("principal");
+    const row = await ownMessage(c.var.db, p, c.req.param("id"));
     const { response, feedback } = c.req.valid("json");
-    // Blank feedback is no feedback.
-    const message = unwrap(await roomOf(c.env, row.channelId).respond(row.channelId, row.id, response, feedback || null));
+    const answer = {
+      response,
+      feedback: feedback || null, // blank feedback is no feedback
+      by: { id: p.userId, displayName: p.displayName ?? "" },
+      via: "app",
+      origin: requestOrigin(c.req.raw.headers),
+    } as const;
+    const message = unwrap(await roomOf(c.env, row.channelId).respond(row.channelId, row.id, answer));
     return c.json(message);
   })
   .post("/:id/retry-webhook", doc("Send the message's webhook again now (400 if it has none)"), async (c) => {
