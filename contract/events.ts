@@ -16,7 +16,7 @@ export interface ChannelEvents {
   "review:expired": { messageId: string };
   /** The message's deliveryStatus moved (a webhook went out or failed; the agent acked). */
   "message:delivery": { messageId: string; deliveryStatus: DeliveryStatus };
-  /** A message changed in place: a streamed draft's text grew, or it was completed. */
+  /** A message changed in place: a streamed draft's text grew, or it was completed; a review got a vote, or was escalated. */
   "message:updated": MessageDto;
   /** Live tokens of a streamed reply, relayed from the agent's socket, never stored. */
   "message:delta": { channelId: string; streamId: string; delta: string; streamEnd?: boolean };

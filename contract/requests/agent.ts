@@ -135,8 +135,9 @@ export const statusHistoryQuery = z.object({ limit: z.coerce.number().int().min(
 /** `POST|DELETE /api/agents/:id/members`: a person (user id or email) who may see the agent and answer its reviews. */
 export const memberBody = z.strictObject({ userId: z.string().trim().min(1).max(LIMITS.label) });
 
-/** `GET /api/agents/:id/audit`: one page of the audit log, oldest first, after `cursor` (an entry's seq). */
+/** `GET /api/agents/:id/audit`: one page of the audit log, oldest first, after `cursor` (an entry's seq); `messageId`: one review's trail. */
 export const auditQuery = z.object({
+  messageId: idSchema.optional(),
   cursor: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(LIMITS.auditPage).default(100),
 });
