@@ -1,12 +1,12 @@
 // Live events inside the page: the Socket.IO connection (loaded later) and local actions publish here.
 import type { ChannelEvents } from "../../../contract/events";
-import type { OwnerAgent } from "./types";
+import type { Agent, OwnerAgent } from "./types";
 
 /** The server's channel events (contract/events.ts, as they arrive) plus the page's own. */
 export interface LiveEvents extends ChannelEvents {
   /** The connection came back: views refetch what replay cannot bring (answers, expiries, ticks). */
   resync: undefined;
-  "agent:changed": OwnerAgent;
+  "agent:changed": OwnerAgent | Agent;
 }
 
 type Handler<K extends keyof LiveEvents> = (data: LiveEvents[K]) => void;

@@ -58,10 +58,10 @@ export async function loadAgents() {
   return data;
 }
 
-/** An agent created or changed here: new ones start with nothing unread. */
+/** An agent created or changed here: new ones (created here, so mine) start with nothing unread. */
 export function upsertAgent(agent: OwnerAgent | Agent) {
   const i = agents.findIndex((a) => a.id === agent.id);
-  if (i === -1) setAgents(agents.length, { unreadCount: 0, ...agent });
+  if (i === -1) setAgents(agents.length, { unreadCount: 0, access: "owner", ...agent });
   else setAgents(i, (a) => ({ ...a, ...agent }));
   emit("agent:changed", agent);
 }
@@ -87,6 +87,7 @@ export function sawMessage(m: Pick<Message, "channelId" | "seq">) {
 }
 
 // ---- pending reviews (the inbox badge) --------------------------------------------------------
+// Only what waits on me: pending reviews I may answer and have not voted on (the inbox's "Assigned to me").
 const [pendingCount, setPendingCount] = createSignal(0);
 export { pendingCount };
 let countTimer: ReturnType<typeof setTimeout> | undefined;
@@ -94,7 +95,7 @@ export function refreshPendingCount(delay = 300) {
   clearTimeout(countTimer);
   countTimer = setTimeout(async () => {
     try {
-      const page = await api.get<Page<Message>>("/api/reviews?status=pending&limit=100");
+      const page = await api.get<Page<Message>>("/api/reviews?status=pending&view=assigned-to-me&limit=100");
       setPendingCount(page.data.length);
     } catch {
       /* shown elsewhere */
@@ -115,6 +116,10 @@ export function wireAppState() {
   on("review:responded", () => refreshPendingCount());
   on("review:expired", () => refreshPendingCount());
   on("message:deleted", () => refreshPendingCount());
+  // A vote or an escalation changes whom a review waits on.
+  on("message:updated", (m) => {
+    if (m.review) refreshPendingCount();
+  });
   on("agent:status", (s) => {
     const i = agents.findIndex((a) => a.id === s.agentId);
     if (i !== -1)

@@ -1,8 +1,11 @@
 // A review on a message: its widget while pending (with the time left), its answer once completed,
-// and a notice once expired. Loaded on demand, together with zod and the shared schemas.
+// and a notice once expired. A team's review also shows who may answer, the votes and who is still
+// waited on (TeamPanel); one that is not mine to answer, or that I voted on, is read-only. Its trail (the
+// audit log's entries for it) opens below. Loaded on demand, together with zod and the shared schemas.
 import { createMemo, Match, Show, Switch } from "solid-js";
 import { Dynamic } from "solid-js/web";
 import { pluginOf, FRAME_PLUGINS } from "../components/PluginView";
+import { me } from "../lib/state";
 import { ago, fullDate, now, timeLeft } from "../lib/time";
 import type { Message, ReviewType } from "../lib/types";
 import { Answer } from "./Answer";
@@ -11,7 +14,10 @@ import Form from "./Form";
 import Freeform from "./Freeform";
 import Selection from "./Selection";
 import { isDismissed, REVIEW_TYPE_LABEL } from "./labels";
+import { canAnswer } from "./team";
+import { PriorityChip, ReadOnlyNote, TeamPanel } from "./TeamPanel";
 import TextInput from "./TextInput";
+import { Trail } from "./Trail";
 
 const WIDGETS = { approval: Approval, selection: Selection, form: Form, "text-input": TextInput, freeform: Freeform } as const satisfies Record<
   ReviewType,
@@ -30,6 +36,7 @@ export default function ReviewCard(props: { message: Message; onAnswered: (m: Me
         <span class="review-type" id={titleId}>
           {REVIEW_TYPE_LABEL[review().type]} review
         </span>
+        <PriorityChip review={review()} />
         <Switch>
           <Match when={state() === "pending"}>
             <span
@@ -53,6 +60,7 @@ export default function ReviewCard(props: { message: Message; onAnswered: (m: Me
           </Match>
         </Switch>
       </header>
+      <TeamPanel message={props.message} review={review()} />
       <Switch>
         <Match when={state() === "completed"}>
           <Answer review={review()} />
@@ -62,6 +70,9 @@ export default function ReviewCard(props: { message: Message; onAnswered: (m: Me
             {state() === "expired" ? "This review expired without an answer" : "This review is expiring"}
             {review().expiresAt ? ` (${fullDate(review().expiresAt!)}).` : "."}
           </p>
+        </Match>
+        <Match when={state() === "pending" && !canAnswer(review(), me()?.id)}>
+          <ReadOnlyNote review={review()} />
         </Match>
         <Match when={state() === "pending"}>
           <Show
@@ -84,6 +95,7 @@ export default function ReviewCard(props: { message: Message; onAnswered: (m: Me
           </Show>
         </Match>
       </Switch>
+      <Trail message={props.message} />
     </section>
   );
 }

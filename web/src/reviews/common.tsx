@@ -4,6 +4,7 @@ import { createSignal, For, Show, type ParentProps, type Ref } from "solid-js";
 import { LIMITS } from "../../../contract/limits";
 import { uid } from "../components/Field";
 import { api, ApiError, apiPath } from "../lib/api";
+import { toast } from "../lib/state";
 import type { Message, Review } from "../lib/types";
 import { validateResponse } from "./validate";
 
@@ -53,7 +54,18 @@ export function useAnswer(props: WidgetProps) {
           if (key) byField[key] ??= e.message;
         }
         setFields(byField);
-        setFormErrors([err.status === 409 ? "This review was already answered." : err.status === 410 ? "This review has expired." : err.message]);
+        // A team's refusals (not an assignee: 403; voted already, or settled meanwhile: 409) say why in the server's words.
+        if (err.status === 403 || err.status === 409)
+          toast(err.message || (err.status === 403 ? "You may not answer this review." : "Already answered."), "error");
+        setFormErrors([
+          err.status === 409
+            ? props.review.quorum
+              ? err.message
+              : "This review was already answered."
+            : err.status === 410
+              ? "This review has expired."
+              : err.message,
+        ]);
       } else setFormErrors([String(err)]);
       return false;
     } finally {

@@ -1,8 +1,18 @@
-// The inbox's filters: state (segmented), text search and agent; each one is a URL parameter.
+// The inbox's filters: whose turn (a team's views, radios), state (segmented), text search and agent;
+// each one is a URL parameter.
 import { For } from "solid-js";
 import { SearchIcon } from "../../components/Icons";
 import { agents } from "../../lib/state";
-import type { Filter, InboxUrl } from "./inbox-url";
+import type { Filter, InboxUrl, View } from "./inbox-url";
+
+/** Every view of the contract has its radio (a record over View): a new one does not compile until labelled. */
+const VIEW_LABEL = {
+  "": "Everything",
+  "assigned-to-me": "Assigned to me",
+  "waiting-on-others": "Waiting on others",
+  "answered-by-me": "Answered by me",
+} as const satisfies Record<View, string>;
+const VIEWS = (Object.keys(VIEW_LABEL) as View[]).map((id) => ({ id, label: VIEW_LABEL[id] }));
 
 const FILTERS: { id: Filter; label: string }[] = [
   { id: "pending", label: "Pending" },
@@ -17,6 +27,16 @@ export function InboxFilters(props: { url: InboxUrl }) {
   let searchTimer: ReturnType<typeof setTimeout> | undefined;
   return (
     <>
+      <fieldset class="segmented segmented-radio" aria-label="Whose turn">
+        <For each={VIEWS}>
+          {(v) => (
+            <label class="seg">
+              <input type="radio" class="sr-only" name="inbox-view" value={v.id} checked={url.view() === v.id} onChange={() => url.setView(v.id)} />
+              {v.label}
+            </label>
+          )}
+        </For>
+      </fieldset>
       <fieldset class="segmented" aria-label="Show">
         <For each={FILTERS}>
           {(f) => (

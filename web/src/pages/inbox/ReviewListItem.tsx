@@ -1,4 +1,5 @@
-// One review in the inbox list: who asked, what, and where it stands (time left, answered, expired).
+// One review in the inbox list: who asked, what, and where it stands (time left, answered, expired);
+// for a team, its priority, who may answer and how far its quorum got.
 import { Show } from "solid-js";
 import { Avatar } from "../../components/Avatar";
 import { STATUS_TEXT } from "../../components/MessageItem";
@@ -7,6 +8,7 @@ import { agentById } from "../../lib/state";
 import { ago, now, shortTime, timeLeft } from "../../lib/time";
 import type { Message } from "../../lib/types";
 import { isDismissed, iterationMark, REVIEW_TYPE_LABEL } from "../../reviews/labels";
+import { names, PRIORITY_LABEL, quorumProgress } from "../../reviews/team";
 
 export function ReviewListItem(props: { message: Message; href: string; current: boolean; onMove: (delta: 1 | -1) => void }) {
   const m = () => props.message;
@@ -34,7 +36,25 @@ export function ReviewListItem(props: { message: Message; href: string; current:
           </span>
           <span class="inbox-text">{m().text ? plainText(m().text!) : `${REVIEW_TYPE_LABEL[m().review!.type]} review`}</span>
           <span class="inbox-tags">
+            <Show when={m().review!.priority && PRIORITY_LABEL[m().review!.priority!]}>
+              <span class={`tag priority priority-${m().review!.priority}`} data-priority={m().review!.priority}>
+                {PRIORITY_LABEL[m().review!.priority!]}
+              </span>
+            </Show>
             <span class="tag">{REVIEW_TYPE_LABEL[m().review!.type]}</span>
+            <Show when={m().review!.assignees}>
+              <span class="tag tag-people" data-assignees title="Assigned to">
+                <span class="sr-only">Assigned to </span>
+                {names(m().review!.assignees!)}
+              </span>
+            </Show>
+            <Show when={quorumProgress(m().review!)}>
+              {(p) => (
+                <span class="tag tag-quorum" data-quorum-progress>
+                  {p().text}
+                </span>
+              )}
+            </Show>
             <Show when={(m().iteration ?? 0) > 1}>
               <span class="tag tag-rereview" title={`Version ${m().iteration} of a review you answered before`}>
                 Re-review {iterationMark(m().iteration!)}

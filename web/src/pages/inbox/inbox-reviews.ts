@@ -3,14 +3,32 @@ import { createEffect, createMemo, createResource, createSignal, on, onCleanup }
 import { api, qs } from "../../lib/api";
 import { on as onLive } from "../../lib/bus";
 import { createMessageList, followLive } from "../../lib/message-list";
-import { errorText } from "../../lib/state";
+import { errorText, me } from "../../lib/state";
 import type { Message, Page } from "../../lib/types";
-import type { Filter, InboxUrl } from "./inbox-url";
+import { canAnswer, hasVoted } from "../../reviews/team";
+import type { Filter, InboxUrl, View } from "./inbox-url";
 
 const PAGE = 50;
 
+/** The server's team views, repeated for live arrivals and votes: whose turn a review is. */
+function inView(m: Message, view: View): boolean {
+  const r = m.review!;
+  const myId = me()?.id;
+  switch (view) {
+    case "":
+      return true;
+    case "assigned-to-me":
+      return canAnswer(r, myId);
+    case "waiting-on-others":
+      return r.status === "pending" && !canAnswer(r, myId);
+    case "answered-by-me":
+      return (!!myId && r.respondedBy?.id === myId) || hasVoted(r, myId);
+  }
+}
+
 interface Filters {
   status: Filter;
+  view: View;
   search: string;
   channel: string;
 }
@@ -18,7 +36,7 @@ interface Request extends Filters {
   cursor?: string;
 }
 
-const sameFilters = (a: Filters, b: Filters) => a.status === b.status && a.search === b.search && a.channel === b.channel;
+const sameFilters = (a: Filters, b: Filters) => a.status === b.status && a.view === b.view && a.search === b.search && a.channel === b.channel;
 
 /** One page of reviews, with the request it answers (a first page replaces the list, a later one extends it). */
 const fetchPage = async (request: Request) => ({
@@ -28,7 +46,7 @@ const fetchPage = async (request: Request) => ({
 
 export function createInboxReviews(url: InboxUrl) {
   /** A new object only when a filter changes (not when the selection does): a new first page. */
-  const filters = createMemo<Filters, undefined>(() => ({ status: url.filter(), search: url.search(), channel: url.agent() }), undefined, {
+  const filters = createMemo<Filters, undefined>(() => ({ status: url.filter(), view: url.view(), search: url.search(), channel: url.agent() }), undefined, {
     equals: sameFilters,
   });
   const selectedId = createMemo(url.selectedId);
@@ -40,7 +58,7 @@ export function createInboxReviews(url: InboxUrl) {
     if (f.status !== "all" && m.review.status !== f.status) return false;
     if (f.channel && m.channelId !== f.channel) return false;
     if (f.search && !(m.text ?? "").toLowerCase().includes(f.search.toLowerCase())) return false;
-    return true;
+    return inView(m, f.view);
   };
   const list = createMessageList({ order: "newest-first", accepts: matches });
 

@@ -1,6 +1,7 @@
 // Agents: create, edit (name, description, avatar, tag, webhook URL with its headers and basic auth,
-// message retention), the webhook secret (show, copy, rotate), delete. The basic-auth password is
-// write-only: the form never shows it; left empty, the stored one is kept.
+// message retention), the webhook secret (show, copy, rotate), its members, delete. The basic-auth
+// password is write-only: the form never shows it; left empty, the stored one is kept. An agent shared
+// with the person (they are a member) shows who shared it and its members, and nothing of its webhook.
 import { createSignal, For, onMount, Show } from "solid-js";
 import { Avatar } from "../../components/Avatar";
 import { CopyField } from "../../components/CopyField";
@@ -10,6 +11,7 @@ import { StatusDot } from "../../components/StatusDot";
 import { api, ApiError } from "../../lib/api";
 import { agents, errorText, removeAgent, toast, upsertAgent } from "../../lib/state";
 import { LIMITS } from "../../../../contract/limits";
+import { AgentMembers, SharedBy } from "./AgentMembers";
 import type { Agent, OwnerAgent } from "../../lib/types";
 
 const syncLive = () => void import("../../lib/live").then((m) => m.syncSubscriptions());
@@ -185,6 +187,7 @@ function AgentEditor(props: { agent: Agent }) {
   const [secret, setSecret] = createSignal<string | undefined>(props.agent.webhookSecret);
   const [reveal, setReveal] = createSignal(false);
   const a = () => props.agent;
+  const shared = () => props.agent.access === "member";
   const retention = () => props.agent.retentionDays ?? null;
 
   const loadSecret = async () => {
@@ -278,10 +281,15 @@ function AgentEditor(props: { agent: Agent }) {
           <h3 class="agent-card-name">{a().name}</h3>
           <p class="small muted">{a().description || "No description"}</p>
         </div>
-        <button type="button" class="btn btn-sm" aria-expanded={editing()} onClick={() => setEditing(!editing())}>
-          {editing() ? "Close" : "Edit"}
-        </button>
+        <Show when={!shared()}>
+          <button type="button" class="btn btn-sm" aria-expanded={editing()} onClick={() => setEditing(!editing())}>
+            {editing() ? "Close" : "Edit"}
+          </button>
+        </Show>
       </div>
+      <Show when={shared()}>
+        <SharedBy agent={a()} />
+      </Show>
       <dl class="kv small">
         <dt>Channel id</dt>
         <dd>
@@ -289,20 +297,23 @@ function AgentEditor(props: { agent: Agent }) {
         </dd>
         <dt>Tag</dt>
         <dd>{a().tag ?? <span class="muted">none</span>}</dd>
-        <dt>Webhook</dt>
-        <dd>{a().webhookUrl ? <code>{a().webhookUrl}</code> : <span class="muted">none (answers reach the agent by long-poll or Socket.IO)</span>}</dd>
-        <Show when={a().webhookHeaders}>
+        <Show when={!shared()}>
+          <dt>Webhook</dt>
+          <dd>{a().webhookUrl ? <code>{a().webhookUrl}</code> : <span class="muted">none (answers reach the agent by long-poll or Socket.IO)</span>}</dd>
+        </Show>
+        <Show when={!shared() && a().webhookHeaders}>
           <dt>Webhook headers</dt>
           <dd>{Object.keys(a().webhookHeaders ?? {}).join(", ")}</dd>
         </Show>
-        <Show when={a().webhookAuth}>
+        <Show when={!shared() && a().webhookAuth}>
           <dt>Webhook auth</dt>
           <dd>basic, as {a().webhookAuth?.username}</dd>
         </Show>
         <dt>Messages kept</dt>
         <dd>{retention() ? `${retention()} days` : "forever"}</dd>
       </dl>
-      <Show when={editing()}>
+      <AgentMembers agent={a()} />
+      <Show when={editing() && !shared()}>
         <form onSubmit={save} novalidate class="stack agent-edit">
           <TextField label="Name" name="name" value={a().name} required error={errors().name} />
           <TextField label="Description" name="description" value={a().description ?? ""} error={errors().description} />

@@ -149,7 +149,8 @@ export function ApiKeys() {
             </label>
             <Show when={scoped()}>
               <div class="scope-list">
-                <For each={agents} fallback={<p class="muted small">No agents yet.</p>}>
+                {/* A key speaks as the agent: only the person's own agents, not those shared with them. */}
+                <For each={agents.filter((a) => a.access !== "member")} fallback={<p class="muted small">No agents yet.</p>}>
                   {(a) => (
                     <label class="choice">
                       <input
