@@ -4,8 +4,8 @@
 // cannot: `seq` grows by exactly one per message, a review is answered at most once, and a parked
 // long-poll is released the instant its review is settled, without anyone polling the database.
 //
-// State: D1 holds the records. The room's own SQLite storage holds its timers (review expiries,
-// webhook retries and idle streamed drafts, multiplexed over one alarm: timers.ts). In memory it keeps only what can be
+// State: D1 holds the records. The room's own SQLite storage holds its timers (review expiries, reminders
+// and escalations, webhook retries and idle streamed drafts, multiplexed over one alarm: timers.ts). In memory it keeps only what can be
 // rebuilt or may be lost with the instance: the last seq (re-read from D1 after a restart) and the
 // parked waits (their HTTP requests end with the instance too, and the clients retry).
 //
@@ -13,7 +13,7 @@
 // commits. What must not be lost (an expiry, a webhook) is recorded as a timer in the room's storage before
 // the write, so a restart at any point leaves the timer to do it; each timer re-checks D1 when it fires.
 import { DurableObject } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { db, type Db } from "../db/client";
 import { agents, agentStatusHistory, attachments, messages } from "../db/schema";
 import type { Env } from "../env";
@@ -21,7 +21,8 @@ import type { FieldError } from "../lib/errors";
 import { zodErrors } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
 import { responseSchema } from "../../contract/requests/review";
-import type { AgentCommandDto, MessageDto } from "../../contract/dto";
+import type { AgentCommandDto, MessageDto, PersonDto, VoteDto } from "../../contract/dto";
+import type { JsonObject } from "../../contract/json";
 import { attachmentsQuery, findMessage, messageDto, reviewStatusOf, withAttachments, type MessageRow } from "../services/messages";
 import type { AgentRow } from "../services/agents";
 import type { Answer, EncodedWait, NewMessage, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
@@ -29,16 +30,18 @@ import { Deliveries, deliveryKey } from "./deliveries";
 import { PostCommitter, type PostResult } from "./posts";
 import { SeqMark } from "./seq-mark";
 import { purgeMessagesBefore, type PurgeResult } from "./retention";
-import { expiryKey, Timers, type Timer } from "./timers";
+import { escalateKey, expiryKey, remindKey, reviewTimerKeys, Timers, type Timer } from "./timers";
+import { decideQuorum, duration, names, union } from "./policy";
+import { membersOf } from "../services/members";
 import { allShards, gatewayOf } from "../gateway/shards";
 import { ShardOutbox } from "./outbox";
 import { armStreamTimer, changeDraft, streamKey, streamTimerDue, type StreamUpdate } from "./streams";
 import { deleteObjects } from "../files/r2";
 import { pushMessage } from "../push/send";
 import { logError } from "../lib/log";
-import { AuditWriter, type AuditInput } from "../audit/writer";
+import { AuditWriter, systemActor, type AuditActor, type AuditInput } from "../audit/writer";
 
-const fail = (status: 400 | 404 | 409 | 410, message: string, errors?: FieldError[]) =>
+const fail = (status: 400 | 403 | 404 | 409 | 410, message: string, errors?: FieldError[]) =>
   ({ ok: false, status, message, ...(errors ? { errors } : {}) }) as const;
 
 const RECENT_EVENTS = 100;
@@ -60,6 +63,8 @@ export class ChannelRoom extends DurableObject<Env> {
   );
   /** The channel's audit log: appended only from here, so its hash chain has one writer. */
   private readonly audit = new AuditWriter(this.db);
+  /** The last audit append (the writer runs them in call order): awaited before a request's answer. */
+  private audited: Promise<void> = Promise.resolve();
   /** The last events, newest last. */
   private readonly recent: RoomEvent[] = [];
   /** Per gateway shard, the events on their way there: one call at a time, so they arrive in order. */
@@ -165,6 +170,16 @@ export class ChannelRoom extends DurableObject<Env> {
     await this.audit.append(channelId, input);
   }
 
+  /**
+   * Appends to the audit log after a write of the room has committed, in the order of the calls (so in
+   * the write queue's order when called from it); the room's instance keeps running until it is written.
+   */
+  private record(channelId: string, input: AuditInput): void {
+    const appended = this.audit.append(channelId, input);
+    this.ctx.waitUntil(appended);
+    this.audited = appended;
+  }
+
   // ---- messages ------------------------------------------------------------------------------
 
   /**
@@ -184,6 +199,14 @@ export class ChannelRoom extends DurableObject<Env> {
         const delivery = this.timers.get(deliveryKey(message.id, "message:created"));
         if (delivery) this.ctx.waitUntil(this.deliveries.kick(delivery));
       }
+      if (message.review) {
+        const { review } = message;
+        const actor: AuditActor = { type: "agent", id: message.senderId, displayName: null };
+        const policy = { quorum: review.quorum, onExpire: review.onExpire, remind: review.remind, escalate: review.escalate, priority: review.priority };
+        this.record(message.channelId, { action: "posted", actor, messageId: message.id, data: { type: review.type, expiresAt: review.expiresAt, ...policy } });
+        if (review.assignees) this.record(message.channelId, { action: "assigned", actor, messageId: message.id, data: { assignees: review.assignees } });
+        await this.audited;
+      }
     }
     return result;
   }
@@ -198,6 +221,15 @@ export class ChannelRoom extends DurableObject<Env> {
         dueAt: Date.parse(row.reviewExpiresAt),
         data: { messageId: row.id },
       });
+      // Reminders and the escalation, when they would come before the expiry (after it, the review is settled).
+      const { remind, escalate } = row.reviewPolicy ?? {};
+      const posted = Date.parse(row.createdAt);
+      const expires = Date.parse(row.reviewExpiresAt);
+      const arm = async (key: string, kind: "remind" | "escalate", dueAt: number, data: Record<string, unknown>) => {
+        if (dueAt < expires) await this.timers.set({ key, kind, channelId: row.channelId, dueAt, data: { messageId: row.id, ...data } });
+      };
+      if (remind) await arm(remindKey(row.id), "remind", posted + remind.everySeconds * 1000, { sent: 0 });
+      if (escalate) await arm(escalateKey(row.id), "escalate", posted + escalate.afterSeconds * 1000, {});
     }
     if (row.senderType === "user") await this.deliveries.intend(row.channelId, row.id, "message:created");
     if (row.streamId && row.streamState === "streaming") await armStreamTimer(this.timers, row.channelId, row.streamId);
@@ -242,56 +274,175 @@ export class ChannelRoom extends DurableObject<Env> {
 
   /**
    * A person answers a review, with optional feedback for the agent's next iteration: the first valid
-   * answer wins, later ones get 409, late ones 410.
+   * answer wins, later ones get 409, late ones 410. With assignees only they may answer (403 for anyone
+   * else, nothing changes). With a quorum the answer is a vote (one per person, a second one 409): the
+   * review stays pending, and every member sees the vote (message:updated), until a choice has `count`
+   * votes, a veto option is chosen, or no choice can reach `count` any more (decideQuorum).
    */
   async respond(channelId: string, messageId: string, answer: Answer): Promise<RoomResult<MessageDto>> {
-    const { response, feedback, by, via } = answer;
+    const { response, by } = answer;
     const result = await this.serial(async () => {
       const row = await findMessage(this.db, channelId, messageId);
       if (!row?.reviewType) return fail(404, "Review not found");
       if (row.reviewStatus === "completed") return fail(409, "This review has already been answered");
       if (row.reviewStatus === "expired" || isDue(row)) {
-        if (isDue(row)) await this.settleExpired(row);
+        if (isDue(row) && (await this.settleExpired(row)).status === "completed")
+          return fail(409, "This review has expired and was settled by its default answer");
         return fail(410, "This review has expired");
       }
+      const policy = row.reviewPolicy;
+      const votes = row.reviewVotes ?? [];
+      if (policy?.assignees && !policy.assignees.some((p) => p.id === by.id)) {
+        const waiting = policy.assignees.filter((p) => !votes.some((v) => v.userId === p.id));
+        return fail(403, `This review is assigned to ${names(policy.assignees)}; waiting for ${names(waiting)}`);
+      }
+      if (policy?.quorum && votes.some((v) => v.userId === by.id)) return fail(409, "You have already voted on this review");
       const parsed = responseSchema({ type: row.reviewType, payload: row.reviewPayload ?? {} }).safeParse(response);
       if (!parsed.success) return fail(400, "The response does not fit this review", zodErrors(parsed.error, "response"));
+      const chosen = parsed.data as Record<string, unknown>;
+      if (policy?.quorum) return this.vote(row, policy.quorum, chosen, answer);
 
-      const completedAt = nowIso();
       const settled = {
         reviewStatus: "completed",
-        reviewResponse: parsed.data as Record<string, unknown>,
-        reviewCompletedAt: completedAt,
-        reviewFeedback: feedback,
+        reviewResponse: chosen,
+        reviewCompletedAt: nowIso(),
+        reviewFeedback: answer.feedback,
         reviewRespondedBy: by,
         reviewResolution: "person",
-        reviewVia: via,
+        reviewVia: answer.via,
       } satisfies Partial<MessageRow>;
-      const delivery = await this.deliveries.intend(channelId, messageId, "review:responded");
-      // The attachments (fixed since the post) are read in the same round trip and transaction as the write.
+      const done = await this.complete(row, settled);
+      if (!done) return fail(409, "This review has already been answered");
+      this.record(channelId, {
+        action: "answered",
+        actor: personActor(by),
+        messageId,
+        data: { resolution: "person", response: chosen, feedback: answer.feedback, via: answer.via },
+        origin: answer.origin,
+      });
+      return { ok: true, value: done.forPerson } as const;
+    });
+    await this.audited;
+    return result;
+  }
+
+  /**
+   * A vote on a quorum review, valid and the person's first (checked by respond). Stored with the earlier
+   * votes, or, when it decides, as the review's outcome. Either write is conditional on the votes it was
+   * counted with, so nothing can count twice. Runs in `serial`.
+   */
+  private async vote(
+    row: MessageRow,
+    quorum: NonNullable<NonNullable<MessageRow["reviewPolicy"]>["quorum"]>,
+    response: Record<string, unknown>,
+    answer: Answer,
+  ): Promise<RoomResult<MessageDto>> {
+    const { by } = answer;
+    const earlier = row.reviewVotes ?? [];
+    const votes: VoteDto[] = [...earlier, { userId: by.id, displayName: by.displayName, response: response as JsonObject, at: nowIso() }];
+    const voted = new Set(votes.map((v) => v.userId));
+    const stillToVote = (await this.couldVote(row)).filter((id) => !voted.has(id)).length;
+    const outcome = decideQuorum(row.reviewType!, quorum, votes, stillToVote);
+    // The votes as they were read: a write counted with other votes changes nothing.
+    const unchanged = and(eq(messages.reviewStatus, "pending"), sql`coalesce(json_array_length(${messages.reviewVotes}), 0) = ${earlier.length}`);
+    const votedEntry = { action: "voted", actor: personActor(by), messageId: row.id, data: { response, votes: votes.length }, origin: answer.origin } as const;
+
+    if (!outcome.done) {
       const [update, files] = await this.db.batch([
         this.db
           .update(messages)
-          .set(settled)
-          .where(and(eq(messages.id, messageId), eq(messages.reviewStatus, "pending"))),
-        attachmentsQuery(this.db, messageId),
+          .set({ reviewVotes: votes })
+          .where(and(eq(messages.id, row.id), unchanged)),
+        attachmentsQuery(this.db, row.id),
       ]);
-      if (update.meta.changes === 0) {
-        this.deliveries.forget(delivery);
-        return fail(409, "This review has already been answered");
-      }
-      this.timers.delete(expiryKey(messageId));
-
-      const updated: MessageRow = { ...row, ...settled };
-      const forAgent = messageDto(updated, files, "agent");
+      if (update.meta.changes === 0) return fail(409, "The review changed meanwhile: look again");
+      const updated: MessageRow = { ...row, reviewVotes: votes };
       const forPerson = messageDto(updated, files, "person");
-      // Release the parked waits first: that is the answer's fast path to the agent.
-      this.release(messageId, { status: "completed", message: forAgent });
-      this.emit({ channelId, name: "review:responded", data: forAgent, personData: forPerson });
-      this.ctx.waitUntil(this.deliveries.kick(delivery));
+      // Every member sees the vote live; the agent's wait stays parked and no webhook goes out.
+      this.emit({ channelId: row.channelId, name: "message:updated", data: messageDto(updated, files, "agent"), personData: forPerson });
+      this.record(row.channelId, votedEntry);
       return { ok: true, value: forPerson } as const;
+    }
+
+    const settled = {
+      reviewStatus: "completed",
+      reviewResponse: outcome.response,
+      reviewCompletedAt: nowIso(),
+      reviewFeedback: answer.feedback,
+      reviewRespondedBy: by,
+      reviewResolution: "quorum",
+      reviewVia: answer.via,
+      reviewVotes: votes,
+      reviewQuorumFailed: outcome.quorumFailed ? true : null,
+    } satisfies Partial<MessageRow>;
+    const done = await this.complete(row, settled, unchanged);
+    if (!done) return fail(409, "This review has already been answered");
+    this.record(row.channelId, votedEntry);
+    this.record(row.channelId, {
+      action: "answered",
+      actor: personActor(by),
+      messageId: row.id,
+      data: { resolution: "quorum", response: outcome.response, votes: votes.length, veto: outcome.veto, quorumFailed: outcome.quorumFailed },
+      origin: answer.origin,
     });
-    return result;
+    return { ok: true, value: done.forPerson } as const;
+  }
+
+  /**
+   * Who may still take part in a review's quorum: its assignees (with those a pending escalation will add),
+   * or, without assignees, every member of the agent (its owner included).
+   */
+  private async couldVote(row: MessageRow): Promise<string[]> {
+    const policy = row.reviewPolicy;
+    if (policy?.assignees) {
+      const pending = policy.escalate && this.timers.get(escalateKey(row.id)) ? policy.escalate.to : [];
+      return union(policy.assignees, pending).map((p) => p.id);
+    }
+    return (await membersOf(this.db, { id: row.channelId, userId: row.userId })).map((m) => m.id);
+  }
+
+  /** Who has not answered (or voted on) a pending review yet, among those who may: its assignees, or every member. */
+  private async notAnsweredYet(row: MessageRow): Promise<string[]> {
+    const voted = new Set((row.reviewVotes ?? []).map((v) => v.userId));
+    const policy = row.reviewPolicy;
+    const people = policy?.assignees ?? (await membersOf(this.db, { id: row.channelId, userId: row.userId }));
+    return people.map((p) => p.id).filter((id) => !voted.has(id));
+  }
+
+  /**
+   * Completes a pending review (a person's answer, a quorum's outcome, the default at expiry): one write,
+   * conditional on the review still pending (and on `guard`), with the attachments read in the same round
+   * trip. Then its timers go, the parked waits are released, review:responded goes to every subscriber
+   * and the webhook out (its intent recorded before the write). Undefined when the write changed nothing.
+   * Runs in `serial`.
+   */
+  private async complete(row: MessageRow, settled: Partial<MessageRow>, guard?: ReturnType<typeof and>) {
+    const delivery = await this.deliveries.intend(row.channelId, row.id, "review:responded");
+    const [update, files] = await this.db.batch([
+      this.db
+        .update(messages)
+        .set(settled)
+        .where(and(eq(messages.id, row.id), eq(messages.reviewStatus, "pending"), guard)),
+      attachmentsQuery(this.db, row.id),
+    ]);
+    if (update.meta.changes === 0) {
+      this.deliveries.forget(delivery);
+      return undefined;
+    }
+    this.clearReviewTimers(row.id);
+    const updated: MessageRow = { ...row, ...settled };
+    const forAgent = messageDto(updated, files, "agent");
+    const forPerson = messageDto(updated, files, "person");
+    // Release the parked waits first: that is the answer's fast path to the agent.
+    this.release(row.id, { status: "completed", message: forAgent });
+    this.emit({ channelId: row.channelId, name: "review:responded", data: forAgent, personData: forPerson });
+    this.ctx.waitUntil(this.deliveries.kick(delivery));
+    return { forAgent, forPerson };
+  }
+
+  /** A settled (or removed) review's expiry, reminders and escalation: none of them may fire any more. */
+  private clearReviewTimers(messageId: string) {
+    for (const key of reviewTimerKeys(messageId)) this.timers.delete(key);
   }
 
   /**
@@ -391,11 +542,18 @@ export class ChannelRoom extends DurableObject<Env> {
         this.env.FILES,
         files.map((f) => f.key),
       );
-      this.timers.delete(expiryKey(messageId));
+      this.clearReviewTimers(messageId);
       this.release(messageId, { status: "gone" });
+      this.record(channelId, {
+        action: "retracted",
+        actor: { type: "agent", id: row.senderType === "agent" ? row.senderId : channelId, displayName: null },
+        messageId,
+        data: { reviewType: row.reviewType, reviewStatus: row.reviewStatus },
+      });
       return { ok: true, value: { id: messageId } } as const;
     });
     if (result.ok) this.emit({ channelId, name: "message:deleted", data: { messageId } });
+    await this.audited;
     return result;
   }
 
@@ -469,6 +627,8 @@ export class ChannelRoom extends DurableObject<Env> {
     for (const timer of this.timers.due(Date.now())) {
       try {
         if (timer.kind === "expire") await this.expireTimer(timer);
+        else if (timer.kind === "remind") await this.remindTimer(timer);
+        else if (timer.kind === "escalate") await this.escalateTimer(timer);
         else if (timer.kind === "stream") await this.finishIdleStream(timer);
         else await this.deliveries.attempt(timer);
       } catch (err) {
@@ -477,6 +637,7 @@ export class ChannelRoom extends DurableObject<Env> {
       }
     }
     await this.timers.rearm();
+    await this.audited;
   }
 
   /** An expiry timer: settles the review if it is still pending and really due. */
@@ -487,6 +648,99 @@ export class ChannelRoom extends DurableObject<Env> {
       if (row && row.reviewStatus === "pending") await this.settleExpired(row);
       this.timers.delete(timer.key);
     });
+  }
+
+  /**
+   * A reminder: re-notifies (push, "Reminder") who has not answered or voted yet, then re-arms itself
+   * `everySeconds` later, until `max` reminders or the expiry. Ends itself once the review is settled.
+   */
+  private async remindTimer(timer: Timer) {
+    const reminded = await this.serial(async () => {
+      const current = this.timers.get(timer.key);
+      if (!current || current.dueAt > Date.now()) return undefined; // gone or moved meanwhile (alarms are at-least-once)
+      const row = await findMessage(this.db, timer.channelId, String(timer.data.messageId));
+      const remind = row?.reviewPolicy?.remind;
+      if (!row || !remind || row.reviewStatus !== "pending" || isDue(row)) {
+        this.timers.delete(timer.key);
+        return undefined;
+      }
+      const sent = Number(current.data.sent ?? 0) + 1;
+      const next = current.dueAt + remind.everySeconds * 1000;
+      if ((remind.max !== undefined && sent >= remind.max) || next >= Date.parse(row.reviewExpiresAt!)) this.timers.delete(timer.key);
+      else await this.timers.set({ ...current, dueAt: Math.max(next, Date.now() + 1000), data: { ...current.data, sent } });
+      const userIds = await this.notAnsweredYet(row);
+      this.record(row.channelId, { action: "reminded", actor: systemActor, messageId: row.id, data: { reminder: sent, max: remind.max ?? null, to: userIds } });
+      return { row, userIds };
+    });
+    if (!reminded) return;
+    const [message] = await withAttachments(this.db, [reminded.row], "agent");
+    this.ctx.waitUntil(pushMessage(this.env, message!, { userIds: reminded.userIds, prefix: "Reminder" }));
+  }
+
+  /**
+   * The escalation: adds `escalate.to` to the review's assignees (a review without assignees, which every
+   * member may answer, keeps none), notifies them (push, "Escalated to you"), shows the review changed
+   * (message:updated) and says so in the chat: a line of the channel, senderType "agent", metadata
+   * `{system: "escalated", messageId, to}`, posted once (its idempotency key is the review's). The timer
+   * goes last, so a restart before that repeats the notification at worst, never loses the escalation.
+   */
+  private async escalateTimer(timer: Timer) {
+    const escalated = await this.serial(async () => {
+      const current = this.timers.get(timer.key);
+      if (!current || current.dueAt > Date.now()) return undefined;
+      const row = await findMessage(this.db, timer.channelId, String(timer.data.messageId));
+      const policy = row?.reviewPolicy;
+      const escalate = policy?.escalate;
+      if (!row || !policy || !escalate || row.reviewStatus !== "pending" || isDue(row)) {
+        this.timers.delete(timer.key);
+        return undefined;
+      }
+      let updated = row;
+      if (policy.assignees) {
+        const reviewPolicy = { ...policy, assignees: union(policy.assignees, escalate.to) };
+        const [update, files] = await this.db.batch([
+          this.db
+            .update(messages)
+            .set({ reviewPolicy })
+            .where(and(eq(messages.id, row.id), eq(messages.reviewStatus, "pending"))),
+          attachmentsQuery(this.db, row.id),
+        ]);
+        if (update.meta.changes === 0) {
+          this.timers.delete(timer.key);
+          return undefined;
+        }
+        updated = { ...row, reviewPolicy };
+        this.emit({
+          channelId: row.channelId,
+          name: "message:updated",
+          data: messageDto(updated, files, "agent"),
+          personData: messageDto(updated, files, "person"),
+        });
+      }
+      this.record(row.channelId, {
+        action: "escalated",
+        actor: systemActor,
+        messageId: row.id,
+        data: { to: escalate.to, afterSeconds: escalate.afterSeconds, assignees: updated.reviewPolicy?.assignees ?? null },
+      });
+      return { row: updated, to: escalate.to, afterSeconds: escalate.afterSeconds };
+    });
+    if (!escalated) return;
+    const { row, to, afterSeconds } = escalated;
+    const [message] = await withAttachments(this.db, [row], "agent");
+    this.ctx.waitUntil(pushMessage(this.env, message!, { userIds: to.map((p) => p.id), prefix: "Escalated to you" }));
+    const line = await this.posts.post({
+      channelId: row.channelId,
+      userId: row.userId,
+      senderType: "agent",
+      senderId: row.channelId,
+      text: `Escalated to ${names(to)}: no answer after ${duration(afterSeconds)}`,
+      metadata: { system: "escalated", messageId: row.id, to },
+      attachmentIds: [],
+      idempotencyKey: `nod:escalated:${row.id}`,
+    });
+    if (line.ok && line.value.created) this.emit({ channelId: row.channelId, name: "message:created", data: line.value.message });
+    this.timers.delete(timer.key);
   }
 
   /**
@@ -502,14 +756,39 @@ export class ChannelRoom extends DurableObject<Env> {
     return { status: row.reviewStatus === "completed" ? "completed" : "expired", message: message! };
   }
 
-  /** Marks a due, pending review expired (once), releases its waiters and tells everyone. Runs in `serial`. */
+  /**
+   * Settles a due, pending review (once): with a default answer (onExpire) it completes with that answer
+   * (resolution "default", by nobody), else it is marked expired. Releases its waiters and tells everyone.
+   * Runs in `serial`.
+   */
   private async settleExpired(row: MessageRow): Promise<WaitResult> {
+    const onExpire = row.reviewPolicy?.onExpire;
+    if (onExpire) {
+      const settled = {
+        reviewStatus: "completed",
+        reviewResponse: onExpire.response,
+        reviewCompletedAt: nowIso(),
+        reviewFeedback: null,
+        reviewRespondedBy: null,
+        reviewResolution: "default",
+        reviewVia: null,
+      } satisfies Partial<MessageRow>;
+      const done = await this.complete(row, settled);
+      if (!done) return this.settle(row.channelId, row.id); // settled by someone else between the read and the write
+      this.record(row.channelId, {
+        action: "defaulted",
+        actor: systemActor,
+        messageId: row.id,
+        data: { response: onExpire.response, votes: (row.reviewVotes ?? []).length },
+      });
+      return { status: "completed", message: done.forAgent };
+    }
     const delivery = await this.deliveries.intend(row.channelId, row.id, "review:expired");
     const update = await this.db
       .update(messages)
       .set({ reviewStatus: "expired" })
       .where(and(eq(messages.id, row.id), eq(messages.reviewStatus, "pending")));
-    this.timers.delete(expiryKey(row.id));
+    this.clearReviewTimers(row.id);
     if (update.meta.changes === 0) {
       // Settled by someone else between the read and this write: report what the store says.
       this.deliveries.forget(delivery);
@@ -518,6 +797,7 @@ export class ChannelRoom extends DurableObject<Env> {
     const [message] = await withAttachments(this.db, [{ ...row, reviewStatus: "expired" }], "agent");
     const result: WaitResult = { status: "expired", message: message! };
     this.emit({ channelId: row.channelId, name: "review:expired", data: { messageId: row.id } });
+    this.record(row.channelId, { action: "expired", actor: systemActor, messageId: row.id, data: { votes: (row.reviewVotes ?? []).length } });
     this.ctx.waitUntil(this.deliveries.kick(delivery));
     this.release(row.id, result);
     return result;
@@ -536,3 +816,5 @@ const encodeWait = (result: WaitResult): EncodedWait => ({ status: result.status
 
 /** A review still pending in D1 whose expiry has passed (its settle is due). */
 const isDue = (row: MessageRow) => row.reviewStatus === "pending" && reviewStatusOf(row) === "expired";
+
+const personActor = (by: PersonDto): AuditActor => ({ type: "user", id: by.id, displayName: by.displayName });

@@ -21,6 +21,7 @@ type RoomApi = Pick<
   | "updateStream"
   | "relay"
   | "purgeBefore"
+  | "recordAudit"
 >;
 
 /** The room of a channel: one Durable Object per channel id, wherever the request lands. */

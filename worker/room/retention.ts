@@ -1,6 +1,6 @@
 // Message retention, run by a channel's room (the single writer of its messages) for the hourly
 // clean-up: removes the channel's messages older than a cutoff, with their files' bytes in R2, their
-// webhook-delivery rows (cascade) and their timers. One batch per call, so a large backlog never holds
+// webhook-delivery rows (cascade) and their timers (expiry, reminders, escalation, webhooks). One batch per call, so a large backlog never holds
 // the room's write queue for long; the caller repeats until `done`.
 //
 // The channel's newest message is always kept, however old: a channel never empties by age alone.
@@ -11,7 +11,7 @@ import { attachments, messages } from "../db/schema";
 import { deleteObjects } from "../files/r2";
 import { WEBHOOK_EVENTS } from "../webhooks/deliver";
 import { deliveryKey } from "./deliveries";
-import { expiryKey, type Timers } from "./timers";
+import { reviewTimerKeys, type Timers } from "./timers";
 
 /** Messages removed per call: one D1 delete of this size stays well within a request's time and memory. */
 const PURGE_BATCH = 500;
@@ -61,7 +61,7 @@ export async function purgeMessagesBefore(room: RetentionRoom, channelId: string
   await db.delete(messages).where(inBatch); // attachments and webhook_deliveries cascade
 
   for (const { id } of batch) {
-    room.timers.delete(expiryKey(id));
+    for (const key of reviewTimerKeys(id)) room.timers.delete(key);
     for (const event of WEBHOOK_EVENTS) room.timers.delete(deliveryKey(id, event));
     room.release(id);
   }

@@ -5,10 +5,16 @@
 // a timer re-checks its facts, and a timer is removed only once its work is done.
 /** The timer that expires a message's review. */
 export const expiryKey = (messageId: string) => `expire:${messageId}`;
+/** The timer that re-notifies who has not answered a review yet (its policy's `remind`). */
+export const remindKey = (messageId: string) => `remind:${messageId}`;
+/** The timer that escalates a review to more people (its policy's `escalate`). */
+export const escalateKey = (messageId: string) => `escalate:${messageId}`;
+/** Every timer a pending review may have: all go the moment it settles (answered, decided, defaulted, expired, retracted, purged). */
+export const reviewTimerKeys = (messageId: string) => [expiryKey(messageId), remindKey(messageId), escalateKey(messageId)];
 
 export interface Timer {
   key: string;
-  kind: "expire" | "webhook" | "stream";
+  kind: "expire" | "remind" | "escalate" | "webhook" | "stream";
   channelId: string;
   dueAt: number;
   data: Record<string, unknown>;

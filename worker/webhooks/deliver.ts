@@ -59,6 +59,11 @@ export function webhookPayload(event: WebhookEventName, message: MessageDto, at:
         feedback: message.review?.feedback ?? null,
         iteration: message.iteration,
         iterationGroupId: message.iterationGroupId,
+        // Who decided and how (docs/api.md, "Review policy"): a person, a quorum, or the default at expiry (respondedBy and via null).
+        respondedBy: message.review?.respondedBy ?? null,
+        resolution: message.review?.resolution ?? null,
+        via: message.review?.via ?? null,
+        votes: message.review?.votes ?? [],
         responded_at: at,
         message,
       };
