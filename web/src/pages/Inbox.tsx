@@ -49,8 +49,14 @@ export default function Inbox() {
         </Show>
         <Show when={!reviews.loading() && reviews.items.length === 0 && !reviews.error()}>
           <div class="empty">
-            <p>{url.filter() === "pending" ? "Nothing waits for you." : "No reviews here."}</p>
-            <p class="muted small">{url.filter() === "pending" ? "When an agent asks for a decision, it shows up here." : "Try another filter or search."}</p>
+            <p>
+              {url.view() === "waiting-on-others" ? "Nothing waits on others." : url.filter() === "pending" ? "Nothing waits for you." : "No reviews here."}
+            </p>
+            <p class="muted small">
+              {url.filter() === "pending" && url.view() !== "waiting-on-others"
+                ? "When an agent asks for a decision, it shows up here."
+                : "Try another filter or search."}
+            </p>
           </div>
         </Show>
         <ReviewList

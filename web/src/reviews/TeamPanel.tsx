@@ -5,7 +5,19 @@ import { For, Show } from "solid-js";
 import { me } from "../lib/state";
 import { ago, duration, fullDate, now } from "../lib/time";
 import type { Message, Review } from "../lib/types";
-import { hasVoted, isAssignee, isTeamReview, names, PRIORITY_LABEL, quorumProgress, responseLabel, responseStyle, settledText, waitingOn } from "./team";
+import {
+  canAnswer,
+  hasVoted,
+  isAssignee,
+  isTeamReview,
+  names,
+  PRIORITY_LABEL,
+  quorumProgress,
+  responseLabel,
+  responseStyle,
+  settledText,
+  waitingOn,
+} from "./team";
 
 export function PriorityChip(props: { review: Review; class?: string }) {
   const label = () => (props.review.priority ? PRIORITY_LABEL[props.review.priority] : null);
@@ -33,11 +45,12 @@ export function TeamPanel(props: { message: Message; review: Review }) {
   return (
     <Show when={isTeamReview(r()) || settledText(r())}>
       <div class="team" data-team>
-        <Show when={r().status === "completed" && settledText(r())}>
-          <p class="team-settled" data-settled>
-            {settledText(r())}
-            <Show when={r().respondedBy && r().resolution === "person" && r().respondedBy!.id === me()?.id}> (you)</Show>
-          </p>
+        <Show when={settledText(r(), me()?.id)}>
+          {(text) => (
+            <p class="team-settled" data-settled>
+              {text()}
+            </p>
+          )}
         </Show>
         <Show when={r().assignees || r().quorum}>
           <p class="team-line small">
@@ -82,10 +95,11 @@ export function TeamPanel(props: { message: Message; review: Review }) {
             </For>
           </ul>
         </Show>
-        <Show when={r().status === "pending" && (r().assignees || r().quorum)}>
+        {/* Read-only (not mine, or voted), ReadOnlyNote says whom it waits for instead. */}
+        <Show when={canAnswer(r(), me()?.id) && (r().assignees || r().quorum)}>
           <p class="team-line small" data-waiting>
             <span class="muted">Waiting for: </span>
-            {waitingOn(r())}
+            {waitingOn(r(), me()?.id)}
           </p>
         </Show>
         <Show when={escalatesIn()}>

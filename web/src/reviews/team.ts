@@ -81,10 +81,10 @@ export const isAssignee = (r: Review, userId: string | undefined) => !r.assignee
 export const canAnswer = (r: Review, userId: string | undefined) => r.status === "pending" && isAssignee(r, userId) && !hasVoted(r, userId);
 
 /** Who the review still waits on: "Alice and Bob", "any member", "any other member". */
-export function waitingOn(r: Review): string {
+export function waitingOn(r: Review, meId?: string): string {
   const voted = new Set((r.votes ?? []).map((v) => v.userId));
   if (!r.assignees) return voted.size ? "any other member" : "any member";
-  const left = r.assignees.filter((p) => !voted.has(p.id));
+  const left = r.assignees.filter((p) => !voted.has(p.id)).map((p) => (p.id === meId ? { displayName: "you" } : p));
   return left.length ? names(left) : "the other members";
 }
 
@@ -101,21 +101,22 @@ const PAST: Record<string, string> = {
 };
 
 /** How a settled review was decided: "Approved by Alice", "Decided by quorum (2 of 2)", "Default answer on expiry". */
-export function settledText(r: Review): string | null {
+export function settledText(r: Review, meId?: string): string | null {
   if (r.status !== "completed") return null;
   if (r.quorumFailed) return `Quorum failed: no answer could reach ${r.quorum?.count ?? "enough"} votes; the leading one was taken`;
   if (r.resolution === "default") return "Default answer on expiry";
   if (r.resolution === "quorum") {
     const p = quorumProgress(r);
     const vetoed = r.type === "approval" && r.quorum?.veto?.includes(String(r.response?.selectedOption)) && (p?.votes ?? 0) < (r.quorum?.count ?? 0);
-    if (vetoed && r.respondedBy) return `Vetoed by ${r.respondedBy.displayName}`;
+    if (vetoed && r.respondedBy) return `Vetoed by ${r.respondedBy.id === meId ? "you" : r.respondedBy.displayName}`;
     const votesForIt = r.response ? (r.votes ?? []).filter((v) => voteKey(v.response) === voteKey(r.response!)).length : (p?.votes ?? 0);
     return `Decided by quorum (${votesForIt} of ${r.quorum?.count ?? votesForIt})`;
   }
   if (r.respondedBy) {
     const word = r.type === "approval" ? PAST[String(r.response?.selectedOption ?? "").toLowerCase()] : undefined;
     const label = responseLabel(r, r.response).toLowerCase();
-    return `${word ?? PAST[label] ?? (r.response?._dismissed === true ? "Dismissed" : "Answered")} by ${r.respondedBy.displayName}`;
+    const by = r.respondedBy.id === meId ? "you" : r.respondedBy.displayName;
+    return `${word ?? PAST[label] ?? (r.response?._dismissed === true ? "Dismissed" : "Answered")} by ${by}`;
   }
   return null;
 }
