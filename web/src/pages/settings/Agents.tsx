@@ -11,6 +11,7 @@ import { StatusDot } from "../../components/StatusDot";
 import { api, ApiError } from "../../lib/api";
 import { agents, errorText, removeAgent, toast, upsertAgent } from "../../lib/state";
 import { LIMITS } from "../../../../contract/limits";
+import { AgentAudit } from "./AgentAudit";
 import { AgentMembers, SharedBy } from "./AgentMembers";
 import type { Agent, OwnerAgent } from "../../lib/types";
 
@@ -313,6 +314,7 @@ function AgentEditor(props: { agent: Agent }) {
         <dd>{retention() ? `${retention()} days` : "forever"}</dd>
       </dl>
       <AgentMembers agent={a()} />
+      <AgentAudit agent={a()} />
       <Show when={editing() && !shared()}>
         <form onSubmit={save} novalidate class="stack agent-edit">
           <TextField label="Name" name="name" value={a().name} required error={errors().name} />
