@@ -281,11 +281,22 @@ export interface AuditEntryDto {
   hash: string;
 }
 
-/** `GET /api/agents/:id/audit/verify`: whether the chain holds, and where it first breaks. */
+/**
+ * `GET|POST /api/agents/:id/audit/verify`: whether the chain (the stored log, or an exported file) holds, and
+ * where it first breaks. Entries 1 to firstBroken - 1 are intact.
+ */
 export interface AuditVerifyDto {
   ok: boolean;
   entries: number;
-  /** The seq of the first entry whose hash, link or place is wrong; null when the chain holds. */
+  /** The seq (the place, 1-based) of the first entry whose hash, link or place is wrong; null when the chain holds. */
   firstBroken: number | null;
   reason: string | null;
+  /** A file (POST): the 1-based line of that entry (blank lines counted), or null. */
+  line?: number | null;
+  /**
+   * A file (POST): whether its entries are the stored ones (its last hash is the stored hash of that seq, so
+   * every entry before it is too). A file that holds on its own but differs was rewritten with recomputed
+   * hashes: ok is then false and firstBroken is the first entry that differs from the store.
+   */
+  matchesStore?: boolean;
 }

@@ -53,9 +53,11 @@ export class AuditWriter {
       seq: this.head.seq + 1,
       at: nowIso(),
       action: input.action,
-      actor: input.actor,
+      // Exactly what the row stores and an export shows, so the hash covers what a reader sees: the actor's
+      // three fields only, and the data as JSON gives it back (undefined dropped, dates as strings).
+      actor: { type: input.actor.type, id: input.actor.id ?? null, displayName: input.actor.displayName ?? null },
       messageId: input.messageId ?? null,
-      data: (input.data ?? {}) as AuditEntryDto["data"],
+      data: JSON.parse(JSON.stringify(input.data ?? {})) as AuditEntryDto["data"],
       ip: input.origin?.ip ?? null,
       userAgent: input.origin?.userAgent ?? null,
     };

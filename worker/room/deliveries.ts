@@ -5,6 +5,10 @@
 // The timer is the delivery's intent, recorded in the room's storage *before* the write that causes it
 // (`intend`): a restart between that write and the first attempt leaves the timer to fire. Each attempt
 // checks that its event really happened in D1, so an intent whose write never landed ends quietly.
+//
+// Every attempt that reaches a send is also an entry of the channel's audit log (webhook_delivered or
+// webhook_failed), through the room's audit writer: the event, the receiver's host (never its path, query
+// or credentials), the status code and the attempt number.
 import { and, eq, ne } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { agents, messages, webhookDeliveries } from "../db/schema";
@@ -16,6 +20,7 @@ import { MAX_ATTEMPTS, RETRY_BACKOFF_SECONDS, sendWebhook, webhookPayload, webho
 import { webhookPolicy } from "../webhooks/ssrf";
 import type { Timer, Timers } from "./timers";
 import type { RoomEvent } from "./types";
+import { type AuditInput, systemActor } from "../audit/writer";
 import { logError } from "../lib/log";
 import type { MessageRow } from "../services/messages";
 
@@ -36,6 +41,18 @@ interface DeliveryData {
   attempt: number;
 }
 
+/** Appends an entry to the channel's audit log (the room's AuditWriter.append; it never throws). */
+export type AuditAppend = (channelId: string, input: AuditInput) => Promise<void>;
+
+/** The host (and port) of a webhook URL: what the audit log may keep of it. */
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).host;
+  } catch {
+    return null;
+  }
+}
+
 /** While an attempt runs, its timer is pushed past the attempt's own 10 s timeout. */
 const LEASE_MS = 15_000;
 
@@ -47,6 +64,7 @@ export class Deliveries {
     private readonly db: Db,
     private readonly timers: Timers,
     private readonly emit: (event: RoomEvent) => void,
+    private readonly audit: AuditAppend = async () => {},
   ) {}
 
   /** Records that `event` of a message is to be delivered; the first attempt is due when the lease ends. */
@@ -124,8 +142,15 @@ export class Deliveries {
       error: result.error,
       createdAt: nowIso(),
     });
+    const final = result.ok || result.gone || data.attempt >= MAX_ATTEMPTS;
+    await this.audit(timer.channelId, {
+      action: result.ok ? "webhook_delivered" : "webhook_failed",
+      actor: systemActor,
+      messageId: data.messageId,
+      data: { event: data.event, host: hostOf(target.url), statusCode: result.statusCode, attempt: data.attempt, retrying: !final },
+    });
     await this.setStatus(timer.channelId, data.messageId, result.ok ? "webhook_delivered" : "webhook_failed");
-    if (result.ok || result.gone || data.attempt >= MAX_ATTEMPTS) {
+    if (final) {
       this.timers.delete(timer.key);
       await this.timers.rearm();
       return;

@@ -11,6 +11,7 @@ import { galleryRoutes } from "../files/gallery";
 import { fileActionRoutes } from "../files/routes";
 import { sharedFileRoutes, shareRoutes } from "../files/shares";
 import { userAgentRoutes } from "./agents";
+import { auditRoutes } from "../audit/routes";
 import { apiKeyRoutes } from "./api-keys";
 import { authRoutes } from "./auth";
 import { inboxRoutes, userMessageRoutes } from "./messages";
@@ -44,6 +45,7 @@ export const userApi = new Hono<AppEnv>()
   .route("/auth", authRoutes)
   .route("/api-keys", signedIn(apiKeyRoutes))
   .route("/agents", signedIn(userAgentRoutes))
+  .route("/agents", auditRoutes) // audit/routes.ts: /agents/:id/audit…, behind the session (checked there once)
   .route("/messages", signedIn(userMessageRoutes))
   .route("/reviews", signedIn(inboxRoutes))
   .route("/files", signedIn(new Hono<AppEnv>().route("/", galleryRoutes).route("/", shareRoutes).route("/", fileActionRoutes)))
