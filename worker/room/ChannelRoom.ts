@@ -665,11 +665,13 @@ export class ChannelRoom extends DurableObject<Env> {
         return undefined;
       }
       const sent = Number(current.data.sent ?? 0) + 1;
+      const userIds = await this.notAnsweredYet(row);
+      this.record(row.channelId, { action: "reminded", actor: systemActor, messageId: row.id, data: { reminder: sent, max: remind.max ?? null, to: userIds } });
+      await this.audited;
+      // Moved on only once the reminder is on record: a restart before this repeats it, never skips it.
       const next = current.dueAt + remind.everySeconds * 1000;
       if ((remind.max !== undefined && sent >= remind.max) || next >= Date.parse(row.reviewExpiresAt!)) this.timers.delete(timer.key);
       else await this.timers.set({ ...current, dueAt: Math.max(next, Date.now() + 1000), data: { ...current.data, sent } });
-      const userIds = await this.notAnsweredYet(row);
-      this.record(row.channelId, { action: "reminded", actor: systemActor, messageId: row.id, data: { reminder: sent, max: remind.max ?? null, to: userIds } });
       return { row, userIds };
     });
     if (!reminded) return;
