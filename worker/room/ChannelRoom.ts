@@ -53,7 +53,13 @@ export class ChannelRoom extends DurableObject<Env> {
   /** Parked long-polls, by message id. */
   private readonly waiters = new Map<string, Set<(result: EncodedWait) => void>>();
   private readonly timers = new Timers(this.ctx.storage);
-  private readonly deliveries = new Deliveries(this.env, this.db, this.timers, (event) => this.emit(event));
+  private readonly deliveries = new Deliveries(
+    this.env,
+    this.db,
+    this.timers,
+    (event) => this.emit(event),
+    (channelId, input) => this.audit.append(channelId, input), // webhook attempts are audit entries too
+  );
   /** Posts, committed in groups; the channel's seq lives there. */
   private readonly posts = new PostCommitter(
     this.db,
