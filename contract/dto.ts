@@ -199,9 +199,17 @@ export interface OwnerAgentDto extends AgentDto {
   webhookSecret: string;
 }
 
-/** An entry of the person's agent list (`GET /api/agents`), with how many agent messages they have not read. */
-export interface AgentListItemDto extends OwnerAgentDto {
+/**
+ * An entry of the person's agent list (`GET /api/agents`): their own agents and those they are a member of,
+ * with how many agent messages they have not read. A member's entry has no `webhookSecret`, and its
+ * `webhookHeaders` and `webhookAuth` are null: only the owner manages the agent's webhook.
+ */
+export interface AgentListItemDto extends AgentDto {
+  /** The owner's entry only. */
+  webhookSecret?: string;
   unreadCount: number;
+  /** The caller's access: "owner" manages the agent; "member" sees it, writes in its chat and answers its reviews. */
+  access: "owner" | "member";
 }
 
 /** `GET /api/agents/:id/stats`: message counts of one agent. */

@@ -165,3 +165,6 @@ export const inboxQuery = z.object({
   cursor,
   search,
 });
+
+/** `GET /api/reviews/count`: how many reviews the inbox would list with these filters (the badge: `view=assigned-to-me`). */
+export const inboxCountQuery = inboxQuery.pick({ status: true, view: true, channel: true, search: true });

@@ -1,5 +1,5 @@
 // The Files page's list (`GET /api/files` on the user API): every file attached to a message in the
-// person's agents, newest first, filtered by kind, agent and name, one D1 round trip a page.
+// person's agents (and those they are a member of), newest first, filtered by kind, agent and name, one D1 round trip a page.
 import { and, desc, eq, inArray, isNotNull, like, lt, not, or, sql, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import type { z } from "zod";
@@ -8,7 +8,7 @@ import { inList } from "../db/lists";
 import { agents, attachments } from "../db/schema";
 import type { AppEnv, Principal } from "../env";
 import { notFound } from "../lib/errors";
-import { canUseAgent, ownAgent } from "../services/agents";
+import { canUseAgent, memberChannel, visibleAgent } from "../services/agents";
 import type { GalleryFileDto, PageDto } from "../../contract/dto";
 import type { FileKind } from "../../contract/enums";
 import { KIND_PREFIXES, PDF_TYPE, TEXT_APPLICATION_SUBTYPES, TEXT_SUFFIXES } from "../../contract/file-kinds";
@@ -64,7 +64,10 @@ type GalleryQuery = z.output<typeof galleryQuery>;
  */
 export async function listGallery(d: Db, p: Principal, q: GalleryQuery): Promise<PageDto<GalleryFileDto>> {
   if (q.agent !== undefined && !canUseAgent(p, q.agent)) throw notFound("Agent");
-  const conditions: SQL[] = [eq(attachments.userId, p.userId), isNotNull(attachments.messageId)];
+  // The person's own agents' files, and those of the agents they are a member of (stored under the owner's id).
+  const mine = eq(attachments.userId, p.userId);
+  const seen = p.keyId !== undefined ? mine : or(mine, memberChannel(attachments.channelId, p.userId))!;
+  const conditions: SQL[] = [seen, isNotNull(attachments.messageId)];
   if (p.agentIds !== null) conditions.push(inList(attachments.channelId, p.agentIds));
   if (q.agent !== undefined) conditions.push(eq(attachments.channelId, q.agent));
   if (q.type !== undefined) conditions.push(KIND_FILTERS[q.type]);
@@ -79,7 +82,7 @@ export async function listGallery(d: Db, p: Principal, q: GalleryQuery): Promise
     .orderBy(desc(attachments.id))
     .limit(q.limit);
   // An agent filter that finds nothing: the agent's own empty list, or someone else's agent (404).
-  if (rows.length === 0 && q.agent !== undefined && q.cursor === undefined) await ownAgent(d, p, q.agent);
+  if (rows.length === 0 && q.agent !== undefined && q.cursor === undefined) await visibleAgent(d, p, q.agent);
   const last = rows.at(-1);
   return { data: rows, nextCursor: rows.length === q.limit && last ? last.id : null };
 }

@@ -1,7 +1,7 @@
 // Files, shared by the agent API (/api/v1/files) and the user API (/api/files): bytes in R2,
 // records in D1 (files/store.ts). A stored file (store, store-text) waits unattached until a message
 // names it in `attachmentIds`; an upload is stored and posted as a message at once.
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, or } from "drizzle-orm";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { z } from "zod";
 import { attachments } from "../db/schema";
@@ -12,7 +12,7 @@ import { doc, jsonBody, parseWith, query } from "../lib/validate";
 import { roomOf, unwrap } from "../room";
 import type { StoredFileDto, UploadedFileDto } from "../../contract/dto";
 import { listFilesQuery, storeForm, storeTextBody, uploadForm } from "../../contract/requests/file";
-import { canUseAgent, resolveChannel } from "../services/agents";
+import { canUseAgent, memberChannel, resolveChannel } from "../services/agents";
 import { newMessage, type AttachmentRow } from "../services/messages";
 import { maxUploadBytes, uploadBodyLimit, uploadTooLarge } from "../lib/body-limit";
 import { LIMITS } from "../../contract/limits";
@@ -62,7 +62,7 @@ export async function channelFiles(d: Db, p: Principal, q: z.output<typeof listF
   const rows = await d
     .select()
     .from(attachments)
-    .where(and(eq(attachments.channelId, agent.id), eq(attachments.userId, p.userId)))
+    .where(and(eq(attachments.channelId, agent.id), eq(attachments.userId, agent.userId)))
     .orderBy(desc(attachments.createdAt), desc(attachments.id))
     .limit(q.limit);
   return rows.map(storedFileDto);
@@ -81,7 +81,7 @@ export const fileActionRoutes = new Hono<AppEnv>()
       const { channelId, ...text } = c.req.valid("json");
       const p = c.get("principal");
       const agent = await resolveChannel(c.var.db, p, channelId);
-      const [row] = await storeTextFiles(c, p, agent.id, [text]);
+      const [row] = await storeTextFiles(c, p, agent, [text]);
       return c.json(storedFileDto(row!) satisfies StoredFileDto, 201);
     },
   )
@@ -97,7 +97,7 @@ export const fileActionRoutes = new Hono<AppEnv>()
       const files = filesOf(form, ["file"]);
       if (files.length !== 1) throw invalid([{ path: "file", message: "exactly one file is required" }]);
       const agent = await resolveChannel(d, p, field(form, "channelId"));
-      const [row] = await storeFiles(c, p, agent.id, await newFiles(checkedFiles(c, files)));
+      const [row] = await storeFiles(c, p, agent, await newFiles(checkedFiles(c, files)));
       return c.json(storedFileDto(row!), 201);
     },
   )
@@ -121,8 +121,8 @@ export const fileActionRoutes = new Hono<AppEnv>()
         status: field(form, "status"),
       });
       const agent = await resolveChannel(d, p, fields.channelId);
-      const rows = await storeFiles(c, p, agent.id, await newFiles(checkedFiles(c, files)));
-      const post = newMessage(p, agent.id, { text: fields.text, status: fields.status, attachmentIds: rows.map((r) => r.id) });
+      const rows = await storeFiles(c, p, agent, await newFiles(checkedFiles(c, files)));
+      const post = newMessage(p, agent, { text: fields.text, status: fields.status, attachmentIds: rows.map((r) => r.id) });
       const result = await roomOf(c.env, agent.id).post(post);
       await releaseUnposted(c, rows, result);
       const { message } = unwrap(result);
@@ -151,11 +151,15 @@ export const fileRoutes = new Hono<AppEnv>()
   )
   .route("/", fileActionRoutes);
 
-/** The caller's file with its bytes; 404 when it is missing, someone else's or outside the key's scope. */
+/**
+ * A file the caller sees, with its bytes: of their own agent or (a person) one they are a member of, in
+ * one query; 404 when it is missing, someone else's or outside the key's scope.
+ */
 async function ownFile(c: Context<AppEnv>) {
   const p = c.get("principal");
+  const mine = eq(attachments.userId, p.userId);
   const row = await c.var.db.query.attachments.findFirst({
-    where: and(eq(attachments.id, c.req.param("id")!), eq(attachments.userId, p.userId)),
+    where: and(eq(attachments.id, c.req.param("id")!), p.keyId !== undefined ? mine : or(mine, memberChannel(attachments.channelId, p.userId))),
   });
   if (!row || !canUseAgent(p, row.channelId)) throw notFound("File");
   const object = await c.env.FILES.get(row.r2Key);

@@ -68,21 +68,26 @@ function newTextFile(text: TextAttachment): NewFile {
   return { filename: cleanFilename(text.filename), mimeType, size: bytes.byteLength, body: bytes, textContent: textContentOf(mimeType, bytes) };
 }
 
+/** The channel files are stored in: its id alone (the caller's own agent), or the agent row (its owner may be another: a member's upload). */
+export type FileChannel = string | { id: string; userId: string };
+
 /**
  * Puts the bytes in R2 and records the files, unattached, in the order given: one R2 put per file and
- * one D1 round trip for all the rows. Should the rows fail, the bytes are removed again.
+ * one D1 round trip for all the rows. Should the rows fail, the bytes are removed again. The files
+ * belong to the agent's owner (attachments.user_id), whoever uploaded them, as its messages do.
  */
-export async function storeFiles(c: Context<AppEnv>, p: Principal, channelId: string, files: NewFile[]): Promise<AttachmentRow[]> {
+export async function storeFiles(c: Context<AppEnv>, p: Principal, channel: FileChannel, files: NewFile[]): Promise<AttachmentRow[]> {
   if (files.length === 0) return [];
+  const { id: channelId, userId } = typeof channel === "string" ? { id: channel, userId: p.userId } : channel;
   const rows: AttachmentRow[] = files.map((file) => {
     const id = newId();
     return {
       id,
-      userId: p.userId,
+      userId,
       channelId,
       messageId: null,
       position: 0,
-      r2Key: `${p.userId}/${channelId}/${id}`,
+      r2Key: `${userId}/${channelId}/${id}`,
       filename: file.filename,
       mimeType: file.mimeType,
       size: file.size,
@@ -109,8 +114,8 @@ export async function storeFiles(c: Context<AppEnv>, p: Principal, channelId: st
 }
 
 /** Text attachments (`textAttachments`, `POST /files/store-text`), validated by their schema, as stored files in order. */
-export const storeTextFiles = (c: Context<AppEnv>, p: Principal, channelId: string, texts: readonly TextAttachment[]) =>
-  storeFiles(c, p, channelId, texts.map(newTextFile));
+export const storeTextFiles = (c: Context<AppEnv>, p: Principal, channel: FileChannel, texts: readonly TextAttachment[]) =>
+  storeFiles(c, p, channel, texts.map(newTextFile));
 
 /** Removes stored files that no message took (a refused post): the rows, then the bytes. */
 export async function discardFiles(c: Context<AppEnv>, d: Db, rows: AttachmentRow[]) {

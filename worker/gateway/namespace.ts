@@ -221,12 +221,21 @@ async function follow(hooks: NamespaceHooks, channelIds: readonly string[]) {
 async function replay(env: Env, state: SessionState, principal: Principal, subs: readonly { channelId: string; after?: number }[], send: Send) {
   for (const { channelId, after } of subs) {
     if (after === undefined) continue;
-    const missed = await listMessages(db(env.DB), { userId: principal.userId, channelIds: [channelId], after, limit: REPLAY_LIMIT }, state.audience ?? "agent");
+    // A person's channel may be an agent they are a member of (its messages carry the owner's id).
+    const members = principal.keyId === undefined;
+    const missed = await listMessages(
+      db(env.DB),
+      { userId: principal.userId, members, channelIds: [channelId], after, limit: REPLAY_LIMIT },
+      state.audience ?? "agent",
+    );
     for (const message of missed.data) send(channelEventPacket("message:created", message));
   }
 }
 
-/** Whether the credential may use the channel: subscribe's check, and relay's for a channel it did not subscribe to. */
+/**
+ * Whether the credential may use the channel: subscribe's check, and relay's for a channel it did not
+ * subscribe to. A person may follow the agents they own or are a member of; an API key, its owner's.
+ */
 const mayUse = async (env: Env, principal: Principal, channelId: string) => (await usableAgentIds(db(env.DB), principal, [channelId])).has(channelId);
 
 /** Tells the channel's room that this shard has a subscriber. */

@@ -1,6 +1,7 @@
 // Ending credentials that sockets hold: a revoked API key, a session that ended (logout, password
-// change, demotion, expiry), a deleted user. Sockets authenticate once, at CONNECT, so whatever ends
-// a credential must also close the sockets it opened, on every gateway shard.
+// change, demotion, expiry), a deleted user, a person removed from an agent. Sockets authenticate once,
+// at CONNECT, and check a channel once, at subscribe, so whatever ends a credential (or a person's access
+// to a channel) must also close the sockets it opened, on every gateway shard.
 import type { Env, Principal } from "../env";
 import { logError } from "../lib/log";
 import { allShards, gatewayOf } from "./shards";
@@ -13,13 +14,21 @@ export type Revocation =
   /** Every session of the user ended, but `except` (the one that changed the password) if given. */
   | { kind: "user-sessions"; userId: string; except?: string }
   /** The user is gone: their sessions and their API keys. */
-  | { kind: "user"; userId: string };
+  | { kind: "user"; userId: string }
+  /**
+   * The person was removed from an agent's members: their sockets may follow its channel. Each of their
+   * connected person sockets is closed; the client reconnects (a fresh ticket, the same session) and
+   * subscribes again, and the agent is then refused. A CONNECT in flight follows nothing yet and is spared.
+   */
+  | { kind: "membership"; userId: string; agentId: string };
 
 /** What a socket authenticated as: the fields of its session state that revocations look at. */
 interface Credential {
   principal?: Principal;
   /** A person's socket: the SHA-256 of the session its ticket came from (as D1 keeps it). */
   session?: { hash: string; expiresAt: number };
+  /** Set once the Socket.IO CONNECT succeeded (a live socket's state; absent while a CONNECT is checked). */
+  socketId?: string;
 }
 
 export function revokes(r: Revocation, who: Credential): boolean {
@@ -32,6 +41,8 @@ export function revokes(r: Revocation, who: Credential): boolean {
       return who.principal?.userId === r.userId && who.session !== undefined && who.session.hash !== r.except;
     case "user":
       return who.principal?.userId === r.userId;
+    case "membership":
+      return who.principal?.userId === r.userId && who.principal.keyId === undefined && who.session !== undefined && who.socketId !== undefined;
   }
 }
 
@@ -42,6 +53,8 @@ export function revocationMessage(r: Revocation): string {
       return "API key revoked";
     case "user":
       return "user deleted";
+    case "membership":
+      return "removed from an agent: reconnect";
     default:
       return "session ended";
   }

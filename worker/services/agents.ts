@@ -1,9 +1,10 @@
 // Agents (= channels) as the APIs show them, and the ownership checks every channel request makes.
-import { and, eq } from "drizzle-orm";
-import type { AgentDto, OwnerAgentDto } from "../../contract/dto";
+import { and, eq, isNotNull, or, sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import type { AgentDto, AgentListItemDto, OwnerAgentDto } from "../../contract/dto";
 import type { Db } from "../db/client";
 import { inList } from "../db/lists";
-import { agents } from "../db/schema";
+import { agentMembers, agents } from "../db/schema";
 import type { Env, Principal } from "../env";
 import { assertWebhookUrls } from "../webhooks/ssrf";
 import { ApiError, invalid, notFound } from "../lib/errors";
@@ -37,6 +38,29 @@ export const ownerAgentDto = (a: AgentRow): OwnerAgentDto => ({ ...agentDto(a), 
 
 export const canUseAgent = (p: Principal, agentId: string) => p.agentIds === null || p.agentIds.includes(agentId);
 
+/** What a member sees of an agent: no webhook secret, headers or basic-auth username (they cannot manage its webhook). */
+export const memberAgentDto = (a: AgentRow): AgentDto => ({ ...agentDto(a), webhookHeaders: null, webhookAuth: null });
+
+export type AgentAccess = AgentListItemDto["access"];
+
+/** The agent as `access` may see it, with that access: the owner's view has the webhook secret, a member's none of the webhook's credentials. */
+export const agentViewDto = (a: AgentRow, access: AgentAccess) => (access === "owner" ? { ...ownerAgentDto(a), access } : { ...memberAgentDto(a), access });
+
+/**
+ * `channel` (a column holding agent ids) is an agent `userId` is a member of (not its owner): a
+ * subquery on agent_members' index by user (agent_members_user_idx), one parameter.
+ */
+export const memberChannel = (channel: SQLiteColumn, userId: string): SQL =>
+  // Plain column names: drizzle's relational queries would qualify interpolated columns with the outer table's alias.
+  sql`${channel} IN (SELECT m.agent_id FROM agent_members AS m WHERE m.user_id = ${userId})`;
+
+/**
+ * Agents a person sees: theirs and those they are a member of. An API key (an agent) sees only its
+ * owner's agents: membership is for people.
+ */
+export const visibleAgentsOf = (p: Principal): SQL =>
+  p.keyId !== undefined ? eq(agents.userId, p.userId) : or(eq(agents.userId, p.userId), memberChannel(agents.id, p.userId))!;
+
 /** The caller's agent, or 404 whether it is missing, someone else's, or outside the key's scope. */
 export async function ownAgent(d: Db, p: Principal, agentId: string): Promise<AgentRow> {
   if (!canUseAgent(p, agentId)) throw notFound("Agent");
@@ -45,29 +69,70 @@ export async function ownAgent(d: Db, p: Principal, agentId: string): Promise<Ag
   return agent;
 }
 
-/** Which of `agentIds` the caller may use, in one query however many (a foreign or unknown id is simply left out). */
+/** An agent the caller sees, and whether they own it (else they are a member: a person only). */
+export interface VisibleAgent {
+  agent: AgentRow;
+  owner: boolean;
+}
+
+/**
+ * The agent if the caller owns it or (a person) is one of its members, in one query; 404 whether it is
+ * missing, someone else's or outside the key's scope. Reading, writing in its chat and answering its
+ * reviews need this; managing it needs `managedAgent`.
+ */
+export async function visibleAgent(d: Db, p: Principal, agentId: string): Promise<VisibleAgent> {
+  if (p.keyId !== undefined) return { agent: await ownAgent(d, p, agentId), owner: true };
+  if (!canUseAgent(p, agentId)) throw notFound("Agent");
+  const [row] = await d
+    .select({ agent: agents, member: agentMembers.userId })
+    .from(agents)
+    .leftJoin(agentMembers, and(eq(agentMembers.agentId, agents.id), eq(agentMembers.userId, p.userId)))
+    .where(and(eq(agents.id, agentId), or(eq(agents.userId, p.userId), isNotNull(agentMembers.userId))))
+    .limit(1);
+  if (!row) throw notFound("Agent");
+  return { agent: row.agent, owner: row.agent.userId === p.userId };
+}
+
+/** 403 for a member who tried what only the agent's owner may do (`what`: "change it", "rotate its webhook secret"…). */
+export const ownerOnlyError = (what: string) => new ApiError(403, `Only the agent's owner can ${what}`);
+
+/**
+ * The caller's own agent, for what only its owner may do (change or delete it, its webhook, its keys):
+ * one query, as `visibleAgent`; a member gets 403 saying so, anyone else 404.
+ */
+export async function managedAgent(d: Db, p: Principal, agentId: string, what: string): Promise<AgentRow> {
+  const { agent, owner } = await visibleAgent(d, p, agentId);
+  if (!owner) throw ownerOnlyError(what);
+  return agent;
+}
+
+/**
+ * Which of `agentIds` the caller may use, in one query however many (a foreign or unknown id is simply
+ * left out): a person's own agents and those they are a member of; an API key's owner's agents in its scope.
+ */
 export async function usableAgentIds(d: Db, p: Principal, agentIds: readonly string[]): Promise<Set<string>> {
   const scoped = agentIds.filter((id) => canUseAgent(p, id));
   if (scoped.length === 0) return new Set();
   const rows = await d
     .select({ id: agents.id })
     .from(agents)
-    .where(and(inList(agents.id, scoped), eq(agents.userId, p.userId)));
+    .where(and(inList(agents.id, scoped), visibleAgentsOf(p)));
   return new Set(rows.map((r) => r.id));
 }
 
-/** The agents the caller may use (the whole list, narrowed by the key's scope). */
+/** The agents the caller may use (the whole list, narrowed by the key's scope; a person's member agents too). */
 export async function usableAgents(d: Db, p: Principal): Promise<AgentRow[]> {
-  const all = await d.select().from(agents).where(eq(agents.userId, p.userId)).orderBy(agents.createdAt);
+  const all = await d.select().from(agents).where(visibleAgentsOf(p)).orderBy(agents.createdAt);
   return all.filter((a) => canUseAgent(p, a.id));
 }
 
 /**
  * The channel of a request. Without an id it is the only agent the caller can use (docs/api.md: channelId
- * may be omitted when the key is scoped to one agent or the user has exactly one).
+ * may be omitted when the key is scoped to one agent or the user has exactly one). A person may name an
+ * agent they are a member of.
  */
 export async function resolveChannel(d: Db, p: Principal, channelId: string | undefined): Promise<AgentRow> {
-  if (channelId) return ownAgent(d, p, channelId);
+  if (channelId) return (await visibleAgent(d, p, channelId)).agent;
   const usable = await usableAgents(d, p);
   if (usable.length === 1) return usable[0]!;
   throw new ApiError(

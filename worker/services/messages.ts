@@ -1,14 +1,14 @@
 // Messages as the API shows them (docs/api.md), the reads both APIs share, and the new message every
 // route that posts hands its channel's room.
-import { and, asc, desc, eq, exists, gt, isNotNull, lt, lte, not, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, exists, gt, isNotNull, lt, lte, not, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { attachments, messages } from "../db/schema";
+import { agentMembers, attachments, messages } from "../db/schema";
 import type { Principal } from "../env";
 import { invalid, notFound } from "../lib/errors";
 import type { AttachmentDto, IterationChainDto, MessageDto, PageDto, ReviewDto } from "../../contract/dto";
-import type { MessageStatus, ReviewStatus } from "../../contract/enums";
+import type { InboxView, MessageStatus, ReviewStatus } from "../../contract/enums";
 import type { JsonObject } from "../../contract/json";
-import { canUseAgent } from "./agents";
+import { canUseAgent, memberChannel, ownerOnlyError } from "./agents";
 import { passwordFields } from "../../contract/requests/review";
 import { inList } from "../db/lists";
 import { nowIso } from "../lib/ids";
@@ -131,6 +131,35 @@ export async function ownMessage(d: Db, p: Principal, messageId: string, channel
   return row;
 }
 
+/** A message the caller sees, and whether they own its agent (else they are one of its members). */
+export interface VisibleMessage {
+  row: MessageRow;
+  owner: boolean;
+}
+
+/**
+ * A message of an agent the caller owns or (a person) is a member of, in one query; 404 otherwise. An API
+ * key sees only its owner's messages (ownMessage).
+ */
+export async function visibleMessage(d: Db, p: Principal, messageId: string): Promise<VisibleMessage> {
+  if (p.keyId !== undefined) return { row: await ownMessage(d, p, messageId), owner: true };
+  const [found] = await d
+    .select({ row: messages, member: agentMembers.userId })
+    .from(messages)
+    .leftJoin(agentMembers, and(eq(agentMembers.agentId, messages.channelId), eq(agentMembers.userId, p.userId)))
+    .where(and(eq(messages.id, messageId), or(eq(messages.userId, p.userId), isNotNull(agentMembers.userId))))
+    .limit(1);
+  if (!found || !canUseAgent(p, found.row.channelId)) throw notFound("Message");
+  return { row: found.row, owner: found.row.userId === p.userId };
+}
+
+/** A message of the caller's own agent, for what only the owner may do (`what`); a member gets 403, anyone else 404. */
+export async function managedMessage(d: Db, p: Principal, messageId: string, what: string): Promise<MessageRow> {
+  const { row, owner } = await visibleMessage(d, p, messageId);
+  if (!owner) throw ownerOnlyError(what);
+  return row;
+}
+
 /**
  * The iteration chain `row` belongs to, by iteration (branches, which share a number, by seq); a message
  * outside any chain is a chain of its own. Messages retracted or removed by retention are simply absent.
@@ -146,7 +175,13 @@ export async function iterationChain(d: Db, row: MessageRow, audience: Audience)
 }
 
 interface ListOptions {
+  /** Whose agents: the messages' owner (messages.user_id, the agent's owner). */
   userId: string;
+  /** A person's list: also the agents `userId` is a member of. */
+  members?: boolean;
+  /** A team's inbox view (see viewFilter), for `viewer` (default `userId`). */
+  view?: InboxView;
+  viewer?: string;
   /** One channel: ordered by seq. Several: ordered by id (roughly creation time). Undefined: every channel of the user. */
   channelIds?: string[] | undefined;
   reviewStatus?: ReviewStatus | "any";
@@ -185,14 +220,43 @@ export function reviewFilter(status: NonNullable<ListOptions["reviewStatus"]>): 
   return eq(messages.reviewStatus, status);
 }
 
-/** A page of messages, newest first (or oldest first after a seq), with the cursor of the next page. */
-export async function listMessages(d: Db, o: ListOptions, audience: Audience): Promise<PageDto<MessageDto>> {
-  if (o.channelIds?.length === 0) return { data: [], nextCursor: null };
+/**
+ * Whether `userId` may still act on the review: the policy names no assignees, or names them; and they
+ * have not voted. Read from the stored JSON (review_policy.assignees, review_votes) in SQL.
+ */
+function mayStillAct(userId: string): SQL {
+  const assigned = sql`(json_extract(${messages.reviewPolicy}, '$.assignees') IS NULL OR EXISTS (SELECT 1 FROM json_each(${messages.reviewPolicy}, '$.assignees') AS a WHERE json_extract(a.value, '$.id') = ${userId}))`;
+  return and(assigned, not(votedBy(userId)))!;
+}
+
+const votedBy = (userId: string): SQL =>
+  sql`EXISTS (SELECT 1 FROM json_each(coalesce(${messages.reviewVotes}, '[]')) AS v WHERE json_extract(v.value, '$.userId') = ${userId})`;
+
+/**
+ * A team's inbox view for `userId` (docs/api.md, "The inbox"): `assigned-to-me`, pending reviews they may
+ * still act on; `waiting-on-others`, pending reviews they may not (assigned to others, or already voted);
+ * `answered-by-me`, reviews they gave the deciding answer to or voted on, whatever their status.
+ */
+export function viewFilter(view: InboxView, userId: string): SQL {
+  switch (view) {
+    case "assigned-to-me":
+      return and(reviewFilter("pending"), mayStillAct(userId))!;
+    case "waiting-on-others":
+      return and(reviewFilter("pending"), not(mayStillAct(userId)))!;
+    case "answered-by-me":
+      return or(sql`json_extract(${messages.reviewRespondedBy}, '$.id') = ${userId}`, votedBy(userId))!;
+  }
+}
+
+/** The conditions of a list (all but its paging). */
+function listConditions(d: Db, o: Omit<ListOptions, "limit">): SQL[] {
   const single = o.channelIds?.length === 1;
-  const conditions: SQL[] = [eq(messages.userId, o.userId)];
+  // A member's agents are another owner's: their messages are found by channel.
+  const conditions: SQL[] = [o.members ? or(eq(messages.userId, o.userId), memberChannel(messages.channelId, o.userId))! : eq(messages.userId, o.userId)];
   if (single) conditions.push(eq(messages.channelId, o.channelIds![0]!));
   else if (o.channelIds) conditions.push(inList(messages.channelId, o.channelIds));
   if (o.reviewStatus) conditions.push(reviewFilter(o.reviewStatus));
+  if (o.view) conditions.push(viewFilter(o.view, o.viewer ?? o.userId));
   // A substring, case-insensitive as LIKE is (ASCII), but without LIKE's pattern limit (50 bytes in D1).
   if (o.search) conditions.push(sql`instr(lower(${messages.text}), lower(${o.search})) > 0`);
   if (o.hasAttachments !== undefined) {
@@ -200,6 +264,24 @@ export async function listMessages(d: Db, o: ListOptions, audience: Audience): P
     const files = exists(d.select({ one: sql`1` }).from(attachments).where(eq(attachments.messageId, messages.id)));
     conditions.push(o.hasAttachments ? files : not(files));
   }
+  return conditions;
+}
+
+/** How many messages a list would show in all (the inbox badge: `GET /api/reviews/count`). */
+export async function countMessages(d: Db, o: Omit<ListOptions, "limit" | "cursor" | "after">): Promise<number> {
+  if (o.channelIds?.length === 0) return 0;
+  const [row] = await d
+    .select({ n: count() })
+    .from(messages)
+    .where(and(...listConditions(d, o)));
+  return row?.n ?? 0;
+}
+
+/** A page of messages, newest first (or oldest first after a seq), with the cursor of the next page. */
+export async function listMessages(d: Db, o: ListOptions, audience: Audience): Promise<PageDto<MessageDto>> {
+  if (o.channelIds?.length === 0) return { data: [], nextCursor: null };
+  const single = o.channelIds?.length === 1;
+  const conditions = listConditions(d, o);
   let order: SQL;
   if (single && o.after !== undefined) {
     conditions.push(gt(messages.seq, o.after));
@@ -250,13 +332,16 @@ interface PostFields {
 }
 
 /**
- * The message `p` posts to agent `agentId`'s channel, for its room: an API key speaks as the agent, a
- * person (session) as themselves. The agent API, the user API and file uploads all post through this.
+ * The message `p` posts to an agent's channel, for its room: an API key speaks as the agent, a person
+ * (session) as themselves. The agent API, the user API and file uploads all post through this. The
+ * stored `userId` is the agent's owner (messages.user_id): pass the agent row when the poster may be a
+ * member; an id alone is the caller's own agent.
  */
-export function newMessage(p: Principal, agentId: string, fields: PostFields): NewMessage {
+export function newMessage(p: Principal, agent: string | { id: string; userId: string }, fields: PostFields): NewMessage {
+  const { id: agentId, userId } = typeof agent === "string" ? { id: agent, userId: p.userId } : agent;
   return {
     channelId: agentId,
-    userId: p.userId,
+    userId,
     senderType: p.keyId ? "agent" : "user",
     senderId: p.keyId ? agentId : p.userId,
     text: fields.text ?? null,

@@ -6,7 +6,8 @@ import type { Db } from "../db/client";
 import { agents, apiKeys } from "../db/schema";
 import type { AppEnv, Env } from "../env";
 import { revokeEverywhere } from "../gateway/revocation";
-import { invalid, notFound } from "../lib/errors";
+import { ApiError, invalid, notFound } from "../lib/errors";
+import { visibleAgentsOf } from "../services/agents";
 import { sha256Hex } from "../lib/crypto";
 import { newId, nowIso } from "../lib/ids";
 import { doc, jsonBody } from "../lib/validate";
@@ -52,12 +53,22 @@ export const apiKeyRoutes = new Hono<AppEnv>()
       const d = c.var.db;
       const userId = c.get("principal").userId;
       if (body.agentIds) {
+        // One query: the named agents the person sees (their own, and those they are a member of).
         const found = await d
-          .select({ id: agents.id })
+          .select({ id: agents.id, userId: agents.userId })
           .from(agents)
-          .where(and(eq(agents.userId, userId), inList(agents.id, body.agentIds)));
+          .where(and(visibleAgentsOf(c.get("principal")), inList(agents.id, body.agentIds)));
         const missing = body.agentIds.map((id, i) => ({ id, i })).filter(({ id }) => !found.some((f) => f.id === id));
         if (missing.length) throw invalid(missing.map(({ i }) => ({ path: `agentIds.${i}`, message: "no such agent", code: "not_found" })));
+        // A key speaks as the agent: only its owner gives one out.
+        const notOwned = body.agentIds.map((id, i) => ({ id, i })).filter(({ id }) => found.some((f) => f.id === id && f.userId !== userId));
+        if (notOwned.length) {
+          throw new ApiError(
+            403,
+            "Only the agent's owner can create API keys for it",
+            notOwned.map(({ i }) => ({ path: `agentIds.${i}`, message: "you are a member of this agent, not its owner", code: "forbidden" })),
+          );
+        }
       }
       const { key, keyPrefix } = newApiKey();
       const row: KeyRow = {
