@@ -476,3 +476,16 @@ describe("webhook attempts", () => {
     expect(await verify(channelId)).toMatchObject({ ok: true });
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("lists the four routes, the page's query and the export's line schema", async () => {
+    const doc = (await call("GET", "/api/openapi.json")).json;
+    const base = "/api/agents/{id}/audit";
+    expect(doc.paths[base].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(["id", "messageId", "cursor", "limit"]));
+    expect(doc.paths[`${base}/export`].get.summary).toMatch(/JSON Lines/);
+    expect(doc.paths[`${base}/verify`].get).toBeDefined();
+    const line = doc.paths[`${base}/verify`].post.requestBody.content["application/json"].schema;
+    expect(Object.keys(line.properties)).toEqual(["channelId", "seq", "at", "action", "actor", "messageId", "data", "ip", "userAgent", "prevHash", "hash"]);
+    expect(line.properties.action.enum).toContain("webhook_failed");
+  });
+});

@@ -6,7 +6,7 @@
 // PAGE rows. A file to check arrives as a request body (at most LIMITS.jsonBodyBytes, like every body).
 import { and, asc, eq, gt, isNotNull, lte, or, sql } from "drizzle-orm";
 import { Hono, type MiddlewareHandler } from "hono";
-import type { AuditEntryDto, AuditVerifyDto } from "../../contract/dto";
+import type { AuditEntryDto, AuditVerifyDto, PageDto } from "../../contract/dto";
 import { auditQuery } from "../../contract/requests/agent";
 import { auditEntrySchema } from "../../contract/requests/audit";
 import { sessionAuth } from "../auth/session";
@@ -182,7 +182,7 @@ export const auditRoutes = new Hono<AppEnv>()
       const rows = await readPage(d, channelId, cursor ?? 0, limit + 1, messageId);
       const more = rows.length > limit;
       const data = rows.slice(0, limit).map(entryDto);
-      return c.json({ data, nextCursor: more ? String(data.at(-1)!.seq) : null } satisfies { data: AuditEntryDto[]; nextCursor: string | null });
+      return c.json({ data, nextCursor: more ? String(data.at(-1)!.seq) : null } satisfies PageDto<AuditEntryDto>);
     },
   )
   .get(
