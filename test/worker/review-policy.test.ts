@@ -184,6 +184,30 @@ describe("quorum", () => {
     expect((await webhookBody(msg.id)).message.review.quorumFailed).toBe(true);
   });
 
+  it("a selection's vote is the set of items it selects: the same items in another order are the same vote", async () => {
+    const selection = {
+      type: "selection",
+      payload: {
+        mode: "multi",
+        items: [
+          { id: "a", label: "A" },
+          { id: "b", label: "B" },
+          { id: "c", label: "C" },
+        ],
+      },
+    };
+    const msg = await ask({ ...selection, quorum: { count: 2, veto: ["c"] } }, "Which?");
+    const pick = (p: Person, selectedIds: string[]) => p.as("POST", `/api/messages/${msg.id}/respond`, { response: { selectedIds } });
+    expect((await pick(owner, ["b", "a"])).json.review.status).toBe("pending");
+    expect((await pick(ann, ["a"])).json.review.status).toBe("pending"); // another set
+    const done = await pick(bob, ["a", "b"]);
+    expect(done.json.review).toMatchObject({ status: "completed", response: { selectedIds: ["a", "b"] }, resolution: "quorum", respondedBy: { id: bob.id } });
+
+    const vetoed = await ask({ ...selection, quorum: { count: 3, veto: ["c"] } }, "Which, with a veto?");
+    const res = await owner.as("POST", `/api/messages/${vetoed.id}/respond`, { response: { selectedIds: ["a", "c"] } });
+    expect(res.json.review).toMatchObject({ status: "completed", response: { selectedIds: ["a", "c"] }, resolution: "quorum" });
+  });
+
   it("20 concurrent answers from 3 people: one vote each at most, exactly one outcome, and every side agrees", async () => {
     const msg = await ask({ quorum: { count: 2 } }, "Race?");
     const parked = wait(msg.id);
