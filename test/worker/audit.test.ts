@@ -77,14 +77,8 @@ beforeAll(async () => {
   member = browser(await addMember(owner));
   stranger = browser(await addMember(owner));
   bot = await agentWithKey(owner, "Audited bot");
-  // The member sees the bot through agent_members (written here: the members routes are not under test).
-  await sql(
-    "INSERT INTO agent_members (agent_id, user_id, added_by, created_at) VALUES (?, ?, ?, ?)",
-    bot.agent.id,
-    member.id,
-    owner.id,
-    new Date().toISOString(),
-  );
+  const added = await owner.as("POST", `/api/agents/${bot.agent.id}/members`, { userId: member.email });
+  expect(added.status, added.text).toBeLessThan(300);
 });
 
 describe("the log of a review", () => {
@@ -143,6 +137,8 @@ describe("the log of a review", () => {
     expect(answer.actor).toMatchObject({ type: "user", id: member.id });
     expect(answer.userAgent).toBe("audit-browser/1.0");
     expect(all.find((e) => e.messageId === "another-review")?.action).toBe("retracted");
+    // Adding the member (before all this) is the log's first entry, by the owner.
+    expect(all[0]).toMatchObject({ action: "member_added", actor: { type: "user", id: owner.id } });
 
     expect(await verify(channelId)).toEqual({ ok: true, entries: all.length, firstBroken: null, reason: null });
   });
@@ -406,6 +402,14 @@ describe("who may read the log", () => {
       expectError(await send(stranger, method, path), 404);
     }
     for (const [method, path] of routes(bot.agent.id)) expect((await send(null, method, path)).status, `${method} ${path}`).toBe(401);
+  });
+
+  it("a removed member: 404 again", async () => {
+    const channelId = await newAgent("Briefly shared");
+    expect((await owner.as("POST", `/api/agents/${channelId}/members`, { userId: stranger.id })).status).toBeLessThan(300);
+    expect((await send(stranger, "GET", `/api/agents/${channelId}/audit`)).status).toBe(200);
+    expect((await owner.as("DELETE", `/api/agents/${channelId}/members`, { userId: stranger.id })).status).toBeLessThan(300);
+    for (const [method, path] of routes(channelId)) expectError(await send(stranger, method, path), 404);
   });
 
   it("an API key does not open the person's routes", async () => {

@@ -4,18 +4,18 @@
 //
 // A long log never has to fit in memory: the export and the stored log's check read it in pages of
 // PAGE rows. A file to check arrives as a request body (at most LIMITS.jsonBodyBytes, like every body).
-import { and, asc, eq, gt, isNotNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import { Hono, type MiddlewareHandler } from "hono";
 import type { AuditEntryDto, AuditVerifyDto, PageDto } from "../../contract/dto";
 import { auditQuery } from "../../contract/requests/agent";
 import { auditEntrySchema } from "../../contract/requests/audit";
 import { sessionAuth } from "../auth/session";
 import type { Db } from "../db/client";
-import { agentMembers, agents, auditLog } from "../db/schema";
+import { auditLog } from "../db/schema";
 import type { AppEnv, Principal } from "../env";
-import { invalid, notFound, zodErrors } from "../lib/errors";
+import { invalid, zodErrors } from "../lib/errors";
 import { doc, query } from "../lib/validate";
-import { canUseAgent } from "../services/agents";
+import { visibleAgent } from "../services/agents";
 import { ChainVerifier } from "./chain";
 
 /** Rows per read of the export and of the stored chain's check. */
@@ -30,18 +30,8 @@ const MAX_LINE_DEPTH = 64;
  */
 const signedIn: MiddlewareHandler<AppEnv> = (c, next) => ((c.var.principal as Principal | undefined) ? next() : sessionAuth(c, next));
 
-/** The agent's id if the caller owns it or is one of its members (one query), else 404. */
-async function visibleAgentId(d: Db, p: Principal, agentId: string): Promise<string> {
-  if (!canUseAgent(p, agentId)) throw notFound("Agent");
-  const [row] = await d
-    .select({ id: agents.id })
-    .from(agents)
-    .leftJoin(agentMembers, and(eq(agentMembers.agentId, agents.id), eq(agentMembers.userId, p.userId)))
-    .where(and(eq(agents.id, agentId), or(eq(agents.userId, p.userId), isNotNull(agentMembers.userId))))
-    .limit(1);
-  if (!row) throw notFound("Agent");
-  return row.id;
-}
+/** The agent's id if the caller owns it or is one of its members (services/agents.ts, one query), else 404. */
+const visibleAgentId = async (d: Db, p: Principal, agentId: string) => (await visibleAgent(d, p, agentId)).agent.id;
 
 type AuditRow = typeof auditLog.$inferSelect;
 
