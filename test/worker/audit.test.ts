@@ -312,6 +312,9 @@ describe("the export", () => {
     const badAction = [JSON.stringify({ ...JSON.parse(lines[0]!), action: "deleted" }), ...lines.slice(1)].join("\n");
     expectError(await postFile(channelId, badAction), 400, ["line.1.action"]);
 
+    // A file is a request body like any other: at most 1 MiB.
+    expect((await postFile(channelId, `${lines[0]}\n`.repeat(Math.ceil(1_100_000 / lines[0]!.length)))).status).toBe(413);
+
     const deep = `${"[".repeat(100)}${"]".repeat(100)}`;
     expectError(await postFile(channelId, `${lines[0]}\n${deep}`), 400, ["line.2"]);
   });
@@ -477,6 +480,27 @@ describe("webhook attempts", () => {
       data: { event: "message:created", host: "hooks.example.com", statusCode: 503, attempt: 1, retrying: true },
     });
     expect(JSON.stringify(entry)).not.toMatch(/s3cret|token|\/in\//);
+    expect(await verify(channelId)).toMatchObject({ ok: true });
+  });
+});
+
+describe("webhook attempts of the room", () => {
+  it("the room's own delivery of an answer is on record, with the host only", async () => {
+    const channelId = await newAgent("Hooked through the room");
+    const posted = await bot.v1("POST", "/messages", {
+      channelId,
+      text: "Go?",
+      review: approval,
+      webhookUrl: "https://answers.example.com/hook?secret=abc123",
+    });
+    expect(posted.status, posted.text).toBe(201);
+    const messageId: string = posted.json.id;
+    expect((await owner.as("POST", `/api/messages/${messageId}/respond`, { response: { selectedOption: "approve" } })).status).toBe(200);
+    await expect
+      .poll(async () => (await list(channelId, `?messageId=${messageId}`)).data.find((e) => e.action === "webhook_failed")?.data)
+      .toMatchObject({ event: "review:responded", host: "answers.example.com", statusCode: 503, attempt: 1 });
+    const trail = (await list(channelId, `?messageId=${messageId}`)).data;
+    expect(JSON.stringify(trail)).not.toMatch(/abc123|secret/);
     expect(await verify(channelId)).toMatchObject({ ok: true });
   });
 });
