@@ -450,7 +450,7 @@ describe("inbox team views", () => {
     env.DB.prepare("UPDATE messages SET review_policy = ?, review_votes = ? WHERE id = ?")
       .bind(
         JSON.stringify({
-          assignees: assignees && assignees.map((p) => ({ id: p.id, displayName: p.email })),
+          assignees: assignees ? assignees.map((p) => ({ id: p.id, displayName: p.email })) : null,
           quorum: votes.length ? { count: 2 } : null,
           onExpire: null,
           remind: null,
