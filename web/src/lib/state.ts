@@ -4,7 +4,7 @@ import { createStore, produce, reconcile } from "solid-js/store";
 import { api } from "./api";
 import { emit, on } from "./bus";
 import { applyTheme } from "./theme";
-import type { Agent, List, Message, OwnerAgent, Page, Preferences, User } from "./types";
+import type { Agent, List, Message, OwnerAgent, Preferences, User } from "./types";
 
 // ---- session ---------------------------------------------------------------------------------
 /** undefined: still asking; null: signed out. */
@@ -95,8 +95,8 @@ export function refreshPendingCount(delay = 300) {
   clearTimeout(countTimer);
   countTimer = setTimeout(async () => {
     try {
-      const page = await api.get<Page<Message>>("/api/reviews?status=pending&view=assigned-to-me&limit=100");
-      setPendingCount(page.data.length);
+      const { count } = await api.get<{ count: number }>("/api/reviews/count?status=pending&view=assigned-to-me");
+      setPendingCount(count);
     } catch {
       /* shown elsewhere */
     }

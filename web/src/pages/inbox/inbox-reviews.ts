@@ -5,7 +5,7 @@ import { on as onLive } from "../../lib/bus";
 import { createMessageList, followLive } from "../../lib/message-list";
 import { errorText, me } from "../../lib/state";
 import type { Message, Page } from "../../lib/types";
-import { canAnswer, hasVoted } from "../../reviews/team";
+import { canAnswer, hasVoted, isAssignee } from "../../reviews/team";
 import type { Filter, InboxUrl, View } from "./inbox-url";
 
 const PAGE = 50;
@@ -17,10 +17,11 @@ function inView(m: Message, view: View): boolean {
   switch (view) {
     case "":
       return true;
+    // Pending ones by whose turn it is; settled ones (status "all", …) are the server's to pick, kept here.
     case "assigned-to-me":
-      return canAnswer(r, myId);
+      return r.status === "pending" ? canAnswer(r, myId) : isAssignee(r, myId);
     case "waiting-on-others":
-      return r.status === "pending" && !canAnswer(r, myId);
+      return r.status !== "pending" || !canAnswer(r, myId);
     case "answered-by-me":
       return (!!myId && r.respondedBy?.id === myId) || hasVoted(r, myId);
   }
