@@ -304,6 +304,20 @@ describe("what a member sees", () => {
     expect(waited.json.status).toBe("completed");
   });
 
+  it("membership of one agent shows none of the owner's other agents", async () => {
+    const other = await agentWithKey(alice, "Alice's private bot");
+    const review = await other.v1("POST", "/messages", { channelId: other.agent.id, text: "private", review: approval });
+    expectError(await bob.as("GET", `/api/agents/${other.agent.id}`), 404);
+    expectError(await bob.as("GET", `/api/messages?channel=${other.agent.id}`), 404);
+    expectError(await bob.as("POST", `/api/messages/${review.json.id}/respond`, { response: { selectedOption: "approve" } }), 404);
+    expect((await bob.as("GET", "/api/agents")).json.data.map((a: { id: string }) => a.id)).not.toContain(other.agent.id);
+    expect((await bob.as("GET", "/api/reviews?status=all&limit=100")).json.data.map((m: { id: string }) => m.id)).not.toContain(review.json.id);
+    const socket = await personSocket(bob);
+    expect(await socket.subscribe(other.agent.id)).toEqual({ ok: false, error: "not found" });
+    socket.ws.close();
+    await alice.as("DELETE", `/api/agents/${other.agent.id}`);
+  });
+
   it("the agent API stays owner-only: the agent's key never reaches the member's own agents", async () => {
     const bobs = await agentWithKey(bob, "Bob's bot");
     expectError(await bobs.v1("GET", `/messages?channel=${agentId}`), 404);
