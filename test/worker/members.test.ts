@@ -345,6 +345,8 @@ describe("membership routes", () => {
     expectError(await alice.as("POST", `/api/agents/${agentId}/members`, { userId: alice.id }), 400, ["userId"]);
     expectError(await alice.as("POST", `/api/agents/${agentId}/members`, {}), 400, ["userId"]);
     expectError(await alice.as("DELETE", `/api/agents/${agentId}/members/${alice.id}`), 400, ["userId"]);
+    expectError(await alice.as("DELETE", `/api/agents/${agentId}/members`, { userId: alice.email }), 400, ["userId"]);
+    expectError(await alice.as("DELETE", `/api/agents/${agentId}/members/nobody@example.com`), 404);
   });
 
   it("an instance owner manages the members of anyone's agent, but sees its chat only as a member", async () => {

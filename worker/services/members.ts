@@ -103,10 +103,10 @@ export async function addMember(d: Db, agentId: string, userId: string, addedBy:
 }
 
 /**
- * Removes the member `ref` names (user id or email), in one round trip: the person as they were, or
- * undefined when `ref` names nobody who is a member.
+ * Removes the member `ref` names (user id or email), in one round trip: the person `ref` names (undefined
+ * for nobody) and whether they were a member.
  */
-export async function removeMember(d: Db, agentId: string, ref: string): Promise<Omit<Member, "role" | "addedAt"> | undefined> {
+export async function removeMember(d: Db, agentId: string, ref: string): Promise<{ person: Omit<Member, "role" | "addedAt"> | undefined; removed: boolean }> {
   const [people, removed] = await d.batch([
     d.select({ id: users.id, email: users.email, displayName: users.displayName }).from(users).where(namedBy(ref)).limit(1),
     d
@@ -114,6 +114,5 @@ export async function removeMember(d: Db, agentId: string, ref: string): Promise
       .where(and(eq(agentMembers.agentId, agentId), inArray(agentMembers.userId, d.select({ id: users.id }).from(users).where(namedBy(ref)))))
       .returning({ userId: agentMembers.userId }),
   ]);
-  const person = people[0];
-  return removed.length && person ? person : undefined;
+  return { person: people[0], removed: removed.length > 0 };
 }

@@ -179,11 +179,9 @@ async function removeMemberRoute(c: Context<AppEnv>, ref: string) {
   const access = await membershipAccess(d, c.get("principal"), c.req.param("id")!);
   assertManages(access, "remove members");
   const { agent } = access;
-  const person = await removeMember(d, agent.id, ref);
-  if (!person) {
-    if (ref === agent.userId) throw invalid([{ path: "userId", message: "the agent's owner cannot be removed", code: "owner" }]);
-    throw notFound("Member");
-  }
+  const { person, removed } = await removeMember(d, agent.id, ref);
+  if (person?.id === agent.userId) throw invalid([{ path: "userId", message: "the agent's owner cannot be removed", code: "owner" }]);
+  if (!person || !removed) throw notFound("Member");
   // Their open sockets stop getting the agent's events: each is closed and, reconnecting, may no longer follow it.
   await revokeEverywhere(c.env, { kind: "membership", userId: person.id, agentId: agent.id });
   await auditOf(c.env, agent.id).recordAudit(agent.id, {
