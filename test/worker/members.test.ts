@@ -295,6 +295,16 @@ describe("what a member sees", () => {
     expect((await carol.as("GET", "/api/files")).json.data).toEqual([]);
   });
 
+  it("a member may share the agent's files; a stranger may not", async () => {
+    const shared = await bob.as("POST", `/api/files/${fileId}/share`, {});
+    expect(shared.status, shared.text).toBe(201);
+    const link = await call("GET", new URL(shared.json.url).pathname);
+    expect(link.text).toBe("shared bytes");
+    expectError(await carol.as("POST", `/api/files/${fileId}/share`, {}), 404);
+    expectError(await carol.as("DELETE", `/api/files/${fileId}/share`), 404);
+    expect((await bob.as("DELETE", `/api/files/${fileId}/share`)).json).toEqual({ revoked: 1 });
+  });
+
   it("a member answers a review; the answer names them", async () => {
     const id = await postReview("Ship it?");
     const res = await bob.as("POST", `/api/messages/${id}/respond`, { response: { selectedOption: "approve" } });

@@ -1,7 +1,7 @@
 // Share links: a URL that serves one file to anyone who has it, without a session, until it expires
 // (1 h unless asked, at most 7 days) or its owner revokes the file's links. The token lives only in the
 // URL; D1 keeps its SHA-256 (as for API keys and sessions), so the table alone opens nothing.
-import { and, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
+import { and, eq, gt, inArray, or, sql, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import type { Db } from "../db/client";
 import { inList } from "../db/lists";
@@ -14,6 +14,7 @@ import { doc, jsonBody } from "../lib/validate";
 import type { ShareLinkDto } from "../../contract/dto";
 import { LIMITS } from "../../contract/limits";
 import { shareFileBody } from "../../contract/requests/file";
+import { memberChannel } from "../services/agents";
 import { fileHeaders } from "./routes";
 
 /** Where a link is served: under /api, so it reaches the Worker (wrangler.toml `run_worker_first`). */
@@ -22,9 +23,17 @@ export const SHARE_PATH = "/api/share/";
 /** 32 random bytes, base64url: 43 characters. Anything else cannot be a token and is not looked up. */
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
-/** The caller's file `id` (within the session's scope) as a condition on `attachments`. */
+/**
+ * A file `id` the caller sees (within the session's scope) as a condition on `attachments`: of their own
+ * agents, or (a person) of one they are a member of. A member who may download a file may share it too.
+ */
 function ownFile(p: Principal, id: string): SQL {
-  return and(eq(attachments.id, id), eq(attachments.userId, p.userId), p.agentIds === null ? undefined : inList(attachments.channelId, p.agentIds))!;
+  const mine = eq(attachments.userId, p.userId);
+  return and(
+    eq(attachments.id, id),
+    p.keyId !== undefined ? mine : or(mine, memberChannel(attachments.channelId, p.userId)),
+    p.agentIds === null ? undefined : inList(attachments.channelId, p.agentIds),
+  )!;
 }
 
 const ownFileIds = (d: Db, p: Principal, id: string) => d.select({ id: attachments.id }).from(attachments).where(ownFile(p, id));
