@@ -129,6 +129,8 @@ const notFoundRoutes: [string, (a: World, v: Ids) => Promise<Res>][] = [
   ["POST /api/messages/:id/retry-webhook", (a, v) => a.person.as("POST", `/api/messages/${v.plainId}/retry-webhook`)],
   ["GET /api/messages/iterations/:id", (a, v) => a.person.as("GET", `/api/messages/iterations/${v.reviewId}`)],
   ["GET /api/reviews?channel=", (a, v) => a.person.as("GET", `/api/reviews?status=all&channel=${v.agentId}`)],
+  ["GET /api/reviews/count?channel=", (a, v) => a.person.as("GET", `/api/reviews/count?status=all&channel=${v.agentId}`)],
+  ["GET /api/reviews?view=&channel=", (a, v) => a.person.as("GET", `/api/reviews?view=answered-by-me&channel=${v.agentId}`)],
   ["GET /api/files/:id/download", (a, v) => a.person.as("GET", `/api/files/${v.fileId}/download`)],
   ["GET /api/files/:id/download (stored)", (a, v) => a.person.as("GET", `/api/files/${v.storedFileId}/download`)],
   ["POST /api/files/store into the channel", (a, v) => multipart(a, "/api/files/store", form({ file: textFile("planted"), channelId: v.agentId }), false)],
@@ -238,6 +240,17 @@ describe("after all that", () => {
       expect((await w.bot.v1("GET", "/agents")).status).toBe(200);
       expect((await w.person.as("GET", "/api/auth/me")).json.id).toBe(w.person.id);
     }
+  });
+
+  it("the owner's role gives no membership either: only the members routes are open to an instance owner", async () => {
+    const { agentId } = worlds.member;
+    const owner = worlds.owner.person;
+    // An instance owner manages anyone's members (GET lists them), but is no member by that alone.
+    expect((await owner.as("GET", `/api/agents/${agentId}/members`)).status).toBe(200);
+    expectError(await owner.as("GET", `/api/agents/${agentId}`), 404);
+    // The member (an ordinary user) cannot even see the owner's agent's members.
+    expectError(await worlds.member.person.as("GET", `/api/agents/${worlds.owner.agentId}/members`), 404);
+    expectError(await worlds.member.person.as("POST", `/api/agents/${worlds.owner.agentId}/members`, { userId: worlds.member.person.id }), 404);
   });
 
   it("the owner's role gives no view of a member's data through the inbox either", async () => {
