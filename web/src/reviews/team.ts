@@ -113,10 +113,12 @@ export function settledText(r: Review, meId?: string): string | null {
     return `Decided by quorum (${votesForIt} of ${r.quorum?.count ?? votesForIt})`;
   }
   if (r.respondedBy) {
+    const dismissed = r.response?._dismissed === true;
+    // My own answer needs no verb of its own (the answer shows below): "Answered by you".
+    if (r.respondedBy.id === meId) return `${dismissed ? "Dismissed" : "Answered"} by you`;
     const word = r.type === "approval" ? PAST[String(r.response?.selectedOption ?? "").toLowerCase()] : undefined;
     const label = responseLabel(r, r.response).toLowerCase();
-    const by = r.respondedBy.id === meId ? "you" : r.respondedBy.displayName;
-    return `${word ?? PAST[label] ?? (r.response?._dismissed === true ? "Dismissed" : "Answered")} by ${by}`;
+    return `${word ?? PAST[label] ?? (dismissed ? "Dismissed" : "Answered")} by ${r.respondedBy.displayName}`;
   }
   return null;
 }
