@@ -58,7 +58,8 @@ export function TeamPanel(props: { message: Message; review: Review }) {
             <span data-assignees>{r().assignees ? names(r().assignees!.map((p) => ({ displayName: who(p) }))) : "any member"}</span>
           </p>
         </Show>
-        <Show when={progress()}>
+        {/* While it is open: once settled, the line above says how it was decided. */}
+        <Show when={r().status === "pending" && progress()}>
           {(p) => (
             <div class="quorum" data-quorum>
               <span class="quorum-text" data-quorum-progress>

@@ -3,7 +3,7 @@
 import { createResource, createSignal, For, Match, Switch } from "solid-js";
 import type { AuditEntryDto, PageDto } from "../../../contract/dto";
 import { api, apiPath, qs } from "../lib/api";
-import { errorText } from "../lib/state";
+import { agentById, errorText } from "../lib/state";
 import { clock, fullDate } from "../lib/time";
 import type { Message } from "../lib/types";
 import { AUDIT_LABEL, responseLabel } from "./team";
@@ -23,7 +23,8 @@ async function loadTrail(key: { channelId: string; messageId: string }): Promise
   return out;
 }
 
-const actorName = (e: AuditEntryDto) => e.actor.displayName ?? (e.actor.type === "agent" ? "the agent" : e.actor.type === "system" ? "Nod" : "someone");
+const actorName = (e: AuditEntryDto) =>
+  e.actor.displayName ?? (e.actor.type === "agent" ? (agentById(e.channelId)?.name ?? "the agent") : e.actor.type === "system" ? "Nod" : "someone");
 
 export function Trail(props: { message: Message }) {
   const [open, setOpen] = createSignal(false);
@@ -68,7 +69,7 @@ export function Trail(props: { message: Message }) {
                     {clock(e.at)}
                   </time>
                   <span class="trail-action">{AUDIT_LABEL[e.action] ?? e.action}</span>
-                  <span class="trail-actor">{actorName(e)}</span>
+                  <span class="trail-actor">by {actorName(e)}</span>
                   <span class="trail-detail muted">{detail(e)}</span>
                 </li>
               )}

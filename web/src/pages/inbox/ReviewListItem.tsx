@@ -48,7 +48,7 @@ export function ReviewListItem(props: { message: Message; href: string; current:
                 {names(m().review!.assignees!)}
               </span>
             </Show>
-            <Show when={quorumProgress(m().review!)}>
+            <Show when={m().review!.status === "pending" && quorumProgress(m().review!)}>
               {(p) => (
                 <span class="tag tag-quorum" data-quorum-progress>
                   {p().text}
