@@ -10,8 +10,13 @@
 // parked waits (their HTTP requests end with the instance too, and the clients retry).
 //
 // Side effects of a settled write (events to subscribers, webhooks, push notifications) run after the D1 write
-// commits. What must not be lost (an expiry, a webhook) is recorded as a timer in the room's storage before
-// the write, so a restart at any point leaves the timer to do it; each timer re-checks D1 when it fires.
+// commits. What must not be lost (an expiry, a reminder, an escalation, a webhook) is recorded as a timer in
+// the room's storage before the write, so a restart at any point leaves the timer to do it; each timer
+// re-checks D1 when it fires.
+//
+// Team decisions (a review's policy, room/policy.ts) are decided here too: who may answer, every vote of a
+// quorum (one at a time, so none is counted twice or lost), the default answer at expiry; and every such
+// step is appended to the channel's audit log after its D1 write commits.
 import { DurableObject } from "cloudflare:workers";
 import { and, eq, sql } from "drizzle-orm";
 import { db, type Db } from "../db/client";
