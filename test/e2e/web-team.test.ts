@@ -4,7 +4,8 @@
 // the owner approves in their browser, the member's page shows that vote live ("1 of 2"), the member
 // approves, and both pages show the review decided by quorum with both votes while the agent's
 // long-poll returns it completed with both. A review assigned to the member alone is read-only for
-// the owner ("Waiting for …"), counts in the member's badge only, and is in their "Assigned to me" view.
+// the owner ("Waiting for …"), counts in the member's badge only, and is in their "Assigned to me" view;
+// a second vote from a page that missed the first is refused with the server's words in a toast.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgent, http, launchBrowser, login, openApp, startFreshServer, type Opened } from "./web-helpers";
@@ -194,5 +195,26 @@ describe("team decisions in two browsers", () => {
     // The owner answering anyway (as the API would be asked) is refused, and says why.
     const refused = await asOwner("POST", `/api/messages/${assigned.id}/respond`, { response: { selectedOption: "approve" } });
     expect(refused.status).toBe(403);
+
+    // A vote the page did not hear of (its live connection cut): a second vote from it is a 409, shown
+    // as a toast in the server's words.
+    await b.route("**/socket.io/**", (route) => route.abort());
+    const again = await agent.post({ text: "Roll back v2?", review: { ...approval, quorum: { count: 2 } } });
+    await b.goto(`/?agent=${agent.id}&id=${again.id}`);
+    await cardB.getByRole("button", { name: "Approve" }).waitFor();
+    const elsewhere = await http(
+      server.url,
+      "POST",
+      `/api/messages/${again.id}/respond`,
+      { response: { selectedOption: "approve" } },
+      { cookie: memberCookie, origin: server.url },
+    );
+    expect(elsewhere.status).toBe(200);
+    await cardB.getByRole("button", { name: "Approve" }).click();
+    await b
+      .locator(".toasts .toast-error")
+      .getByText(/already voted/)
+      .waitFor();
+    await b.unroute("**/socket.io/**");
   });
 });
