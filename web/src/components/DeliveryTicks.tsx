@@ -1,7 +1,7 @@
 // Delivery of a message to its agent: sent ✓, webhook delivered ✓✓, webhook failed ⚠ (Retry), agent received ✓✓.
 import { createSignal, Match, Switch } from "solid-js";
 import { api, apiPath } from "../lib/api";
-import { errorText, toast } from "../lib/state";
+import { agentById, errorText, toast } from "../lib/state";
 import type { Message } from "../lib/types";
 
 const LABEL = {
@@ -47,7 +47,8 @@ export function DeliveryTicks(props: { message: Message; onUpdate: (m: Message) 
         </Match>
       </Switch>
       <span class="ticks-label">{label()}</span>
-      {status() === "webhook_failed" && (
+      {/* The agent's owner manages its webhook: a member sees the failure, not the Retry (the API would refuse it). */}
+      {status() === "webhook_failed" && agentById(props.message.channelId)?.access !== "member" && (
         <button type="button" class="btn btn-sm btn-link" onClick={retry} disabled={busy()}>
           {busy() ? "Retrying…" : "Retry"}
         </button>
