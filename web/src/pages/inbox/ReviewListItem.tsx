@@ -4,7 +4,7 @@ import { Show } from "solid-js";
 import { Avatar } from "../../components/Avatar";
 import { STATUS_TEXT } from "../../components/MessageItem";
 import { plainText } from "../../lib/markdown";
-import { agentById } from "../../lib/state";
+import { agentById, me } from "../../lib/state";
 import { ago, now, shortTime, timeLeft } from "../../lib/time";
 import type { Message } from "../../lib/types";
 import { isDismissed, iterationMark, REVIEW_TYPE_LABEL } from "../../reviews/labels";
@@ -45,7 +45,7 @@ export function ReviewListItem(props: { message: Message; href: string; current:
             <Show when={m().review!.assignees}>
               <span class="tag tag-people" data-assignees title="Assigned to">
                 <span class="sr-only">Assigned to </span>
-                {names(m().review!.assignees!)}
+                {names(m().review!.assignees!.map((p) => (p.id === me()?.id ? { displayName: "You" } : p)))}
               </span>
             </Show>
             <Show when={m().review!.status === "pending" && quorumProgress(m().review!)}>
