@@ -2,8 +2,8 @@
 // storage, so it happens on time even when the server is stopped in between and started again on the same
 // local state: nothing but the room's own alarm wakes it (the test only reads D1 through the API). The
 // escalated person, refused before (403), may answer after; the chat has the system line, the audit log
-// the entry. A reminder (at least 300 s apart) across a restart takes over five minutes: set
-// NOD_E2E_SLOW=1 to run that one too.
+// the entry. Reminders run on the same stored timers; being at least 300 s apart, their restart is
+// tested in workerd (review-policy.test.ts in test/worker, with runDurableObjectAlarm), not here.
 //
 // This file starts its own server (not the shared one of global-setup.ts), stops it and starts it again.
 import { execFileSync } from "node:child_process";
@@ -188,38 +188,4 @@ describe("team decisions across a restart of the server", () => {
     expect(answered.status, answered.text).toBe(200);
     expect(answered.json.review).toMatchObject({ status: "completed", respondedBy: { id: t.bob.id, displayName: "Bob" }, resolution: "person" });
   }, 120_000);
-
-  it.runIf(process.env.NOD_E2E_SLOW === "1")(
-    "a reminder fires everySeconds after the post from the stored timer across a restart, and names who has not answered",
-    async () => {
-      const posted = await call(
-        "POST",
-        "/api/v1/messages",
-        { apiKey: t.apiKey },
-        {
-          channelId: t.channelId,
-          text: "Renew the certificate?",
-          review: { ...approval, assignees: [t.ann.email, t.bob.email], quorum: { count: 2 }, remind: { everySeconds: 300, max: 1 }, expiresInSeconds: 900 },
-        },
-      );
-      expect(posted.status, posted.text).toBe(201);
-      const id = posted.json.id as string;
-      const due = Date.parse(posted.json.createdAt) + 300_000;
-      const voted = await call("POST", `/api/messages/${id}/respond`, { cookie: t.ann.cookie }, { response: { selectedOption: "approve" } });
-      expect(voted.json.review.status).toBe("pending");
-      await server.stop();
-      await sleep(5000);
-      server = await start(persist);
-      await sleep(Math.max(0, due - Date.now()));
-      let reminded: { action: string; data: { to: string[] }; at: string } | undefined;
-      for (const until = Date.now() + 20_000; Date.now() < until && !reminded; await sleep(200)) {
-        const trail = await call("GET", `/api/agents/${t.channelId}/audit?messageId=${id}`, { cookie: t.owner });
-        reminded = trail.json.data.find((e: { action: string }) => e.action === "reminded");
-      }
-      expect(reminded, "no reminder within 20 s of its time").toBeDefined();
-      console.log(`reminder after a restart: ${Date.parse(reminded!.at) - due} ms after it was due`);
-      expect(reminded!.data.to).toEqual([t.bob.id]);
-    },
-    420_000,
-  );
 });

@@ -508,6 +508,17 @@ describe("reviews", () => {
       completedAt: null,
       completed_at: null,
       feedback: null,
+      // No review policy: every member may answer, no quorum, nothing settled yet.
+      assignees: null,
+      quorum: null,
+      onExpire: null,
+      remind: null,
+      escalate: null,
+      priority: null,
+      votes: [],
+      respondedBy: null,
+      resolution: null,
+      via: null,
     });
     // Default expiry: 24 h.
     const inMs = Date.parse(res.json.review.expiresAt) - Date.parse(res.json.createdAt);

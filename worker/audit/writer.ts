@@ -30,55 +30,77 @@ export interface AuditInput {
   origin?: RequestOrigin | null;
 }
 
+interface Pending {
+  channelId: string;
+  input: AuditInput;
+  done: () => void;
+}
+
+/** Entries in one D1 batch at most (a group of appends beyond it is written in several). */
+const GROUP_LIMIT = 50;
+
 export class AuditWriter {
   private head: { seq: number; hash: string } | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Appends waiting for the next group write, in call order. */
+  private pending: Pending[] = [];
+  private writing = false;
 
   constructor(private readonly db: Db) {}
 
-  /** Appends one entry after every earlier append of this instance. Never throws (a failure is logged). */
+  /**
+   * Appends one entry after every earlier append of this instance. Appends made while a write is in flight
+   * go together in the next one: one D1 round trip per group, however many entries (a busy channel's audit
+   * does not queue up behind one insert per entry). Never throws (a failure is logged).
+   */
   append(channelId: string, input: AuditInput): Promise<void> {
-    const run = this.queue.then(() => this.write(channelId, input));
-    this.queue = run.catch(() => undefined);
-    return run.catch((err) => {
-      this.head = undefined;
-      logError("audit append failed", channelId, input.action, err);
+    return new Promise<void>((done) => {
+      this.pending.push({ channelId, input, done });
+      if (!this.writing) void this.drain();
     });
   }
 
-  private async write(channelId: string, input: AuditInput) {
-    this.head ??= await this.readHead(channelId);
-    const content = {
-      channelId,
-      seq: this.head.seq + 1,
-      at: nowIso(),
-      action: input.action,
-      // Exactly what the row stores and an export shows, so the hash covers what a reader sees: the actor's
-      // three fields only, and the data as JSON gives it back (undefined dropped, dates as strings).
-      actor: { type: input.actor.type, id: input.actor.id ?? null, displayName: input.actor.displayName ?? null },
-      messageId: input.messageId ?? null,
-      data: JSON.parse(JSON.stringify(input.data ?? {})) as AuditEntryDto["data"],
-      ip: input.origin?.ip ?? null,
-      userAgent: input.origin?.userAgent ?? null,
-    };
-    const prevHash = this.head.hash;
-    const hash = await entryHash(prevHash, content);
-    await this.db.insert(auditLog).values({
-      channelId,
-      seq: content.seq,
-      at: content.at,
-      action: content.action,
-      actorType: content.actor.type,
-      actorId: content.actor.id,
-      actorName: content.actor.displayName,
-      messageId: content.messageId,
-      data: content.data,
-      ip: content.ip,
-      userAgent: content.userAgent,
-      prevHash,
-      hash,
-    });
-    this.head = { seq: content.seq, hash };
+  private async drain() {
+    this.writing = true;
+    while (this.pending.length) {
+      const group = this.pending.splice(0, GROUP_LIMIT);
+      try {
+        await this.write(group);
+      } catch (err) {
+        this.head = undefined; // re-read before the next write
+        logError("audit append failed", group[0]!.channelId, group.map((p) => p.input.action).join(","), err);
+      }
+      for (const p of group) p.done();
+    }
+    this.writing = false;
+  }
+
+  /** Writes a group of entries (all of one channel: a room writes only its own) in one batch. */
+  private async write(group: Pending[]) {
+    const channelId = group[0]!.channelId;
+    let head = this.head ?? (await this.readHead(channelId));
+    const rows: (typeof auditLog.$inferInsert)[] = [];
+    for (const { input } of group) {
+      const content = {
+        channelId,
+        seq: head.seq + 1,
+        at: nowIso(),
+        action: input.action,
+        // Exactly what the row stores and an export shows, so the hash covers what a reader sees: the actor's
+        // three fields only, and the data as JSON gives it back (undefined dropped, dates as strings).
+        actor: { type: input.actor.type, id: input.actor.id ?? null, displayName: input.actor.displayName ?? null },
+        messageId: input.messageId ?? null,
+        data: JSON.parse(JSON.stringify(input.data ?? {})) as AuditEntryDto["data"],
+        ip: input.origin?.ip ?? null,
+        userAgent: input.origin?.userAgent ?? null,
+      };
+      const hash = await entryHash(head.hash, content);
+      const { actor, ...rest } = content;
+      rows.push({ ...rest, actorType: actor.type, actorId: actor.id, actorName: actor.displayName, prevHash: head.hash, hash });
+      head = { seq: content.seq, hash };
+    }
+    const [first, ...others] = rows.map((row) => this.db.insert(auditLog).values(row));
+    await this.db.batch([first!, ...others]);
+    this.head = head;
   }
 
   private async readHead(channelId: string) {

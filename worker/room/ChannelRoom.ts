@@ -216,7 +216,7 @@ export class ChannelRoom extends DurableObject<Env> {
         const policy = { quorum: review.quorum, onExpire: review.onExpire, remind: review.remind, escalate: review.escalate, priority: review.priority };
         this.record(message.channelId, { action: "posted", actor, messageId: message.id, data: { type: review.type, expiresAt: review.expiresAt, ...policy } });
         if (review.assignees) this.record(message.channelId, { action: "assigned", actor, messageId: message.id, data: { assignees: review.assignees } });
-        await this.audited;
+        // Not awaited: a post is the hot path, and its entries go with the next group write (audit/writer.ts).
       }
     }
     return result;
