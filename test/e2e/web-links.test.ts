@@ -48,7 +48,7 @@ const SHELL_CALLS = [
   /^GET \/api\/auth\/me$/,
   /^GET \/api\/preferences$/,
   /^GET \/api\/agents$/,
-  /^GET \/api\/reviews\?status=pending&limit=100$/,
+  /^GET \/api\/reviews\/count\?status=pending&view=assigned-to-me$/,
   /^POST \/api\/auth\/ws-ticket$/,
 ];
 /** Requests that are not API calls: the page, its assets, the live socket. */
