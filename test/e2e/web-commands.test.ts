@@ -178,6 +178,7 @@ describe("slash commands in the composer", () => {
       .click();
     const rolled = await until("/rollback on the agent's socket", () => live.created.find((m) => m.text === "/rollback"));
     expect(rolled.metadata).toEqual({ command: "rollback", args: "" });
+    await expect.poll(() => box.inputValue()).toBe(""); // the pick's send is over: the composer takes a new line
 
     // A plain message that only looks like a command carries no metadata.
     await page.keyboard.type("/deploy now");

@@ -70,6 +70,8 @@ export function Composer(props: { agent: Agent; onSent: (m: Message) => void }) 
   const send = async (line = text()) => {
     if (!canSend(line)) return;
     setBusy(true);
+    // What the box held when this send began: cleared on success only if unchanged (a line typed meanwhile stays).
+    const held = text();
     const attachmentIds = files().flatMap((f) => (f.id ? [f.id] : []));
     // A line running one of the agent's commands goes as that command: the server writes its text and metadata.
     const command = parseCommand(props.agent.commands ?? [], line);
@@ -80,7 +82,7 @@ export function Composer(props: { agent: Agent; onSent: (m: Message) => void }) 
         ...(attachmentIds.length ? { attachmentIds } : {}),
         clientId: crypto.randomUUID(),
       });
-      setText("");
+      if (text() === held) setText("");
       setFiles([]);
       props.onSent(m);
       area.focus();
