@@ -28,7 +28,7 @@ import { newId, nowIso } from "../lib/ids";
 import { responseSchema } from "../../contract/requests/review";
 import type { AgentCommandDto, MessageDto, PersonDto, VoteDto } from "../../contract/dto";
 import type { JsonObject } from "../../contract/json";
-import { attachmentsQuery, findMessage, messageDto, reviewStatusOf, withAttachments, type MessageRow } from "../services/messages";
+import { attachmentsQuery, findMessage, messageDto, withAttachments, type MessageRow } from "../services/messages";
 import type { AgentRow } from "../services/agents";
 import type { Answer, EncodedWait, NewMessage, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
 import { Deliveries, deliveryKey } from "./deliveries";
@@ -36,7 +36,8 @@ import { PostCommitter, type PostResult } from "./posts";
 import { SeqMark } from "./seq-mark";
 import { purgeMessagesBefore, type PurgeResult } from "./retention";
 import { escalateKey, expiryKey, remindKey, reviewTimerKeys, Timers, type Timer } from "./timers";
-import { decideQuorum, duration, names, union } from "./policy";
+import { decideQuorum, isDue, names, union } from "./policy";
+import { Nudges } from "./nudges";
 import { membersOf } from "../services/members";
 import { allShards, gatewayOf } from "../gateway/shards";
 import { ShardOutbox } from "./outbox";
@@ -76,6 +77,18 @@ export class ChannelRoom extends DurableObject<Env> {
   private readonly audit = new AuditWriter(this.db);
   /** The last audit append (the writer runs them in call order): awaited before a request's answer. */
   private audited: Promise<void> = Promise.resolve();
+  /** A review's reminders and escalation, fired by their timers (nudges.ts). */
+  private readonly nudges = new Nudges({
+    db: this.db,
+    env: this.env,
+    timers: this.timers,
+    serial: (write) => this.serial(write),
+    record: (channelId, input) => this.record(channelId, input),
+    audited: () => this.audited,
+    emit: (event) => this.emit(event),
+    post: (input) => this.posts.post(input),
+    waitUntil: (work) => this.ctx.waitUntil(work),
+  });
   /** The last events, newest last. */
   private readonly recent: RoomEvent[] = [];
   /** Per gateway shard, the events on their way there: one call at a time, so they arrive in order. */
@@ -412,14 +425,6 @@ export class ChannelRoom extends DurableObject<Env> {
     return (await membersOf(this.db, { id: row.channelId, userId: row.userId })).map((m) => m.id);
   }
 
-  /** Who has not answered (or voted on) a pending review yet, among those who may: its assignees, or every member. */
-  private async notAnsweredYet(row: MessageRow): Promise<string[]> {
-    const voted = new Set((row.reviewVotes ?? []).map((v) => v.userId));
-    const policy = row.reviewPolicy;
-    const people = policy?.assignees ?? (await membersOf(this.db, { id: row.channelId, userId: row.userId }));
-    return people.map((p) => p.id).filter((id) => !voted.has(id));
-  }
-
   /**
    * Completes a pending review (a person's answer, a quorum's outcome, the default at expiry): one write,
    * conditional on the review still pending (and on `guard`), with the attachments read in the same round
@@ -638,8 +643,8 @@ export class ChannelRoom extends DurableObject<Env> {
     for (const timer of this.timers.due(Date.now())) {
       try {
         if (timer.kind === "expire") await this.expireTimer(timer);
-        else if (timer.kind === "remind") await this.remindTimer(timer);
-        else if (timer.kind === "escalate") await this.escalateTimer(timer);
+        else if (timer.kind === "remind") await this.nudges.remind(timer);
+        else if (timer.kind === "escalate") await this.nudges.escalate(timer);
         else if (timer.kind === "stream") await this.finishIdleStream(timer);
         else await this.deliveries.attempt(timer);
       } catch (err) {
@@ -659,101 +664,6 @@ export class ChannelRoom extends DurableObject<Env> {
       if (row && row.reviewStatus === "pending") await this.settleExpired(row);
       this.timers.delete(timer.key);
     });
-  }
-
-  /**
-   * A reminder: re-notifies (push, "Reminder") who has not answered or voted yet, then re-arms itself
-   * `everySeconds` later, until `max` reminders or the expiry. Ends itself once the review is settled.
-   */
-  private async remindTimer(timer: Timer) {
-    const reminded = await this.serial(async () => {
-      const current = this.timers.get(timer.key);
-      if (!current || current.dueAt > Date.now()) return undefined; // gone or moved meanwhile (alarms are at-least-once)
-      const row = await findMessage(this.db, timer.channelId, String(timer.data.messageId));
-      const remind = row?.reviewPolicy?.remind;
-      if (!row || !remind || row.reviewStatus !== "pending" || isDue(row)) {
-        this.timers.delete(timer.key);
-        return undefined;
-      }
-      const sent = Number(current.data.sent ?? 0) + 1;
-      const userIds = await this.notAnsweredYet(row);
-      this.record(row.channelId, { action: "reminded", actor: systemActor, messageId: row.id, data: { reminder: sent, max: remind.max ?? null, to: userIds } });
-      await this.audited;
-      // Moved on only once the reminder is on record: a restart before this repeats it, never skips it.
-      const next = current.dueAt + remind.everySeconds * 1000;
-      if ((remind.max !== undefined && sent >= remind.max) || next >= Date.parse(row.reviewExpiresAt!)) this.timers.delete(timer.key);
-      else await this.timers.set({ ...current, dueAt: Math.max(next, Date.now() + 1000), data: { ...current.data, sent } });
-      return { row, userIds };
-    });
-    if (!reminded) return;
-    const [message] = await withAttachments(this.db, [reminded.row], "agent");
-    this.ctx.waitUntil(pushMessage(this.env, message!, { userIds: reminded.userIds, prefix: "Reminder" }));
-  }
-
-  /**
-   * The escalation: adds `escalate.to` to the review's assignees (a review without assignees, which every
-   * member may answer, keeps none), notifies them (push, "Escalated to you"), shows the review changed
-   * (message:updated) and says so in the chat: a line of the channel, senderType "agent", metadata
-   * `{system: "escalated", messageId, to}`, posted once (its idempotency key is the review's). The timer
-   * goes last, so a restart before that repeats the notification at worst, never loses the escalation.
-   */
-  private async escalateTimer(timer: Timer) {
-    const escalated = await this.serial(async () => {
-      const current = this.timers.get(timer.key);
-      if (!current || current.dueAt > Date.now()) return undefined;
-      const row = await findMessage(this.db, timer.channelId, String(timer.data.messageId));
-      const policy = row?.reviewPolicy;
-      const escalate = policy?.escalate;
-      if (!row || !policy || !escalate || row.reviewStatus !== "pending" || isDue(row)) {
-        this.timers.delete(timer.key);
-        return undefined;
-      }
-      let updated = row;
-      if (policy.assignees) {
-        const reviewPolicy = { ...policy, assignees: union(policy.assignees, escalate.to) };
-        const [update, files] = await this.db.batch([
-          this.db
-            .update(messages)
-            .set({ reviewPolicy })
-            .where(and(eq(messages.id, row.id), eq(messages.reviewStatus, "pending"))),
-          attachmentsQuery(this.db, row.id),
-        ]);
-        if (update.meta.changes === 0) {
-          this.timers.delete(timer.key);
-          return undefined;
-        }
-        updated = { ...row, reviewPolicy };
-        this.emit({
-          channelId: row.channelId,
-          name: "message:updated",
-          data: messageDto(updated, files, "agent"),
-          personData: messageDto(updated, files, "person"),
-        });
-      }
-      this.record(row.channelId, {
-        action: "escalated",
-        actor: systemActor,
-        messageId: row.id,
-        data: { to: escalate.to, afterSeconds: escalate.afterSeconds, assignees: updated.reviewPolicy?.assignees ?? null },
-      });
-      return { row: updated, to: escalate.to, afterSeconds: escalate.afterSeconds };
-    });
-    if (!escalated) return;
-    const { row, to, afterSeconds } = escalated;
-    const [message] = await withAttachments(this.db, [row], "agent");
-    this.ctx.waitUntil(pushMessage(this.env, message!, { userIds: to.map((p) => p.id), prefix: "Escalated to you" }));
-    const line = await this.posts.post({
-      channelId: row.channelId,
-      userId: row.userId,
-      senderType: "agent",
-      senderId: row.channelId,
-      text: `Escalated to ${names(to)}: no answer after ${duration(afterSeconds)}`,
-      metadata: { system: "escalated", messageId: row.id, to },
-      attachmentIds: [],
-      idempotencyKey: `nod:escalated:${row.id}`,
-    });
-    if (line.ok && line.value.created) this.emit({ channelId: row.channelId, name: "message:created", data: line.value.message });
-    this.timers.delete(timer.key);
   }
 
   /**
@@ -826,8 +736,5 @@ export class ChannelRoom extends DurableObject<Env> {
 }
 
 const encodeWait = (result: WaitResult): EncodedWait => ({ status: result.status, body: JSON.stringify(result) });
-
-/** A review still pending in D1 whose expiry has passed (its settle is due). */
-const isDue = (row: MessageRow) => row.reviewStatus === "pending" && reviewStatusOf(row) === "expired";
 
 const personActor = (by: PersonDto): AuditActor => ({ type: "user", id: by.id, displayName: by.displayName });
