@@ -268,6 +268,26 @@ describe("the default answer at expiry (onExpire)", () => {
     expectError(await answer(owner, msg.id, "approve"), 409);
   });
 
+  it("past its expiry, before the alarm gives it the default, a review with onExpire reads pending everywhere (one without reads expired)", async () => {
+    const withDefault = await ask({ expiresInSeconds: 3600, onExpire: { response: { selectedOption: "reject" } } }, "Default soon?");
+    const plain = await ask({ expiresInSeconds: 3600 }, "Expire soon?");
+    // Both pass their expiry in D1 while their rooms' timers still say an hour: the moment before the alarm.
+    const past = new Date(Date.now() - 1000).toISOString();
+    for (const id of [withDefault.id, plain.id]) await env.DB.prepare("UPDATE messages SET review_expires_at = ? WHERE id = ?").bind(past, id).run();
+    expect((await stored(withDefault.id)).status).toBe("pending");
+    expect((await stored(plain.id)).status).toBe("expired");
+    const inbox = async (status: string) =>
+      ((await owner.as("GET", `/api/reviews?status=${status}&channel=${bot.agent.id}&limit=100`)).json.data as { id: string }[]).map((m) => m.id);
+    expect(await inbox("pending")).toContain(withDefault.id);
+    expect(await inbox("pending")).not.toContain(plain.id);
+    expect(await inbox("expired")).toContain(plain.id);
+    expect(await inbox("expired")).not.toContain(withDefault.id);
+    // The alarm then gives it its default.
+    await makeDue(expiryKey(withDefault.id));
+    await runDurableObjectAlarm(stub());
+    expect(await stored(withDefault.id)).toMatchObject({ status: "completed", resolution: "default", response: { selectedOption: "reject" } });
+  });
+
   it("without onExpire a review still expires as before", async () => {
     const msg = await ask({ expiresInSeconds: 1, quorum: { count: 2 } }, "Expire?");
     const waited = await wait(msg.id, 5000);

@@ -3,7 +3,6 @@
 import type { PersonDto, VoteDto } from "../../contract/dto";
 import type { ReviewType } from "../../contract/enums";
 import type { StoredReviewPolicy } from "../db/schema";
-import { reviewStatusOf, type MessageRow } from "../services/messages";
 
 type Quorum = NonNullable<StoredReviewPolicy["quorum"]>;
 
@@ -78,6 +77,3 @@ export function duration(seconds: number): string {
 export function union(a: readonly PersonDto[], b: readonly PersonDto[]): PersonDto[] {
   return [...a, ...b.filter((p) => !a.some((q) => q.id === p.id))];
 }
-
-/** A review still pending in D1 whose expiry has passed (its settle is due). */
-export const isDue = (row: MessageRow) => row.reviewStatus === "pending" && reviewStatusOf(row) === "expired";

@@ -28,13 +28,17 @@ export const attachmentDto = (a: AttachmentRow): AttachmentDto => ({
   ...(a.textContent !== null ? { textContent: a.textContent } : {}),
 });
 
+/** A review still pending in D1 whose expiry has passed: its room's alarm is about to settle it. */
+export const isDue = (row: MessageRow, now = Date.now()) =>
+  row.reviewStatus === "pending" && row.reviewExpiresAt !== null && Date.parse(row.reviewExpiresAt) <= now;
+
 /**
- * The review's status as every side must report it: a pending review past its expiry is expired,
- * even in the moment before the room's alarm has written that down.
+ * The review's status as every side must report it: a pending review past its expiry is expired, even in
+ * the moment before the room's alarm has written that down; unless it has a default answer (`onExpire`),
+ * which the alarm is about to give it: that one stays pending until it is completed.
  */
 export function reviewStatusOf(row: MessageRow, now = Date.now()): MessageRow["reviewStatus"] {
-  const due = row.reviewStatus === "pending" && row.reviewExpiresAt !== null && Date.parse(row.reviewExpiresAt) <= now;
-  return due ? "expired" : row.reviewStatus;
+  return isDue(row, now) && !row.reviewPolicy?.onExpire ? "expired" : row.reviewStatus;
 }
 
 function reviewDto(row: MessageRow, audience: Audience): ReviewDto | null {
@@ -211,12 +215,15 @@ export function pageOf(q: {
   };
 }
 
-/** Which reviews a status filter means, due ones counted as expired (see reviewStatusOf). */
+/** Which reviews a status filter means, due ones counted as expired unless a default awaits them (see reviewStatusOf). */
 export function reviewFilter(status: NonNullable<ListOptions["reviewStatus"]>): SQL {
   const now = nowIso();
+  const awaitsDefault = sql`json_extract(${messages.reviewPolicy}, '$.onExpire') IS NOT NULL`;
   if (status === "any") return isNotNull(messages.reviewStatus);
-  if (status === "pending") return and(eq(messages.reviewStatus, "pending"), gt(messages.reviewExpiresAt, now))!;
-  if (status === "expired") return or(eq(messages.reviewStatus, "expired"), and(eq(messages.reviewStatus, "pending"), lte(messages.reviewExpiresAt, now)))!;
+  if (status === "pending") return and(eq(messages.reviewStatus, "pending"), or(gt(messages.reviewExpiresAt, now), awaitsDefault))!;
+  if (status === "expired") {
+    return or(eq(messages.reviewStatus, "expired"), and(eq(messages.reviewStatus, "pending"), lte(messages.reviewExpiresAt, now), not(awaitsDefault)))!;
+  }
   return eq(messages.reviewStatus, status);
 }
 
