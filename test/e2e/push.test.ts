@@ -148,15 +148,28 @@ afterAll(async () => {
   await server?.dispose();
 });
 
-async function subscribe(device: Device) {
+async function subscribe(device: Device, as = cookie) {
   const res = await http(
     server.url,
     "POST",
     "/api/push/subscribe",
     { endpoint: device.endpoint, expirationTime: null, keys: { p256dh: b64u(device.ecdh.getPublicKey()), auth: b64u(device.auth) } },
-    { cookie, origin: server.url },
+    { cookie: as, origin: server.url },
   );
   expect(res.status).toBe(201);
+}
+
+/** A person the owner creates, signed in: their session cookie. */
+async function newPerson(email: string, displayName: string) {
+  const password = "correct horse battery";
+  expect((await http(server.url, "POST", "/api/users", { email, password, displayName }, { cookie, origin: server.url })).status).toBe(201);
+  const res = await fetch(`${server.url}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: server.url },
+    body: JSON.stringify({ email, password }),
+  });
+  expect(res.status).toBe(200);
+  return sessionCookie(res);
 }
 
 describe("web push to a local push service", () => {
@@ -212,6 +225,49 @@ describe("web push to a local push service", () => {
     const file = await agent.upload("report.csv", "text/csv", "a,b\n1,2\n");
     hit = await push.next("/push/phone", before);
     expect(accept(hit, devices.phone, vapidKey, push.origin)).toMatchObject({ title: "Deploy bot", body: "sent a file", messageId: file.id });
+  });
+
+  it("a shared agent notifies its members' devices, not other people's; a review's priority sets the urgency; an escalation notifies the people it names", async () => {
+    const member = newDevice(push.origin, "member");
+    const stranger = newDevice(push.origin, "stranger");
+    await subscribe(member, await newPerson("mia@example.com", "Mia"));
+    await subscribe(stranger, await newPerson("sam@example.com", "Sam"));
+    const added = await http(server.url, "POST", `/api/agents/${agent.id}/members`, { userId: "mia@example.com" }, { cookie, origin: server.url });
+    expect(added.status, JSON.stringify(added.json)).toBe(201);
+
+    let before = push.hits.length;
+    const shared = await agent.post({ text: "Nightly build is green." });
+    const seen = await push.next("/push/member", before);
+    expect(accept(seen, member, vapidKey, push.origin)).toMatchObject({ title: "Deploy bot", body: "Nightly build is green.", messageId: shared.id });
+    await push.next("/push/phone", before);
+    await sleep(300);
+    expect(push.hits.slice(before).filter((h) => h.path === "/push/stranger")).toEqual([]);
+
+    // Priority: low is low, urgent is high (a review without one stays high, as above).
+    before = push.hits.length;
+    await agent.post({ review: { type: "text-input", payload: {}, priority: "low" } });
+    expect((await push.next("/push/phone", before)).headers.urgency).toBe("low");
+
+    // An escalation after 1 s: the owner was assigned; Mia is told, by name, and only her devices.
+    before = push.hits.length;
+    const asked = await agent.post({
+      text: "Roll back?",
+      review: { type: "text-input", payload: {}, assignees: ["owner@example.com"], escalate: { afterSeconds: 1, to: ["mia@example.com"] }, priority: "urgent" },
+    });
+    expect((await push.next("/push/phone", before)).headers.urgency).toBe("high");
+    const notices = (path: string, device: Device) =>
+      push.hits
+        .slice(before)
+        .filter((h) => h.path === path)
+        .map((h) => ({ ...(accept(h, device, vapidKey, push.origin) as { title: string; messageId: string }), urgency: h.headers.urgency }));
+    const escalatedTitle = "Escalated to you: Deploy bot";
+    for (const end = Date.now() + 10_000; !notices("/push/member", member).some((n) => n.title === escalatedTitle); await sleep(100)) {
+      if (Date.now() > end) throw new Error("no escalation notice on Mia's device");
+    }
+    expect(notices("/push/member", member).find((n) => n.title === escalatedTitle)).toMatchObject({ body: "Roll back?", messageId: asked.id, urgency: "high" });
+    await sleep(300);
+    expect(notices("/push/phone", devices.phone).filter((n) => n.title === escalatedTitle)).toEqual([]);
+    expect(notices("/push/stranger", stranger)).toEqual([]);
   });
 
   it("a person's own message sends nothing", async () => {

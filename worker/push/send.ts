@@ -43,6 +43,17 @@ function noticeOf(agentName: string, message: MessageDto, prefix: string | undef
   };
 }
 
+/**
+ * Web Push's Urgency (RFC 8030 §5.3) for a message: a review's priority says it (`urgent` and `high` are
+ * high, `low` is low); a review without one is high, as every review was before priorities; other messages normal.
+ */
+function urgencyOf(message: MessageDto): "low" | "normal" | "high" {
+  const priority = message.review?.priority;
+  if (!message.review) return "normal";
+  if (priority === "low" || priority === "normal") return priority;
+  return "high";
+}
+
 /** Whom to notify: by default everyone who sees the agent; `userIds` narrows it (they must see it too). */
 export interface PushTargets {
   userIds?: readonly string[];
@@ -85,7 +96,7 @@ export async function pushMessage(env: Env, message: MessageDto, targets: PushTa
           const refused = refuseWebhookUrl(sub.endpoint, policy);
           if (refused) return console.warn("push: endpoint refused by the SSRF guard", refused);
           const payload = await buildPushPayload(
-            { data: { ...notice }, options: { ttl: 24 * 60 * 60, urgency: notice.review ? "high" : "normal" } },
+            { data: { ...notice }, options: { ttl: 24 * 60 * 60, urgency: urgencyOf(message) } },
             { endpoint: sub.endpoint, expirationTime: null, keys: { p256dh: sub.p256dh, auth: sub.auth } },
             keys,
           );
