@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { addMember, agentWithKey, approval, call, setupOwner, type Person } from "./helpers";
 import { browser, raw, type Bot } from "./api-helpers";
 import { sleep } from "../common";
+import { runMaintenance } from "../../worker/maintenance";
 
 let owner: Person;
 let ann: Person;
@@ -379,6 +380,24 @@ describe("POST /r/:token", () => {
       respondedBy: { id: bob.id },
       response: { selectedOption: "approve" },
     });
+  });
+});
+
+describe("the hourly clean-up", () => {
+  it("deletes expired links' rows and keeps live ones", async () => {
+    const m = await ask(approval);
+    const live = await linkFor(ann, m.id);
+    const old = await linkFor(bob, m.id);
+    await env.DB.prepare("UPDATE answer_tokens SET expires_at = ? WHERE token_hash = ?")
+      .bind(new Date(Date.now() - 60_000).toISOString(), await sha256Hex(tokenOf(old.url)))
+      .run();
+    expect((await call("GET", pathOf(old.url))).status).toBe(404);
+    const report = await runMaintenance(env, Date.now());
+    expect(report.failed).toEqual([]);
+    expect(report.removed.answerLinks).toBeGreaterThanOrEqual(1);
+    const left = await env.DB.prepare("SELECT token_hash FROM answer_tokens WHERE message_id = ?").bind(m.id).all<{ token_hash: string }>();
+    expect(left.results.map((r) => r.token_hash)).toEqual([await sha256Hex(tokenOf(live.url))]);
+    expect((await call("GET", pathOf(live.url))).status).toBe(200);
   });
 });
 
