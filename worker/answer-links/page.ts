@@ -15,6 +15,9 @@ import { fieldControl, type Submitted } from "./response";
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
+/** An ISO time as people read it: "2026-12-08 03:39 UTC". */
+const when = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
+
 const CSS = `:root{color-scheme:light dark;--fg:#1b1f24;--muted:#5b6470;--bg:#f4f5f7;--card:#fff;--line:#d5d9df;--accent:#2563eb;--danger:#c62828;--ok:#1b7f3b;--warn:#9a6700}
 @media (prefers-color-scheme:dark){:root{--fg:#e6e8eb;--muted:#9aa3ad;--bg:#111418;--card:#1a1e24;--line:#343b45;--accent:#6b9bff;--danger:#ef6b6b;--ok:#4cc374;--warn:#e0b341}}
 *{box-sizing:border-box}
@@ -99,7 +102,7 @@ ${link.row.text ? html`<section class="card"><p class="text">${link.row.text}</p
 }
 
 function footer(link: OpenLink): Html {
-  return html`<footer>This link answers as ${link.person.displayName || "you"}, once. Anyone who has it can, so do not forward it. It expires with the review (${link.expiresAt}). <a href="/chat/${link.row.channelId}">Open in Nod</a></footer>`;
+  return html`<footer>This link answers as ${link.person.displayName || "you"}, once. Anyone who has it can, so do not forward it. It expires with the review (${when(link.expiresAt)}). <a href="/chat/${link.row.channelId}">Open in Nod</a></footer>`;
 }
 
 // ---- what happened --------------------------------------------------------------------------
@@ -150,13 +153,13 @@ function stateCard(link: OpenLink, review: ReviewDto, tone: string, lead?: strin
   if (review.status === "completed") {
     const by = review.respondedBy?.displayName || "someone";
     const how = review.via ? ` ${HOW[review.via] ?? ""}` : "";
-    const when = review.completedAt ? ` at ${review.completedAt}` : "";
+    const at = review.completedAt ? ` at ${when(review.completedAt)}` : "";
     const line =
       review.resolution === "default"
         ? "Nobody answered in time: the review took its default answer."
         : review.resolution === "quorum"
-          ? `Decided by ${review.votes.length} vote${review.votes.length === 1 ? "" : "s"}${review.quorumFailed ? " (no option reached the quorum: the leading one won)" : ""}; the deciding vote was ${review.respondedBy?.id === me ? "yours" : `${by}'s`}${how}${when}.`
-          : `Answered by ${review.respondedBy?.id === me ? "you" : by}${how}${when}.`;
+          ? `Decided by ${review.votes.length} vote${review.votes.length === 1 ? "" : "s"}${review.quorumFailed ? " (no option reached the quorum: the leading one won)" : ""}; the deciding vote was ${review.respondedBy?.id === me ? "yours" : `${by}'s`}${how}${at}.`
+          : `Answered by ${review.respondedBy?.id === me ? "you" : by}${how}${at}.`;
     what = html`<p class="text">${line}</p>${responseSummary(review, review.response)}${review.feedback ? html`<p class="hint">Feedback: ${review.feedback}</p>` : ""}`;
   } else if (review.status === "expired") {
     what = html`<p class="text">This review expired without an answer.</p>`;
@@ -330,7 +333,7 @@ export function reviewPage(link: OpenLink, submitted?: { values: Submitted; erro
   const policy: Html[] = [];
   if (review.quorum)
     policy.push(html`<p class="hint">Your answer is a vote: ${review.quorum.count} matching votes decide (${review.votes.length} so far).</p>`);
-  if (review.expiresAt) policy.push(html`<p class="hint">Open until ${review.expiresAt}.</p>`);
+  if (review.expiresAt) policy.push(html`<p class="hint">Open until ${when(review.expiresAt)}.</p>`);
   return layout(
     `${link.agentName} asks for your review · Nod`,
     html`${header(link, title)}${summary}
