@@ -234,6 +234,34 @@ describe("POST /r/:token", () => {
     expect((await review(m.id)).response).toEqual({ selectedOption: "reject" });
   });
 
+  it("two POSTs of one link at once: one answer, the other 409", async () => {
+    const m = await ask(approval);
+    const { url } = await linkFor(ann, m.id);
+    const [a, b] = await Promise.all([postForm(url, [["selectedOption", "approve"]]), postForm(url, [["selectedOption", "reject"]])]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const won = a.status === 200 ? "approve" : "reject";
+    expect(await review(m.id)).toMatchObject({ status: "completed", response: { selectedOption: won }, via: "link" });
+    const { results } = await env.DB.prepare("SELECT action FROM audit_log WHERE message_id = ? AND action = 'answered'").bind(m.id).all();
+    expect(results).toHaveLength(1);
+  });
+
+  it("says why on a 403: the review is (now) assigned to someone else", async () => {
+    const m = await ask(approval);
+    const { url } = await linkFor(ann, m.id);
+    // As an escalation would change who may answer: here the review's stored policy names Bob only.
+    await env.DB.prepare("UPDATE messages SET review_policy = ? WHERE id = ?")
+      .bind(JSON.stringify({ assignees: [{ id: bob.id, displayName: "Member 2" }] }), m.id)
+      .run();
+    const page = await call("GET", pathOf(url));
+    expect(page.status).toBe(200);
+    expect(page.text).toContain("This review is assigned to Member 2");
+    expect(page.text).not.toContain("<form");
+    const res = await postForm(url, [["selectedOption", "approve"]]);
+    expect(res.status).toBe(403);
+    expect(res.text).toContain("assigned to Member 2");
+    expect((await review(m.id)).status).toBe("pending");
+  });
+
   it("turns a form review's fields into typed values, and shows every problem at its field with the values kept", async () => {
     const m = await ask({
       type: "form",
