@@ -125,7 +125,7 @@ export const answerLinkRoutes = new Hono<AppEnv>()
           : c.html(statePage(link, { lead: "This link was already used.", tone: "warn" }), 409);
       }
       const refusal = answerRefusal(link.row, link.person.id);
-      if (refusal) return refused(c, link, refusal.status, refusal.message, asJson);
+      if (refusal) return refused(c, refusal.status, refusal.message, asJson);
 
       const review = { type: link.row.reviewType!, payload: link.row.reviewPayload ?? {} };
       const converted =
@@ -145,7 +145,7 @@ export const answerLinkRoutes = new Hono<AppEnv>()
           const errors = (result.errors ?? [{ path: "response", message: result.message }]).map((e) => ({ ...e, code: e.code ?? "invalid" }));
           return invalidAnswer(c, link, posted, errors);
         }
-        return refused(c, link, result.status === 413 ? 409 : result.status, result.message, asJson);
+        return refused(c, result.status === 413 ? 409 : result.status, result.message, asJson);
       }
       await spendAnswerLinks(d, link.row.id, link.person.id);
       if (asJson) return c.json(result.value as MessageDto);
@@ -159,9 +159,9 @@ function invalidAnswer(c: Context<AppEnv>, link: OpenLink, posted: Posted, error
 }
 
 /** A 403, 409 or 410 (or a review gone meanwhile): why, with the review's state as it is now. */
-async function refused(c: Context<AppEnv>, link: OpenLink, status: 403 | 404 | 409 | 410, message: string, asJson: boolean) {
+async function refused(c: Context<AppEnv>, status: 403 | 404 | 409 | 410, message: string, asJson: boolean) {
   if (asJson) return jsonError(c, status, message);
   const now = await openAnswerLink(c.var.db, c.req.param("token")!);
   if (!now) return c.html(notFoundPage(), 404);
-  return c.html(statePage(now ?? link, { title: "Not sent", lead: message, tone: "bad" }), status);
+  return c.html(statePage(now, { title: "Not sent", lead: message, tone: "bad" }), status);
 }
