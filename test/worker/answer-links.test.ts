@@ -117,6 +117,25 @@ describe("GET /r/:token", () => {
     expect((await review(m.id)).status).toBe("pending");
   });
 
+  it("names the message's files without serving them", async () => {
+    const res = await bot.v1("POST", "/messages", {
+      channelId: bot.agent.id,
+      text: "Merge this diff?",
+      review: approval,
+      textAttachments: [
+        { content: "+ one line", filename: "a.diff" },
+        { content: "+ another", filename: "b.diff" },
+      ],
+    });
+    expect(res.status, res.text).toBe(201);
+    const { url } = await linkFor(ann, res.json.id);
+    const page = await call("GET", pathOf(url));
+    expect(page.text).toContain("The message has 2 files attached");
+    expect(page.text).not.toContain("+ one line");
+    const plain = await ask(approval);
+    expect((await call("GET", pathOf((await linkFor(ann, plain.id)).url))).text).not.toContain("attached");
+  });
+
   it("sends a strict CSP whose style hash is the page's stylesheet, no-store, no referrer, noindex", async () => {
     const m = await ask(approval);
     const { url } = await linkFor(ann, m.id);

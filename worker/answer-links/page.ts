@@ -98,7 +98,8 @@ export function messagePage(title: string, text: string): Html {
 function header(link: OpenLink, title: string): Html {
   return html`<p class="agent">${link.agentName}</p>
 <h1>${title}</h1>
-${link.row.text ? html`<section class="card"><p class="text">${link.row.text}</p></section>` : ""}`;
+${link.row.text ? html`<section class="card"><p class="text">${link.row.text}</p></section>` : ""}
+${link.files ? html`<p class="hint">The message has ${link.files === 1 ? "a file" : `${link.files} files`} attached: <a href="/chat/${link.row.channelId}">open it in Nod</a> to see ${link.files === 1 ? "it" : "them"}.</p>` : ""}`;
 }
 
 function footer(link: OpenLink): Html {

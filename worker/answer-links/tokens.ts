@@ -4,11 +4,11 @@
 // alone opens nothing. A token is bound to one review and one person, is spent by that person's answer
 // and expires with the review. `mintAnswerLink` is the one way to make one: the user API's
 // `POST /api/messages/:id/answer-link` today, notification actions and chat buttons later.
-import { and, eq, gt, isNotNull, isNull, or } from "drizzle-orm";
+import { and, eq, gt, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { PersonDto } from "../../contract/dto";
 import { MAX_EXPIRY_SECONDS } from "../../contract/requests/review";
 import type { Db } from "../db/client";
-import { agentMembers, agents, answerTokens, messages, users } from "../db/schema";
+import { agentMembers, agents, answerTokens, attachments, messages, users } from "../db/schema";
 import type { Env } from "../env";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { nowIso } from "../lib/ids";
@@ -97,6 +97,8 @@ export interface OpenLink {
   row: MessageRow;
   person: PersonDto;
   agentName: string;
+  /** How many files the message carries (the page names them, without serving them). */
+  files: number;
 }
 
 /**
@@ -114,6 +116,7 @@ export async function openAnswerLink(d: Db, token: string): Promise<OpenLink | u
       personId: users.id,
       displayName: users.displayName,
       agentName: agents.name,
+      files: sql<number>`(SELECT count(*) FROM ${attachments} WHERE ${attachments.messageId} = ${messages.id})`,
     })
     .from(answerTokens)
     .innerJoin(messages, and(eq(messages.id, answerTokens.messageId), eq(messages.channelId, answerTokens.channelId)))
@@ -136,6 +139,7 @@ export async function openAnswerLink(d: Db, token: string): Promise<OpenLink | u
     row: found.row,
     person: { id: found.personId, displayName: found.displayName },
     agentName: found.agentName,
+    files: Number(found.files),
   };
 }
 
