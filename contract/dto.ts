@@ -76,6 +76,12 @@ export interface ShareLinkDto {
   expiresAt: string;
 }
 
+/** `POST /api/messages/:id/answer-link`: a link that answers one review as its person, until the review expires. */
+export interface AnswerLinkDto {
+  url: string;
+  expiresAt: string;
+}
+
 /** `POST /api/v1/files/upload`: the first file, now attached, and the message that carries them all. */
 export interface UploadedFileDto extends StoredFileDto {
   message: MessageDto;

@@ -12,8 +12,10 @@ import { shardFor } from "./gateway/shards";
 import { MAX_PAYLOAD_BYTES } from "./gateway/protocol";
 import { mcpRoute } from "./mcp";
 import { capBody, jsonBodyLimit, mcpBodyLimit } from "./lib/body-limit";
+import { answerLinkRoutes } from "./answer-links/routes";
 
-const routes = new Hono<AppEnv>().route("/api/v1", agentApi).route("/api", userApi);
+// Answer links (/r/<token>): public pages outside /api, in the OpenAPI document with the rest.
+const routes = new Hono<AppEnv>().route("/api/v1", agentApi).route("/api", userApi).route("/r", answerLinkRoutes);
 
 let openApi: ReturnType<typeof buildOpenApi> | undefined;
 

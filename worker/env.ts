@@ -24,6 +24,8 @@ export interface Env {
   /** The VAPID key pair, base64url (raw uncompressed P-256 point; private scalar d); generated once and kept in D1 when unset. */
   VAPID_PUBLIC_KEY?: string;
   VAPID_PRIVATE_KEY?: string;
+  /** The origin people reach Nod on (https://nod.example.com), for links made without a request (answer links); else a request's origin. */
+  PUBLIC_URL?: string;
 }
 
 /** Who is calling: a person through the session cookie, or an agent through an API key. */

@@ -255,6 +255,26 @@ export const fileShares = sqliteTable(
   (t) => [index("file_shares_attachment_idx").on(t.attachmentId), index("file_shares_expiry_idx").on(t.expiresAt)],
 );
 
+// A review's answer link (GET/POST /r/<token>): one review for one person, without a session. The token is
+// in the URL only; its SHA-256 is stored. Spent by the answer (spent_at), dead once the review expires.
+export const answerTokens = sqliteTable(
+  "answer_tokens",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    messageId: text("message_id")
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    channelId: text("channel_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: text("expires_at").notNull(),
+    spentAt: text("spent_at"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("answer_tokens_message_user_idx").on(t.messageId, t.userId), index("answer_tokens_expiry_idx").on(t.expiresAt)],
+);
+
 export const agentStatusHistory = sqliteTable(
   "agent_status_history",
   {

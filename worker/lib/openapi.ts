@@ -24,6 +24,7 @@ function queryParameters(schema: z.ZodType) {
 function security(path: string) {
   if (path.startsWith("/api/v1/")) return [{ apiKey: [] }, { bearer: [] }];
   if (path.startsWith("/api/auth/setup") || path.startsWith("/api/auth/login") || path.startsWith("/api/openapi") || path.startsWith("/api/share/")) return [];
+  if (path.startsWith("/r/")) return []; // answer links: the token in the path is the credential
   return [{ session: [] }, { sessionBearer: [] }];
 }
 
@@ -37,7 +38,7 @@ export function buildOpenApi(app: Hono<AppEnv>) {
     const operations = paths[path] ?? {};
     paths[path] = operations;
     const op: Operation = operations[method] ?? {
-      tags: [path.startsWith("/api/v1/") ? "Agent API" : "User API"],
+      tags: [path.startsWith("/api/v1/") ? "Agent API" : path.startsWith("/r/") ? "Answer links" : "User API"],
       security: security(route.path),
       parameters: [...route.path.matchAll(/:(\w+)/g)].map((m) => ({
         name: m[1],

@@ -5,6 +5,7 @@ import { db } from "../db/client";
 import type { Env } from "../env";
 import { logError } from "../lib/log";
 import { purgeExpiredShares } from "./expired-shares";
+import { purgeExpiredAnswerLinks } from "./expired-answer-links";
 import { purgeExpiredSignIns } from "./expired-sign-ins";
 import { purgeExpiredMessages } from "./message-retention";
 import { purgeOldHistory } from "./old-history";
@@ -20,6 +21,7 @@ const RUN_BUDGET_MS = 20_000;
 const PURGES: [name: string, purge: (run: MaintenanceRun) => Promise<Removed>][] = [
   ["expired sign-ins", purgeExpiredSignIns],
   ["expired share links", purgeExpiredShares],
+  ["expired answer links", purgeExpiredAnswerLinks],
   ["orphan files", purgeOrphanFiles],
   ["old history", purgeOldHistory],
   ["message retention", purgeExpiredMessages],

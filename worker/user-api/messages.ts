@@ -8,6 +8,7 @@ import { inboxCountQuery, inboxQuery, listMessagesQuery, respondBody, userMessag
 import { resolveChannel, visibleAgent } from "../services/agents";
 import { runCommand } from "../services/commands";
 import { requestOrigin } from "../audit/writer";
+import { answerLinkRequestRoutes } from "../answer-links/routes";
 import {
   countMessages,
   idempotencyKey,
@@ -67,7 +68,8 @@ export const userMessageRoutes = new Hono<AppEnv>()
     unwrap(await roomOf(c.env, row.channelId).retryWebhook(row.channelId, row.id));
     const [message] = await withAttachments(d, [await ownMessage(d, c.get("principal"), row.id)], "person");
     return c.json(message!);
-  });
+  })
+  .route("/", answerLinkRequestRoutes); // POST /:id/answer-link (answer-links/routes.ts)
 
 /** The inbox's filters as listMessages and countMessages take them: one agent (owner or member) or all the person sees. */
 async function inboxOptions(c: Context<AppEnv>, q: z.output<typeof inboxCountQuery>) {
