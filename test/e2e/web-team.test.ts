@@ -179,6 +179,17 @@ describe("team decisions in two browsers", () => {
     await expect.poll(() => badge(b)).toBe(1);
     await expect.poll(() => badge(a)).toBe(0);
 
+    // The assignee can take the review elsewhere: "Copy answer link" makes a link that opens it without a session.
+    expect(await cardA.getByRole("button", { name: "Copy answer link" }).count()).toBe(0);
+    const [minted] = await Promise.all([
+      b.waitForResponse((r) => r.url().endsWith(`/api/messages/${assigned.id}/answer-link`)),
+      cardB.getByRole("button", { name: "Copy answer link" }).click(),
+    ]);
+    expect(minted.status()).toBe(201);
+    const link = await fetch((await minted.json()).url);
+    expect(link.status).toBe(200);
+    expect(await link.text()).toContain("Rotate the database password?");
+
     // The team views are radios in labels: a click on the label picks one, as a person does.
     const view = (page: Page, name: string) => page.locator("label.seg", { has: page.getByRole("radio", { name }) });
     await view(b, "Assigned to me").click();

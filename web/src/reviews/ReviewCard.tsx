@@ -18,6 +18,7 @@ import { canAnswer } from "./team";
 import { PriorityChip, ReadOnlyNote, TeamPanel } from "./TeamPanel";
 import TextInput from "./TextInput";
 import { Trail } from "./Trail";
+import { AnswerLinkButton } from "./AnswerLinkButton";
 
 const WIDGETS = { approval: Approval, selection: Selection, form: Form, "text-input": TextInput, freeform: Freeform } as const satisfies Record<
   ReviewType,
@@ -93,6 +94,7 @@ export default function ReviewCard(props: { message: Message; onAnswered: (m: Me
               <Freeform message={props.message} review={review()} disabled={false} onAnswered={props.onAnswered} />
             </details>
           </Show>
+          <AnswerLinkButton messageId={props.message.id} />
         </Match>
       </Switch>
       <Trail message={props.message} />
