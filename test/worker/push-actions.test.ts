@@ -255,4 +255,21 @@ describe("actionable web push", () => {
     expect((await bot.v1("DELETE", `/messages/${m.id}`)).status).toBe(200);
     expect((await notices(settled(m.id))).bob![0]).toMatchObject({ tag: m.id, body: "Withdrawn" });
   });
+
+  it("a quorum's vote that does not decide sends no settle notice, the deciding one does; so does an expiry", async () => {
+    const m = await ask({ ...approval, quorum: { count: 2 } });
+    const got = await notices(asked(m.id));
+    const vote = await call("POST", got.bob![0]!.answerUrl, { body: { response: { selectedOption: "approve" }, via: "push-action" } });
+    expect(vote.status, vote.text).toBe(200);
+    await sleep(300);
+    await notices(() => true);
+    expect(decrypted.filter((d) => settled(m.id)(d.notice))).toEqual([]);
+    const decide = await ann.as("POST", `/api/messages/${m.id}/respond`, { response: { selectedOption: "approve" } });
+    expect(decide.status, decide.text).toBe(200);
+    expect((await notices(settled(m.id))).owner![0]).toMatchObject({ tag: m.id, body: `Answered by ${decide.json.review.respondedBy.displayName}` });
+
+    const expiring = await ask({ type: "text-input", payload: {}, expiresInSeconds: 1 });
+    await notices(asked(expiring.id));
+    expect((await notices(settled(expiring.id), 8000))["ann-phone"]!).toMatchObject([{ tag: expiring.id, body: "Expired" }]);
+  });
 });
