@@ -130,6 +130,11 @@ export const respondBody = z.strictObject({
   feedback: z.string().trim().max(LIMITS.feedback).nullish(),
 });
 
+/** `POST /r/:token` as JSON: an answer, and where it came from (a notification's action says "push-action"). */
+export const answerLinkBody = respondBody.extend({
+  via: z.enum(["link", "push-action"]).default("link"),
+});
+
 const limit = z.coerce.number().int().min(1).max(LIMITS.listPage).default(50);
 const cursor = z.string().max(200).optional();
 const search = z.string().max(200).optional();

@@ -330,6 +330,42 @@ describe("web push to a local push service", () => {
   });
 });
 
+/** Stands in for PushManager.subscribe/getSubscription (see "the Notifications setting in Chromium"). */
+async function standIn(context: Opened["context"], device: Device) {
+  await context.addInitScript(
+    ({ endpoint, p256dh, auth }) => {
+      if (typeof PushManager === "undefined") return;
+      const w = window as unknown as { __pushStandIn: { subscribeCalls: { userVisibleOnly?: boolean; key: string }[]; current: unknown } };
+      const state = { subscribeCalls: [] as { userVisibleOnly?: boolean; key: string }[], current: null as unknown };
+      w.__pushStandIn = state;
+      // This function runs in the page (Playwright serializes it), so it cannot import test/common.ts's codec.
+      const b64u = (buf: ArrayBuffer | ArrayBufferView) =>
+        btoa(String.fromCharCode(...new Uint8Array(ArrayBuffer.isView(buf) ? buf.buffer : buf)))
+          .replace(/\+/g, "-")
+          .replace(/\//g, "_")
+          .replace(/=+$/, "");
+      PushManager.prototype.subscribe = async (options?: PushSubscriptionOptionsInit) => {
+        const key = options?.applicationServerKey as ArrayBufferView;
+        state.subscribeCalls.push({ userVisibleOnly: options?.userVisibleOnly, key: b64u(key) });
+        const sub = {
+          endpoint,
+          expirationTime: null,
+          options: { userVisibleOnly: true, applicationServerKey: new Uint8Array(key.buffer).buffer },
+          toJSON: () => ({ endpoint, expirationTime: null, keys: { p256dh, auth } }),
+          unsubscribe: async () => {
+            state.current = null;
+            return true;
+          },
+        };
+        state.current = sub;
+        return sub as unknown as PushSubscription;
+      };
+      PushManager.prototype.getSubscription = async () => state.current as PushSubscription | null;
+    },
+    { endpoint: device.endpoint, p256dh: b64u(device.ecdh.getPublicKey()), auth: b64u(device.auth) },
+  );
+}
+
 describe("the Notifications setting in Chromium", () => {
   let browser: Browser;
   let opened: Opened | undefined;
@@ -357,38 +393,7 @@ describe("the Notifications setting in Chromium", () => {
     opened = await openApp(browser, server.url, { cookie });
     const { context, page, problems } = opened;
     await context.grantPermissions(["notifications"], { origin: server.url });
-    await context.addInitScript(
-      ({ endpoint, p256dh, auth }) => {
-        if (typeof PushManager === "undefined") return;
-        const w = window as unknown as { __pushStandIn: { subscribeCalls: { userVisibleOnly?: boolean; key: string }[]; current: unknown } };
-        const state = { subscribeCalls: [] as { userVisibleOnly?: boolean; key: string }[], current: null as unknown };
-        w.__pushStandIn = state;
-        // This function runs in the page (Playwright serializes it), so it cannot import test/common.ts's codec.
-        const b64u = (buf: ArrayBuffer | ArrayBufferView) =>
-          btoa(String.fromCharCode(...new Uint8Array(ArrayBuffer.isView(buf) ? buf.buffer : buf)))
-            .replace(/\+/g, "-")
-            .replace(/\//g, "_")
-            .replace(/=+$/, "");
-        PushManager.prototype.subscribe = async (options?: PushSubscriptionOptionsInit) => {
-          const key = options?.applicationServerKey as ArrayBufferView;
-          state.subscribeCalls.push({ userVisibleOnly: options?.userVisibleOnly, key: b64u(key) });
-          const sub = {
-            endpoint,
-            expirationTime: null,
-            options: { userVisibleOnly: true, applicationServerKey: new Uint8Array(key.buffer).buffer },
-            toJSON: () => ({ endpoint, expirationTime: null, keys: { p256dh, auth } }),
-            unsubscribe: async () => {
-              state.current = null;
-              return true;
-            },
-          };
-          state.current = sub;
-          return sub as unknown as PushSubscription;
-        };
-        PushManager.prototype.getSubscription = async () => state.current as PushSubscription | null;
-      },
-      { endpoint: device.endpoint, p256dh: b64u(device.ecdh.getPublicKey()), auth: b64u(device.auth) },
-    );
+    await standIn(context, device);
 
     await page.goto("/settings/notifications");
     await page.getByText(/added to the Home Screen/).waitFor();
@@ -426,7 +431,12 @@ describe("the Notifications setting in Chromium", () => {
       page.evaluate(async () =>
         (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data })),
       );
-    await expect.poll(shown).toEqual([{ title: "Browser bot", body: "Ready to ship?", tag: msg.id, data: { url: `/chat/${agent.id}` } }]);
+    // An approval the owner may answer: their answer link, and its one option as an action.
+    const actions = [{ action: "ship", title: "Ship", response: { selectedOption: "ship" } }];
+    expect(notice.answerUrl).toMatch(/^\/r\/[\w-]{43}$/);
+    await expect
+      .poll(shown)
+      .toEqual([{ title: "Browser bot", body: "Ready to ship?", tag: msg.id, data: { url: `/chat/${agent.id}`, answerUrl: notice.answerUrl, actions } }]);
 
     // Off again: the server forgets the subscription, so the next message is not pushed to it.
     await toggle.click();
@@ -436,6 +446,132 @@ describe("the Notifications setting in Chromium", () => {
     await push.next("/push/phone", before);
     await sleep(500);
     expect(push.hits.slice(before).map((h) => h.path)).not.toContain("/push/chromium");
+    expect(problems).toEqual([]);
+  });
+});
+
+// Actionable notifications (issue 17): the real service worker shows an approval's options as actions,
+// an action answers the review through the person's answer link (via "push-action") and the agent's
+// long-poll gets it, and a review settled elsewhere takes its notification away. Chromium cannot dispatch
+// a NotificationEvent from a test, so the test calls the very handler the service worker's notificationclick
+// runs (`self.nodHandleNotificationClick`) with the real notification from getNotifications().
+describe("actionable notifications in Chromium", () => {
+  let browser: Browser;
+  let opened: Opened | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await opened?.context.close();
+    await browser?.close();
+  });
+
+  it("an approval shows two actions; the Approve action answers via push-action and the agent's wait returns it; a review answered elsewhere loses its notification", async () => {
+    const device = newDevice(push.origin, "actions");
+    const agent = await createAgent(server.url, cookie, "Action bot");
+    const vapidKey = (await http(server.url, "GET", "/api/push/vapid-key", undefined, { cookie })).json.publicKey as string;
+    opened = await openApp(browser, server.url, { cookie });
+    const { context, page, problems } = opened;
+    await context.grantPermissions(["notifications"], { origin: server.url });
+    await standIn(context, device);
+    await page.goto("/settings/notifications");
+    const toggle = page.getByRole("switch", { name: "Push notifications in this browser" });
+    await expect.poll(() => toggle.isEnabled()).toBe(true);
+    await toggle.click();
+    await expect.poll(() => toggle.isChecked(), { timeout: 10_000 }).toBe(true);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+
+    const cdp = await context.newCDPSession(page);
+    const registrations: { registrationId: string; scopeURL: string; isDeleted: boolean }[] = [];
+    cdp.on("ServiceWorker.workerRegistrationUpdated", (e) => registrations.push(...e.registrations));
+    await cdp.send("ServiceWorker.enable");
+    await expect.poll(() => registrations.find((r) => r.scopeURL === `${server.url}/` && !r.isDeleted)).toBeTruthy();
+    const registrationId = registrations.find((r) => r.scopeURL === `${server.url}/` && !r.isDeleted)!.registrationId;
+    /** The next push to this device (matching `match`), decrypted and handed to the real service worker. */
+    const deliver = async (before: number, match: (n: Record<string, unknown>) => boolean) => {
+      let notice: Record<string, unknown> | undefined;
+      for (const end = Date.now() + 10_000; !notice; await sleep(50)) {
+        notice = push.hits
+          .slice(before)
+          .filter((h) => h.path === "/push/actions")
+          .map((h) => accept(h, device, vapidKey, push.origin))
+          .find(match);
+        if (!notice && Date.now() > end) throw new Error("no such push to the device");
+      }
+      await cdp.send("ServiceWorker.deliverPushMessage", { origin: server.url, registrationId, data: JSON.stringify(notice) });
+      return notice;
+    };
+    const shown = (tag: string) =>
+      page.evaluate(async (tag) => {
+        const list = await (await navigator.serviceWorker.ready).getNotifications({ tag });
+        return list.map((n) => ({
+          title: n.title,
+          body: n.body,
+          actions: (n as unknown as { actions: { action: string; title: string }[] }).actions.map((a) => ({ action: a.action, title: a.title })),
+        }));
+      }, tag);
+    const approval = {
+      type: "approval",
+      payload: {
+        options: [
+          { id: "approve", label: "Approve" },
+          { id: "reject", label: "Reject" },
+        ],
+      },
+    };
+
+    // The approval's notification carries both options as actions.
+    let before = push.hits.length;
+    const asked = await agent.post({ text: "Deploy v3?", review: approval });
+    const notice = await deliver(before, (n) => n.messageId === asked.id);
+    expect(notice.answerUrl).toMatch(/^\/r\/[\w-]{43}$/);
+    await expect
+      .poll(() => shown(asked.id))
+      .toEqual([
+        {
+          title: "Action bot",
+          body: "Deploy v3?",
+          actions: [
+            { action: "approve", title: "Approve" },
+            { action: "reject", title: "Reject" },
+          ],
+        },
+      ]);
+
+    // The agent waits; the person taps Approve: the service worker's click handler posts to the answer link.
+    const waited = agent.wait(asked.id);
+    const worker = context.serviceWorkers().find((w) => w.url() === `${server.url}/sw.js`) ?? (await context.waitForEvent("serviceworker"));
+    await worker.evaluate(async (tag) => {
+      const sw = self as unknown as { registration: ServiceWorkerRegistration; nodHandleNotificationClick(n: Notification, action: string): Promise<unknown> };
+      const [n] = await sw.registration.getNotifications({ tag });
+      if (!n) throw new Error("no notification to click");
+      await sw.nodHandleNotificationClick(n, "approve");
+    }, asked.id);
+    const result = await waited;
+    expect(result).toMatchObject({
+      status: "completed",
+      message: { review: { status: "completed", response: { selectedOption: "approve" }, via: "push-action" } },
+    });
+    await expect.poll(() => shown(asked.id)).toEqual([]);
+    expect(context.pages()).toHaveLength(1); // answered in place: no window opened
+
+    // Another review, answered elsewhere (the API): its settle push closes the notification here.
+    before = push.hits.length;
+    const other = await agent.post({ text: "Roll back v2?", review: approval });
+    await deliver(before, (n) => n.messageId === other.id && n.type === undefined);
+    await expect.poll(async () => (await shown(other.id)).length).toBe(1);
+    before = push.hits.length;
+    const answered = await http(
+      server.url,
+      "POST",
+      `/api/messages/${other.id}/respond`,
+      { response: { selectedOption: "reject" } },
+      { cookie, origin: server.url },
+    );
+    expect(answered.status, JSON.stringify(answered.json)).toBe(200);
+    const settled = await deliver(before, (n) => n.messageId === other.id && n.type === "settled");
+    expect(settled).toMatchObject({ type: "settled", tag: other.id, body: "Answered by Owner" });
+    await expect.poll(() => shown(other.id)).toEqual([]);
     expect(problems).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@
 // answers. See docs/api.md, "Answer links".
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { AnswerLinkDto, FieldErrorDto, MessageDto } from "../../contract/dto";
-import { respondBody } from "../../contract/requests/message";
+import { answerLinkBody } from "../../contract/requests/message";
 import { requestOrigin } from "../audit/writer";
 import { withDb } from "../db/client";
 import type { AppEnv } from "../env";
@@ -65,7 +65,9 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 const FORM_TYPE = /^(application\/x-www-form-urlencoded|multipart\/form-data)\s*(;|$)/i;
 
 /** What the POST asked, in the shape it came: a form (answered with pages) or JSON (answered with JSON). */
-type Posted = { kind: "form"; values: Submitted } | { kind: "json"; response: unknown; feedback: string | null; errors: FieldErrorDto[] };
+type Posted =
+  | { kind: "form"; values: Submitted }
+  | { kind: "json"; response: unknown; feedback: string | null; via: "link" | "push-action"; errors: FieldErrorDto[] };
 
 async function readPost(c: Context<AppEnv>): Promise<Posted | undefined> {
   const type = c.req.header("content-type") ?? "";
@@ -75,11 +77,11 @@ async function readPost(c: Context<AppEnv>): Promise<Posted | undefined> {
   try {
     body = await c.req.json();
   } catch {
-    return { kind: "json", response: undefined, feedback: null, errors: [{ path: "(root)", message: "malformed JSON", code: "invalid_json" }] };
+    return { kind: "json", response: undefined, feedback: null, via: "link", errors: [{ path: "(root)", message: "malformed JSON", code: "invalid_json" }] };
   }
-  const parsed = respondBody.safeParse(body);
-  if (!parsed.success) return { kind: "json", response: undefined, feedback: null, errors: zodErrors(parsed.error) };
-  return { kind: "json", response: parsed.data.response, feedback: parsed.data.feedback || null, errors: [] };
+  const parsed = answerLinkBody.safeParse(body);
+  if (!parsed.success) return { kind: "json", response: undefined, feedback: null, via: "link", errors: zodErrors(parsed.error) };
+  return { kind: "json", response: parsed.data.response, feedback: parsed.data.feedback || null, via: parsed.data.via, errors: [] };
 }
 
 const jsonError = (c: Context<AppEnv>, status: 400 | 403 | 404 | 409 | 410 | 413 | 415, message: string, errors: FieldErrorDto[] = []) =>
@@ -97,8 +99,8 @@ export const answerLinkRoutes = new Hono<AppEnv>()
   })
   .post(
     "/:token",
-    doc("Answers the link's review as its person: the page's form (urlencoded), or JSON `{response, feedback?}` (answered with JSON)", {
-      body: respondBody,
+    doc("Answers the link's review as its person: the page's form (urlencoded), or JSON `{response, feedback?, via?}`", {
+      body: answerLinkBody,
       responses: {
         200: "Answered (a page, or the review's message as JSON); the link is spent",
         400: "The answer does not fit the review: the page again with every problem at its field",
@@ -136,7 +138,7 @@ export const answerLinkRoutes = new Hono<AppEnv>()
         response: converted.response,
         feedback: converted.feedback,
         by: link.person,
-        via: "link",
+        via: posted.kind === "json" ? posted.via : "link",
         origin: requestOrigin(c.req.raw.headers),
       };
       const result = await roomOf(c.env, link.row.channelId).respond(link.row.channelId, link.row.id, answer);

@@ -3,7 +3,7 @@
 // (256 bits, base64url); D1 keeps its SHA-256, like sessions, API keys and share links, so the table
 // alone opens nothing. A token is bound to one review and one person, is spent by that person's answer
 // and expires with the review. `mintAnswerLink` is the one way to make one: the user API's
-// `POST /api/messages/:id/answer-link` today, notification actions and chat buttons later.
+// `POST /api/messages/:id/answer-link`, and Web Push (one link a person a push: push/send.ts).
 import { and, eq, gt, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { PersonDto } from "../../contract/dto";
 import { MAX_EXPIRY_SECONDS } from "../../contract/requests/review";
@@ -52,16 +52,36 @@ export function linkOrigin(env: Env, origin?: string): string {
  */
 export async function mintAnswerLink(d: Db, env: Env, link: MintAnswerLink): Promise<AnswerLink> {
   const base = linkOrigin(env, link.origin);
-  const token = randomToken(32);
-  await d.insert(answerTokens).values({
-    tokenHash: await sha256Hex(token),
-    messageId: link.messageId,
-    channelId: link.channelId,
-    userId: link.userId,
-    expiresAt: link.expiresAt,
-    createdAt: nowIso(),
-  });
-  return { url: `${base}${ANSWER_LINK_PATH}${token}`, token, expiresAt: link.expiresAt };
+  const [minted] = await mintAnswerLinks(d, env, [{ ...link, origin: base }]);
+  return minted!;
+}
+
+/**
+ * Many answer links at once (a push's recipients), in one D1 round trip. Without `PUBLIC_URL` and an
+ * origin a link is relative (`/r/<token>`): the service worker resolves it against its own origin.
+ */
+export async function mintAnswerLinks(d: Db, env: Env, links: readonly MintAnswerLink[]): Promise<AnswerLink[]> {
+  if (links.length === 0) return [];
+  const createdAt = nowIso();
+  const minted = await Promise.all(
+    links.map(async (link) => {
+      const base = (env.PUBLIC_URL?.trim() || link.origin || "").replace(/\/+$/, "");
+      const token = randomToken(32);
+      const row = {
+        tokenHash: await sha256Hex(token),
+        messageId: link.messageId,
+        channelId: link.channelId,
+        userId: link.userId,
+        expiresAt: link.expiresAt,
+        createdAt,
+      };
+      return { row, link: { url: `${base}${ANSWER_LINK_PATH}${token}`, token, expiresAt: link.expiresAt } };
+    }),
+  );
+  // One statement a row (D1 binds at most 100 parameters a statement), all in one batch.
+  const [first, ...rest] = minted.map((m) => d.insert(answerTokens).values(m.row));
+  await d.batch([first!, ...rest]);
+  return minted.map((m) => m.link);
 }
 
 /** When a review's link expires: with the review (a review always has an expiry; the cap is the fallback). */

@@ -3,19 +3,28 @@
 // Runs after the message is stored, off the request path (the room hands it to waitUntil). A push
 // service's 404 or 410 means the subscription is gone: its row is deleted. Any other failure is logged
 // and does not stop the other devices. Endpoints pass the webhooks' SSRF guard before every send.
+//
+// A pending review's notice carries, for each person who may answer it, an answer link of their own
+// (`answerUrl`, one token a person a push, shared by their devices) and, for an approval or a
+// single-choice selection of at most two choices, `actions` the service worker shows as buttons: a button
+// posts its answer to the link (`via: "push-action"`). Once a review settles, `pushSettled` sends the same
+// people a `{type: "settled"}` notice with the review's tag, which the service worker uses to take the
+// notification away (web/public/sw.js).
 import { buildPushPayload } from "@block65/webcrypto-web-push";
 import { and, eq, exists, or } from "drizzle-orm";
-import { db } from "../db/client";
-import { agentMembers, agents, pushSubscriptions } from "../db/schema";
+import { db, type Db } from "../db/client";
+import { agentMembers, agents, messages, pushSubscriptions } from "../db/schema";
 import { inList } from "../db/lists";
 import type { Env } from "../env";
 import type { MessageDto } from "../../contract/dto";
+import { approvalPayload, selectionPayload } from "../../contract/requests/review";
+import { answerRefusal, linkExpiry, mintAnswerLinks } from "../answer-links/tokens";
 import { refuseWebhookUrl, webhookPolicy } from "../webhooks/ssrf";
 import { vapid } from "./vapid";
 import { logError } from "../lib/log";
 
 /** What the service worker gets (decrypted) and shows. */
-interface PushNotice {
+type PushNotice = {
   title: string;
   body: string;
   /** The chat to open on click, relative to the app's origin. */
@@ -24,7 +33,31 @@ interface PushNotice {
   channelId: string;
   messageId: string;
   review: boolean;
-}
+  /** This person's answer link (`/r/<token>`, absolute when PUBLIC_URL is set): only for a review they may answer. */
+  answerUrl?: string;
+  /** Buttons (at most two, Chrome's Notification.maxActions): each answers with its `response` via the answerUrl. */
+  actions?: NoticeAction[];
+};
+
+export type NoticeAction = {
+  action: string;
+  title: string;
+  response: { selectedOption: string } | { selectedIds: string[] };
+};
+
+/** What tells a device that a review was settled: the service worker closes the notification with `tag`. */
+type SettledNotice = {
+  type: "settled";
+  title: string;
+  body: string;
+  url: string;
+  tag: string;
+  channelId: string;
+  messageId: string;
+};
+
+/** Chrome shows at most two actions (Notification.maxActions); a review with more choices gets none. */
+const MAX_ACTIONS = 2;
 
 const BODY_CHARS = 240;
 const TIMEOUT_MS = 10_000;
@@ -41,6 +74,23 @@ function noticeOf(agentName: string, message: MessageDto, prefix: string | undef
     messageId: message.id,
     review: message.review !== null,
   };
+}
+
+/** A review's one-tap answers: an approval's options, or a single-choice selection's items (at most two). */
+export function actionsOf(message: MessageDto): NoticeAction[] | undefined {
+  const review = message.review;
+  if (review?.status !== "pending") return undefined;
+  if (review.type === "approval") {
+    const parsed = approvalPayload.safeParse(review.payload);
+    if (!parsed.success || parsed.data.options.length > MAX_ACTIONS) return undefined;
+    return parsed.data.options.map((o) => ({ action: o.id, title: o.label, response: { selectedOption: o.id } }));
+  }
+  if (review.type === "selection") {
+    const parsed = selectionPayload.safeParse(review.payload);
+    if (!parsed.success || parsed.data.mode !== "single" || parsed.data.items.length > MAX_ACTIONS) return undefined;
+    return parsed.data.items.map((i) => ({ action: i.id, title: i.label, response: { selectedIds: [i.id] } }));
+  }
+  return undefined;
 }
 
 /**
@@ -61,58 +111,136 @@ export interface PushTargets {
   prefix?: string;
 }
 
+type Subscription = typeof pushSubscriptions.$inferSelect;
+
+/** The subscriptions of the people who see the agent (its owner and members), narrowed to `userIds`, with its name. */
+function subscriptionsQuery(d: Db, channelId: string, userIds?: readonly string[]) {
+  return d
+    .select({ sub: pushSubscriptions, agentName: agents.name })
+    .from(pushSubscriptions)
+    .innerJoin(agents, eq(agents.id, channelId))
+    .where(
+      and(
+        or(
+          eq(pushSubscriptions.userId, agents.userId),
+          exists(
+            d
+              .select({ one: agentMembers.userId })
+              .from(agentMembers)
+              .where(and(eq(agentMembers.agentId, agents.id), eq(agentMembers.userId, pushSubscriptions.userId))),
+          ),
+        ),
+        userIds ? inList(pushSubscriptions.userId, userIds) : undefined,
+      ),
+    );
+}
+
 /** Sends `message` (an agent's) to the push subscriptions of the people who see its agent. Never throws. */
 export async function pushMessage(env: Env, message: MessageDto, targets: PushTargets = {}): Promise<void> {
   try {
     const d = db(env.DB);
     const { userIds } = targets;
     if (userIds?.length === 0) return;
-    // The owner's and the members' subscriptions, with the agent's name, in one query.
-    const subs = await d
-      .select({ sub: pushSubscriptions, agentName: agents.name })
-      .from(pushSubscriptions)
-      .innerJoin(agents, eq(agents.id, message.channelId))
-      .where(
-        and(
-          or(
-            eq(pushSubscriptions.userId, agents.userId),
-            exists(
-              d
-                .select({ one: agentMembers.userId })
-                .from(agentMembers)
-                .where(and(eq(agentMembers.agentId, agents.id), eq(agentMembers.userId, pushSubscriptions.userId))),
-            ),
-          ),
-          userIds ? inList(pushSubscriptions.userId, userIds) : undefined,
-        ),
-      );
+    const subsQuery = subscriptionsQuery(d, message.channelId, userIds);
+    // A pending review: its row (read with the subscriptions, one round trip) says who may answer it.
+    const [subs, rows] =
+      message.review?.status === "pending"
+        ? await d.batch([
+            subsQuery,
+            d
+              .select()
+              .from(messages)
+              .where(and(eq(messages.id, message.id), eq(messages.channelId, message.channelId))),
+          ])
+        : [await subsQuery, []];
     if (subs.length === 0) return;
     const notice = noticeOf(subs[0]!.agentName, message, targets.prefix);
-    const keys = await vapid(env);
-    const policy = webhookPolicy(env);
-    await Promise.all(
-      subs.map(async ({ sub }) => {
-        try {
-          const refused = refuseWebhookUrl(sub.endpoint, policy);
-          if (refused) return console.warn("push: endpoint refused by the SSRF guard", refused);
-          const payload = await buildPushPayload(
-            { data: { ...notice }, options: { ttl: 24 * 60 * 60, urgency: urgencyOf(message) } },
-            { endpoint: sub.endpoint, expirationTime: null, keys: { p256dh: sub.p256dh, auth: sub.auth } },
-            keys,
-          );
-          const res = await fetch(sub.endpoint, { ...payload, redirect: "manual", signal: AbortSignal.timeout(TIMEOUT_MS) });
-          await res.body?.cancel();
-          if (res.status === 404 || res.status === 410) {
-            await d.delete(pushSubscriptions).where(eq(pushSubscriptions.id, sub.id));
-          } else if (!res.ok) {
-            console.warn("push: the push service refused", new URL(sub.endpoint).host, res.status);
-          }
-        } catch (err) {
-          logError("push: sending failed", new URL(sub.endpoint).host, err);
-        }
-      }),
-    );
+    const row = rows[0];
+    const links = new Map<string, string>();
+    if (row) {
+      const people = [...new Set(subs.map(({ sub }) => sub.userId))].filter((userId) => !answerRefusal(row, userId));
+      const expiresAt = linkExpiry(row);
+      const minted = await mintAnswerLinks(
+        d,
+        env,
+        people.map((userId) => ({ messageId: row.id, channelId: row.channelId, userId, expiresAt })),
+      );
+      for (const [i, userId] of people.entries()) links.set(userId, minted[i]!.url);
+    }
+    const actions = actionsOf(message);
+    await send(env, d, subs, urgencyOf(message), (sub) => {
+      const answerUrl = links.get(sub.userId);
+      return answerUrl ? { ...notice, answerUrl, ...(actions ? { actions } : {}) } : notice;
+    });
   } catch (err) {
     logError("push: could not send for message", message.id, err);
   }
+}
+
+/** How a settled review is told: who answered it, or how it ended. */
+function settledBody(message: MessageDto | undefined): string {
+  const review = message?.review;
+  if (!review) return "Withdrawn";
+  if (review.status === "expired") return "Expired";
+  if (review.resolution === "default") return "Settled by its default answer";
+  if (review.respondedBy) return `Answered by ${review.respondedBy.displayName}`;
+  return "Answered";
+}
+
+/**
+ * A review was settled (answered anywhere, decided by a vote, defaulted, expired) or retracted (no
+ * `message`): tells every device that got its notification, so the service worker takes it away. Never throws.
+ */
+export async function pushSettled(env: Env, ref: { channelId: string; messageId: string }, message?: MessageDto): Promise<void> {
+  try {
+    const d = db(env.DB);
+    const subs = await subscriptionsQuery(d, ref.channelId);
+    if (subs.length === 0) return;
+    const notice: SettledNotice = {
+      type: "settled",
+      title: subs[0]!.agentName,
+      body: settledBody(message),
+      url: `/chat/${ref.channelId}`,
+      tag: ref.messageId,
+      channelId: ref.channelId,
+      messageId: ref.messageId,
+    };
+    await send(env, d, subs, "normal", () => notice);
+  } catch (err) {
+    logError("push: could not send the settle notice for", ref.messageId, err);
+  }
+}
+
+/** Encrypts and posts each subscription's notice; drops the subscriptions the push service says are gone. */
+async function send(
+  env: Env,
+  d: Db,
+  subs: readonly { sub: Subscription }[],
+  urgency: "low" | "normal" | "high",
+  noticeFor: (sub: Subscription) => PushNotice | SettledNotice,
+): Promise<void> {
+  const keys = await vapid(env);
+  const policy = webhookPolicy(env);
+  await Promise.all(
+    subs.map(async ({ sub }) => {
+      try {
+        const refused = refuseWebhookUrl(sub.endpoint, policy);
+        if (refused) return console.warn("push: endpoint refused by the SSRF guard", refused);
+        const payload = await buildPushPayload(
+          { data: { ...noticeFor(sub) }, options: { ttl: 24 * 60 * 60, urgency } },
+          { endpoint: sub.endpoint, expirationTime: null, keys: { p256dh: sub.p256dh, auth: sub.auth } },
+          keys,
+        );
+        const res = await fetch(sub.endpoint, { ...payload, redirect: "manual", signal: AbortSignal.timeout(TIMEOUT_MS) });
+        await res.body?.cancel();
+        if (res.status === 404 || res.status === 410) {
+          await d.delete(pushSubscriptions).where(eq(pushSubscriptions.id, sub.id));
+        } else if (!res.ok) {
+          console.warn("push: the push service refused", new URL(sub.endpoint).host, res.status);
+        }
+      } catch (err) {
+        logError("push: sending failed", new URL(sub.endpoint).host, err);
+      }
+    }),
+  );
 }

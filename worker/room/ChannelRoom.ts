@@ -43,7 +43,7 @@ import { allShards, gatewayOf } from "../gateway/shards";
 import { ShardOutbox } from "./outbox";
 import { armStreamTimer, changeDraft, streamKey, streamTimerDue, type StreamUpdate } from "./streams";
 import { deleteObjects } from "../files/r2";
-import { pushMessage } from "../push/send";
+import { pushMessage, pushSettled } from "../push/send";
 import { logError } from "../lib/log";
 import { AuditWriter, systemActor, type AuditActor, type AuditInput } from "../audit/writer";
 
@@ -453,6 +453,8 @@ export class ChannelRoom extends DurableObject<Env> {
     this.release(row.id, { status: "completed", message: forAgent });
     this.emit({ channelId: row.channelId, name: "review:responded", data: forAgent, personData: forPerson });
     this.ctx.waitUntil(this.deliveries.kick(delivery));
+    // Every device that shows its notification takes it away (off the answer's path).
+    this.ctx.waitUntil(pushSettled(this.env, { channelId: row.channelId, messageId: row.id }, forPerson));
     return { forAgent, forPerson };
   }
 
@@ -560,6 +562,7 @@ export class ChannelRoom extends DurableObject<Env> {
       );
       this.clearReviewTimers(messageId);
       this.release(messageId, { status: "gone" });
+      if (row.reviewType && row.reviewStatus === "pending") this.ctx.waitUntil(pushSettled(this.env, { channelId, messageId }));
       this.record(channelId, {
         action: "retracted",
         actor: { type: "agent", id: row.senderType === "agent" ? row.senderId : channelId, displayName: null },
@@ -722,6 +725,7 @@ export class ChannelRoom extends DurableObject<Env> {
     this.emit({ channelId: row.channelId, name: "review:expired", data: { messageId: row.id } });
     this.record(row.channelId, { action: "expired", actor: systemActor, messageId: row.id, data: { votes: (row.reviewVotes ?? []).length } });
     this.ctx.waitUntil(this.deliveries.kick(delivery));
+    this.ctx.waitUntil(pushSettled(this.env, { channelId: row.channelId, messageId: row.id }, message));
     this.release(row.id, result);
     return result;
   }
