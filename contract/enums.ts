@@ -40,6 +40,19 @@ export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 export const FORM_FIELD_TYPES = ["text", "number", "email", "url", "textarea", "select", "checkbox", "date", "time", "datetime", "range", "password"] as const;
 export type FormFieldType = (typeof FORM_FIELD_TYPES)[number];
 
+/** The HTML `<input type>` of each form field type that is an input (the rest: textarea, select, checkbox). */
+export const FORM_FIELD_INPUT_TYPES: Partial<Record<FormFieldType, string>> = {
+  text: "text",
+  number: "number",
+  email: "email",
+  url: "url",
+  date: "date",
+  time: "time",
+  datetime: "datetime-local",
+  password: "password",
+  range: "range",
+};
+
 /** The web app's colour scheme preference. */
 export const THEMES = ["light", "dark", "system"] as const;
 export type Theme = (typeof THEMES)[number];

@@ -6,6 +6,7 @@ import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { FieldErrorDto, ReviewDto } from "../../contract/dto";
 import { LIMITS } from "../../contract/limits";
+import { FORM_FIELD_INPUT_TYPES } from "../../contract/enums";
 import { approvalPayload, fieldDefault, formPayload, selectionPayload, textInputPayload, type FormField } from "../../contract/requests/review";
 import { base64 } from "../lib/crypto";
 import { names } from "../room/policy";
@@ -225,18 +226,6 @@ function feedbackField(c: Controls): Html {
 <textarea id="${ctlId("feedback")}" name="feedback" maxlength="${LIMITS.feedback}"${invalidAttrs(c, "feedback")}>${c.values.feedback?.[0] ?? ""}</textarea>${errorList(c, "feedback")}</div>`;
 }
 
-const INPUT_TYPE: Record<string, string> = {
-  text: "text",
-  number: "number",
-  email: "email",
-  url: "url",
-  date: "date",
-  time: "time",
-  datetime: "datetime-local",
-  password: "password",
-  range: "range",
-};
-
 function formField(f: FormField, c: Controls): Html {
   const key = fieldControl(f.name);
   const id = ctlId(key);
@@ -257,7 +246,7 @@ ${options.map((o) => html`<option value="${o.value}"${o.value === value ? raw(" 
   if (f.type === "textarea") {
     return html`<div class="field">${label}<textarea id="${id}" name="${key}"${req}${typeof f.min === "number" ? html` minlength="${f.min}"` : ""}${typeof f.max === "number" ? html` maxlength="${f.max}"` : ""}${f.placeholder ? html` placeholder="${f.placeholder}"` : ""}${invalidAttrs(c, key)}>${value ?? ""}</textarea>${hint}${errorList(c, key)}</div>`;
   }
-  const type = INPUT_TYPE[f.type] ?? "text";
+  const type = FORM_FIELD_INPUT_TYPES[f.type] ?? "text";
   const lengths = ["text", "password"].includes(f.type);
   const bounds = lengths
     ? html`${typeof f.min === "number" ? html` minlength="${f.min}"` : ""}${typeof f.max === "number" ? html` maxlength="${f.max}"` : ""}`

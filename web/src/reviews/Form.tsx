@@ -7,20 +7,9 @@ import { createStore } from "solid-js/store";
 import { uid } from "../components/Field";
 import { FeedbackField, FormErrors, ReviewForm, useAnswer, type WidgetProps } from "./common";
 import { DISMISSED, fieldDefault, formPayload, type FormField } from "./validate";
+import { FORM_FIELD_INPUT_TYPES } from "../../../contract/enums";
 
 type Value = string | number | boolean | undefined;
-
-const INPUT_TYPE: Partial<Record<FormField["type"], string>> = {
-  text: "text",
-  number: "number",
-  email: "email",
-  url: "url",
-  date: "date",
-  time: "time",
-  datetime: "datetime-local",
-  password: "password",
-  range: "range",
-};
 
 const AUTOCOMPLETE: Partial<Record<FormField["type"], string>> = { email: "email", url: "url", password: "new-password" };
 
@@ -156,7 +145,7 @@ function FieldInput(props: { field: FormField; value: Value; error: string | und
                 id={id}
                 name={f().name}
                 class="input"
-                type={INPUT_TYPE[f().type] ?? "text"}
+                type={FORM_FIELD_INPUT_TYPES[f().type] ?? "text"}
                 placeholder={f().placeholder}
                 required={f().required}
                 autocomplete={AUTOCOMPLETE[f().type] ?? "off"}
