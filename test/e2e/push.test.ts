@@ -215,6 +215,14 @@ describe("web push to a local push service", () => {
       url: `/chat/${agent.id}`,
     });
     expect(hit.headers.urgency).toBe("high");
+    // Its topic is the message: a notice still queued for an offline device is replaced by the next one for it.
+    expect(hit.headers.topic).toBe(review.id);
+    before = push.hits.length;
+    const answered = await http(server.url, "POST", `/api/messages/${review.id}/respond`, { response: { text: "Because." } }, { cookie, origin: server.url });
+    expect(answered.status).toBe(200);
+    hit = await push.next("/push/phone", before);
+    expect(accept(hit, devices.phone, vapidKey, push.origin)).toMatchObject({ type: "settled", tag: review.id, messageId: review.id });
+    expect(hit.headers.topic).toBe(review.id);
 
     before = push.hits.length;
     const asked = await agent.post({ text: "Deploy v2.1 to production?", review: { type: "approval", payload: { options: [{ id: "yes", label: "Yes" }] } } });
@@ -225,6 +233,7 @@ describe("web push to a local push service", () => {
     const file = await agent.upload("report.csv", "text/csv", "a,b\n1,2\n");
     hit = await push.next("/push/phone", before);
     expect(accept(hit, devices.phone, vapidKey, push.origin)).toMatchObject({ title: "Deploy bot", body: "sent a file", messageId: file.id });
+    expect(hit.headers.topic).toBeUndefined(); // not a review: nothing to replace it
   });
 
   it("a shared agent notifies its members' devices, not other people's; a review's priority sets the urgency; an escalation notifies the people it names", async () => {

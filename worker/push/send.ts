@@ -168,7 +168,7 @@ export async function pushMessage(env: Env, message: MessageDto, targets: PushTa
       for (const [i, userId] of people.entries()) links.set(userId, minted[i]!.url);
     }
     const actions = actionsOf(message);
-    await send(env, d, subs, urgencyOf(message), (sub) => {
+    await send(env, d, subs, { urgency: urgencyOf(message), ...(message.review ? { topic: message.id } : {}) }, (sub) => {
       const answerUrl = links.get(sub.userId);
       return answerUrl ? { ...notice, answerUrl, ...(actions ? { actions } : {}) } : notice;
     });
@@ -205,10 +205,20 @@ export async function pushSettled(env: Env, ref: { channelId: string; messageId:
       channelId: ref.channelId,
       messageId: ref.messageId,
     };
-    await send(env, d, subs, "normal", () => notice);
+    await send(env, d, subs, { urgency: "normal", topic: ref.messageId }, () => notice);
   } catch (err) {
     logError("push: could not send the settle notice for", ref.messageId, err);
   }
+}
+
+/**
+ * Web Push's Urgency, and its Topic (RFC 8030 §5.4): a review's notices carry the message id as their topic, so
+ * the push service replaces one still queued for an offline device with the next (a reminder, the settle notice)
+ * instead of delivering both. Message ids (21 base36 characters) fit a topic's 32 URL-safe characters.
+ */
+interface PushOptions {
+  urgency: "low" | "normal" | "high";
+  topic?: string;
 }
 
 /** Encrypts and posts each subscription's notice; drops the subscriptions the push service says are gone. */
@@ -216,7 +226,7 @@ async function send(
   env: Env,
   d: Db,
   subs: readonly { sub: Subscription }[],
-  urgency: "low" | "normal" | "high",
+  options: PushOptions,
   noticeFor: (sub: Subscription) => PushNotice | SettledNotice,
 ): Promise<void> {
   const keys = await vapid(env);
@@ -227,7 +237,7 @@ async function send(
         const refused = refuseWebhookUrl(sub.endpoint, policy);
         if (refused) return console.warn("push: endpoint refused by the SSRF guard", refused);
         const payload = await buildPushPayload(
-          { data: { ...noticeFor(sub) }, options: { ttl: 24 * 60 * 60, urgency } },
+          { data: { ...noticeFor(sub) }, options: { ttl: 24 * 60 * 60, ...options } },
           { endpoint: sub.endpoint, expirationTime: null, keys: { p256dh: sub.p256dh, auth: sub.auth } },
           keys,
         );
