@@ -16,6 +16,13 @@ export type AuditActor = AuditEntryDto["actor"];
 
 export const systemActor: AuditActor = { type: "system", id: null, displayName: null };
 
+/** A person as the actor of an entry (an answer, a vote, a membership change). */
+export const personActor = (person: { id: string; displayName: string | null }): AuditActor => ({
+  type: "user",
+  id: person.id,
+  displayName: person.displayName,
+});
+
 /** What a request knows of its sender, kept with the entries it causes. */
 export interface RequestOrigin {
   ip: string | null;

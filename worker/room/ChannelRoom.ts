@@ -26,7 +26,7 @@ import type { FieldError } from "../lib/errors";
 import { zodErrors } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
 import { responseSchema } from "../../contract/requests/review";
-import type { AgentCommandDto, MessageDto, PersonDto, VoteDto } from "../../contract/dto";
+import type { AgentCommandDto, MessageDto, VoteDto } from "../../contract/dto";
 import type { JsonObject } from "../../contract/json";
 import { attachmentsQuery, findMessage, isDue, messageDto, withAttachments, type MessageRow } from "../services/messages";
 import type { AgentRow } from "../services/agents";
@@ -45,7 +45,7 @@ import { armStreamTimer, changeDraft, streamKey, streamTimerDue, type StreamUpda
 import { deleteObjects } from "../files/r2";
 import { pushMessage, pushSettled } from "../push/send";
 import { logError } from "../lib/log";
-import { AuditWriter, systemActor, type AuditActor, type AuditInput } from "../audit/writer";
+import { AuditWriter, personActor, systemActor, type AuditActor, type AuditInput } from "../audit/writer";
 
 const fail = (status: 400 | 403 | 404 | 409 | 410, message: string, errors?: FieldError[]) =>
   ({ ok: false, status, message, ...(errors ? { errors } : {}) }) as const;
@@ -740,5 +740,3 @@ export class ChannelRoom extends DurableObject<Env> {
 }
 
 const encodeWait = (result: WaitResult): EncodedWait => ({ status: result.status, body: JSON.stringify(result) });
-
-const personActor = (by: PersonDto): AuditActor => ({ type: "user", id: by.id, displayName: by.displayName });

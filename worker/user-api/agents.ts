@@ -4,13 +4,12 @@ import { and, count, desc, eq, max, or, sql, type SQL } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import type { AgentListItemDto, AgentStatsDto, ListDto, MemberDto, StatusHistoryRowDto } from "../../contract/dto";
 import { agents, agentStatusHistory, channelReads, messages } from "../db/schema";
-import type { AppEnv, Env } from "../env";
-import type { ChannelRoom } from "../room/ChannelRoom";
+import type { AppEnv } from "../env";
 import { nowIso } from "../lib/ids";
 import { doc, jsonBody, query } from "../lib/validate";
 import { roomOf } from "../room";
 import { createAgentBody, markReadBody, memberBody, statusHistoryQuery, updateAgentBody } from "../../contract/requests/agent";
-import { requestOrigin } from "../audit/writer";
+import { personActor, requestOrigin } from "../audit/writer";
 import { revokeEverywhere } from "../gateway/revocation";
 import { invalid, notFound } from "../lib/errors";
 import { addMember, assertManages, membersOf, membershipAccess, personByRef, removeMember } from "../services/members";
@@ -147,11 +146,21 @@ export const userAgentRoutes = new Hono<AppEnv>()
     removeMemberRoute(c, c.req.valid("json").userId),
   );
 
-/** The room's audit writer (room/index.ts's RoomApi does not list recordAudit yet). */
-const auditOf = (env: Env, agentId: string) => env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(agentId)) as unknown as Pick<ChannelRoom, "recordAudit">;
-
-/** The audit log's actor for a person's change (their id and name). */
-const personActor = (c: Context<AppEnv>) => ({ type: "user" as const, id: c.get("principal").userId, displayName: c.get("principal").displayName ?? null });
+/** Records a membership change in the agent's audit log, through its room (the log's one writer). */
+function recordMembership(
+  c: Context<AppEnv>,
+  agentId: string,
+  action: "member_added" | "member_removed",
+  person: { id: string; displayName: string; email: string },
+) {
+  const p = c.get("principal");
+  return roomOf(c.env, agentId).recordAudit(agentId, {
+    action,
+    actor: personActor({ id: p.userId, displayName: p.displayName ?? null }),
+    data: { userId: person.id, displayName: person.displayName, email: person.email },
+    origin: requestOrigin(c.req.raw.headers),
+  });
+}
 
 async function addMemberRoute(c: Context<AppEnv>, ref: string) {
   const d = c.var.db;
@@ -163,14 +172,7 @@ async function addMemberRoute(c: Context<AppEnv>, ref: string) {
     throw invalid([{ path: "userId", message: "the agent's owner sees it already", code: "owner" }], "The agent's owner cannot be added as a member");
   }
   const { added, addedAt } = await addMember(d, agent.id, person.id, c.get("principal").userId);
-  if (added) {
-    await auditOf(c.env, agent.id).recordAudit(agent.id, {
-      action: "member_added",
-      actor: personActor(c),
-      data: { userId: person.id, displayName: person.displayName, email: person.email },
-      origin: requestOrigin(c.req.raw.headers),
-    });
-  }
+  if (added) await recordMembership(c, agent.id, "member_added", person);
   return c.json({ ...person, role: "member", addedAt } satisfies MemberDto, added ? 201 : 200);
 }
 
@@ -184,11 +186,6 @@ async function removeMemberRoute(c: Context<AppEnv>, ref: string) {
   if (!person || !removed) throw notFound("Member");
   // Their open sockets stop getting the agent's events: each is closed and, reconnecting, may no longer follow it.
   await revokeEverywhere(c.env, { kind: "membership", userId: person.id, agentId: agent.id });
-  await auditOf(c.env, agent.id).recordAudit(agent.id, {
-    action: "member_removed",
-    actor: personActor(c),
-    data: { userId: person.id, displayName: person.displayName, email: person.email },
-    origin: requestOrigin(c.req.raw.headers),
-  });
+  await recordMembership(c, agent.id, "member_removed", person);
   return c.json({ agentId: agent.id, userId: person.id, removed: true });
 }
