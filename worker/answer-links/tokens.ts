@@ -41,10 +41,13 @@ export interface AnswerLink {
 
 /** The origin links are made on: `PUBLIC_URL` when set, else the caller's (a request's own origin). */
 export function linkOrigin(env: Env, origin?: string): string {
-  const base = env.PUBLIC_URL?.trim() || origin;
+  const base = linkBase(env, origin);
   if (!base) throw new Error("an answer link needs PUBLIC_URL or a request's origin");
-  return base.replace(/\/+$/, "");
+  return base;
 }
+
+/** `PUBLIC_URL`, else `origin`, without a trailing slash; "" when neither is known (the link is then relative). */
+const linkBase = (env: Env, origin?: string): string => (env.PUBLIC_URL?.trim() || origin || "").replace(/\/+$/, "");
 
 /**
  * A new answer link for one review and one person (a new token each call; a person may hold several,
@@ -65,7 +68,7 @@ export async function mintAnswerLinks(d: Db, env: Env, links: readonly MintAnswe
   const createdAt = nowIso();
   const minted = await Promise.all(
     links.map(async (link) => {
-      const base = (env.PUBLIC_URL?.trim() || link.origin || "").replace(/\/+$/, "");
+      const base = linkBase(env, link.origin);
       const token = randomToken(32);
       const row = {
         tokenHash: await sha256Hex(token),
