@@ -6,6 +6,9 @@ import type {
   AuditAction,
   DeliveryStatus,
   MessageStatus,
+  NotificationChannelKind,
+  NotificationChannelState,
+  NotifyLevel,
   ReviewPriority,
   ReviewResolution,
   ReviewStatus,
@@ -268,7 +271,62 @@ export type PreferencesDto = {
   theme: Theme;
   inlineHtml: boolean;
   push: boolean;
+  /** While it holds, nothing is sent (browser or channels) but reviews marked `urgent`; null: never quiet. */
+  quietHours: QuietHoursDto | null;
 };
+
+/** A daily quiet window, `from` up to `to` ("HH:MM", 24 h) in the person's IANA time zone; it may span midnight. */
+export type QuietHoursDto = {
+  from: string;
+  to: string;
+  timeZone: string;
+};
+
+// ---- notification channels (docs/api.md, "Notification channels") ---------------------------------------
+
+/** One of a person's channels as listed: never its secrets (an ntfy token is write-only, a webhook's secret shown once). */
+export interface NotificationChannelDto {
+  id: string;
+  kind: NotificationChannelKind;
+  name: string;
+  /** Where it posts: the ntfy topic URL, the Slack/Discord webhook URL, the signed webhook's receiver. */
+  url: string;
+  enabled: boolean;
+  /** ntfy: whether an access token is stored (sent as `Authorization: Bearer`). */
+  hasToken: boolean;
+  status: NotificationChannelStatusDto;
+  createdAt: string;
+}
+
+/** How the channel's deliveries went: the last attempt, the last success, and failures since then. */
+export interface NotificationChannelStatusDto {
+  state: NotificationChannelState;
+  lastAttemptAt: string | null;
+  lastSuccessAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  /** Failed attempts since the last success (retries included). */
+  failures: number;
+}
+
+/** A signed webhook channel just created: the only answer that carries its signing secret (`whsec_…`). */
+export interface CreatedNotificationChannelDto extends NotificationChannelDto {
+  secret?: string;
+}
+
+/** The answer of "Send test": the attempt, and the channel's status after it. */
+export interface NotificationTestDto {
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+  channel: NotificationChannelDto;
+}
+
+/** What one agent sends this person (`GET|PUT /api/notifications/agents`); "all" until changed. */
+export interface AgentNotifyLevelDto {
+  agentId: string;
+  level: NotifyLevel;
+}
 
 // ---- teams (docs/api.md, "Review policy") --------------------------------------------------------------
 

@@ -90,3 +90,15 @@ export const AUDIT_ACTIONS = [
   "member_removed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** Where a person's notifications go besides their browsers (Settings → Notifications; docs/api.md, "Notification channels"). */
+export const NOTIFICATION_CHANNEL_KINDS = ["ntfy", "slack", "discord", "webhook"] as const;
+export type NotificationChannelKind = (typeof NOTIFICATION_CHANNEL_KINDS)[number];
+
+/** What one agent sends a person: every message, its reviews only, or only the reviews that name them. */
+export const NOTIFY_LEVELS = ["all", "reviews", "assigned"] as const;
+export type NotifyLevel = (typeof NOTIFY_LEVELS)[number];
+
+/** A notification channel's health, from its last delivery attempt. */
+export const NOTIFICATION_CHANNEL_STATES = ["untested", "ok", "failing"] as const;
+export type NotificationChannelState = (typeof NOTIFICATION_CHANNEL_STATES)[number];

@@ -45,6 +45,8 @@ export const LIMITS = {
   /** A share link lives 1 h unless asked otherwise, at most 7 days. */
   shareDefaultSeconds: 3_600,
   shareMaxSeconds: 7 * 86_400,
+  /** A person's notification channels (ntfy, Slack, Discord, signed webhooks). */
+  notificationChannels: 20,
   /** Any request body but a file upload. */
   jsonBodyBytes: 1_048_576,
   /** A stored message row, all columns together (D1 refuses rows over 2 MB). */

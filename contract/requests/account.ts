@@ -4,6 +4,7 @@ import type { PreferencesDto } from "../dto";
 import { ROLES, THEMES } from "../enums";
 import { LIMITS } from "../limits";
 import { idSchema } from "./message";
+import { quietHoursSchema } from "./notifications";
 
 const email = z
   .email()
@@ -30,12 +31,14 @@ const preferenceFields = {
   theme: z.enum(THEMES),
   inlineHtml: z.boolean(),
   push: z.boolean(),
+  quietHours: quietHoursSchema.nullable(),
 };
 /** Stored preferences, with the defaults of anything never set. */
 export const preferencesSchema = z.object({
   theme: preferenceFields.theme.default("system"),
   inlineHtml: preferenceFields.inlineHtml.default(false),
   push: preferenceFields.push.default(false),
+  quietHours: preferenceFields.quietHours.default(null),
 }) satisfies z.ZodType<PreferencesDto>;
 /** A change: only the fields sent (no defaults, or they would overwrite what is stored). */
 export const updatePreferencesBody = z.strictObject(preferenceFields).partial();

@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { unstable_startWorker } from "wrangler";
 
@@ -14,7 +15,20 @@ export interface DevServer {
   dispose(): Promise<void>;
 }
 
-export async function startDevServer(name: string): Promise<DevServer> {
+/** A port free right now (the kernel's pick, released at once), for a server that must know its URL before it starts. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/**
+ * `publicUrl`: the server knows its own URL as `PUBLIC_URL` (on a port picked beforehand), as a deployment
+ * does, so what it sends outside a request (notification channels' answer links) carries absolute links.
+ */
+export async function startDevServer(name: string, { publicUrl = false } = {}): Promise<DevServer> {
   process.env.WRANGLER_SEND_METRICS = "false";
   const persist = mkdtempSync(join(tmpdir(), `nod-${name}-`));
   execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
@@ -25,13 +39,17 @@ export async function startDevServer(name: string): Promise<DevServer> {
   // rebuild of web/dist during a test run (or a stray file event there) must not reach this one.
   const assets = join(persist, "assets");
   cpSync("web/dist", assets, { recursive: true });
+  const port = publicUrl ? await freePort() : 0;
   const worker = await unstable_startWorker({
     config: "wrangler.toml",
     // The real Worker, its D1 binding behind the production-limits wrapper (test/d1-limits).
     entrypoint: "test/d1-limits/entry.ts",
     assets,
-    bindings: { ALLOW_LOOPBACK_WEBHOOKS: { type: "plain_text", value: "true" } },
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, logLevel: "warn" },
+    bindings: {
+      ALLOW_LOOPBACK_WEBHOOKS: { type: "plain_text", value: "true" },
+      ...(port ? { PUBLIC_URL: { type: "plain_text", value: `http://127.0.0.1:${port}` } } : {}),
+    },
+    dev: { server: { hostname: "127.0.0.1", port }, inspector: false, persist, watch: false, logLevel: "warn" },
   });
   await worker.ready;
   const url = (await worker.url).toString().replace(/\/$/, "");

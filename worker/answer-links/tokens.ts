@@ -47,7 +47,7 @@ export function linkOrigin(env: Env, origin?: string): string {
 }
 
 /** `PUBLIC_URL`, else `origin`, without a trailing slash; "" when neither is known (the link is then relative). */
-const linkBase = (env: Env, origin?: string): string => (env.PUBLIC_URL?.trim() || origin || "").replace(/\/+$/, "");
+export const linkBase = (env: Env, origin?: string): string => (env.PUBLIC_URL?.trim() || origin || "").replace(/\/+$/, "");
 
 /**
  * A new answer link for one review and one person (a new token each call; a person may hold several,

@@ -8,6 +8,8 @@ import {
   AUDIT_ACTIONS,
   DELIVERY_STATUSES,
   MESSAGE_STATUSES,
+  NOTIFICATION_CHANNEL_KINDS,
+  NOTIFY_LEVELS,
   REVIEW_RESOLUTIONS,
   REVIEW_STATUSES,
   REVIEW_TYPES,
@@ -302,6 +304,48 @@ export const pushSubscriptions = sqliteTable(
     createdAt: text("created_at").notNull(),
   },
   (t) => [index("push_subscriptions_user_idx").on(t.userId)],
+);
+
+// A person's notification channel besides their browsers: ntfy, a Slack-compatible or Discord webhook, or a
+// webhook signed with its own secret. Its status columns are its last delivery attempt's outcome.
+export const notificationChannels = sqliteTable(
+  "notification_channels",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: NOTIFICATION_CHANNEL_KINDS }).notNull(),
+    name: text("name").notNull(),
+    url: text("url").notNull(),
+    /** ntfy's access token: write-only (the API never lists it). */
+    token: text("token"),
+    /** The signed webhook's Standard Webhooks secret (`whsec_…`), shown once at creation. */
+    secret: text("secret"),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    lastAttemptAt: text("last_attempt_at"),
+    lastSuccessAt: text("last_success_at"),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    failures: integer("failures").notNull().default(0),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("notification_channels_user_idx").on(t.userId)],
+);
+
+// What one agent sends one person (NOTIFY_LEVELS); no row: "all".
+export const notifyLevels = sqliteTable(
+  "notify_levels",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    level: text("level", { enum: NOTIFY_LEVELS }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.agentId] }), index("notify_levels_agent_idx").on(t.agentId)],
 );
 
 // How far a person has read each channel: unread = agent messages with a larger seq.

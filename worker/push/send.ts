@@ -1,24 +1,24 @@
-// Web Push: every agent message becomes a notification on each subscribed browser of the people who see
-// the agent (its owner and members), or of the people named (a review's reminder or escalation).
-// Runs after the message is stored, off the request path (the room hands it to waitUntil). A push
+// Web Push: a message's notification on each subscribed browser of the people notify/dispatch.ts chose
+// (who see the agent, let through by their level and quiet hours). Runs off the request path. A push
 // service's 404 or 410 means the subscription is gone: its row is deleted. Any other failure is logged
 // and does not stop the other devices. Endpoints pass the webhooks' SSRF guard before every send.
 //
 // A pending review's notice carries, for each person who may answer it, an answer link of their own
-// (`answerUrl`, one token a person a push, shared by their devices) and, for an approval or a
-// single-choice selection of at most two choices, `actions` the service worker shows as buttons: a button
-// posts its answer to the link (`via: "push-action"`). Once a review settles, `pushSettled` sends the same
-// people a `{type: "settled"}` notice with the review's tag, which the service worker uses to take the
-// notification away (web/public/sw.js).
+// (`answerUrl`, one token a person a message, shared by their devices and channels) and, for an approval
+// or a single-choice selection of at most two choices, `actions` the service worker shows as buttons: a
+// button posts its answer to the link (`via: "push-action"`). Once a review settles, `pushSettled` sends
+// the same people a `{type: "settled"}` notice with the review's tag, which the service worker uses to
+// take the notification away (web/public/sw.js).
 import { buildPushPayload } from "@block65/webcrypto-web-push";
-import { and, eq, exists, or } from "drizzle-orm";
+import { and, eq, exists, or, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { db, type Db } from "../db/client";
-import { agentMembers, agents, messages, pushSubscriptions } from "../db/schema";
+import { agentMembers, agents, pushSubscriptions } from "../db/schema";
 import { inList } from "../db/lists";
 import type { Env } from "../env";
 import type { MessageDto } from "../../contract/dto";
-import { approvalPayload, selectionPayload } from "../../contract/requests/review";
-import { answerRefusal, linkExpiry, mintAnswerLinks } from "../answer-links/tokens";
+import { headline, type NoticeAction } from "../notify/notice";
+import type { Occasion } from "../notify/rules";
 import { refuseWebhookUrl, webhookPolicy } from "../webhooks/ssrf";
 import { vapid } from "./vapid";
 import { logError } from "../lib/log";
@@ -39,12 +39,6 @@ type PushNotice = {
   actions?: NoticeAction[];
 };
 
-export type NoticeAction = {
-  action: string;
-  title: string;
-  response: { selectedOption: string } | { selectedIds: string[] };
-};
-
 /** What tells a device that a review was settled: the service worker closes the notification with `tag`. */
 type SettledNotice = {
   type: "settled";
@@ -56,42 +50,7 @@ type SettledNotice = {
   messageId: string;
 };
 
-/** Chrome shows at most two actions (Notification.maxActions); a review with more choices gets none. */
-const MAX_ACTIONS = 2;
-
-const BODY_CHARS = 240;
 const TIMEOUT_MS = 10_000;
-
-function noticeOf(agentName: string, message: MessageDto, prefix: string | undefined): PushNotice {
-  const text = message.text?.trim().replace(/\s+/g, " ");
-  const fallback = message.review ? "asks for your review" : message.attachments.length ? "sent a file" : "sent a message";
-  return {
-    title: prefix ? `${prefix}: ${agentName}` : agentName,
-    body: text ? (text.length > BODY_CHARS ? `${text.slice(0, BODY_CHARS - 1)}…` : text) : fallback,
-    url: `/chat/${message.channelId}`,
-    tag: message.id,
-    channelId: message.channelId,
-    messageId: message.id,
-    review: message.review !== null,
-  };
-}
-
-/** A review's one-tap answers: an approval's options, or a single-choice selection's items (at most two). */
-export function actionsOf(message: MessageDto): NoticeAction[] | undefined {
-  const review = message.review;
-  if (review?.status !== "pending") return undefined;
-  if (review.type === "approval") {
-    const parsed = approvalPayload.safeParse(review.payload);
-    if (!parsed.success || parsed.data.options.length > MAX_ACTIONS) return undefined;
-    return parsed.data.options.map((o) => ({ action: o.id, title: o.label, response: { selectedOption: o.id } }));
-  }
-  if (review.type === "selection") {
-    const parsed = selectionPayload.safeParse(review.payload);
-    if (!parsed.success || parsed.data.mode !== "single" || parsed.data.items.length > MAX_ACTIONS) return undefined;
-    return parsed.data.items.map((i) => ({ action: i.id, title: i.label, response: { selectedIds: [i.id] } }));
-  }
-  return undefined;
-}
 
 /**
  * Web Push's Urgency (RFC 8030 §5.3) for a message: a review's priority says it (`urgent` and `high` are
@@ -104,73 +63,54 @@ function urgencyOf(message: MessageDto): "low" | "normal" | "high" {
   return "high";
 }
 
-/** Whom to notify: by default everyone who sees the agent; `userIds` narrows it (they must see it too). */
-export interface PushTargets {
-  userIds?: readonly string[];
-  /** Put before the agent's name in the title: "Reminder", "Escalated to you". */
-  prefix?: string;
-}
-
 type Subscription = typeof pushSubscriptions.$inferSelect;
 
+/** Whether the person in `userId` sees the agent `agents.id` (its owner or a member): joined with the agent. */
+export const seesAgent = (d: Db, userId: SQLiteColumn): SQL =>
+  or(
+    eq(userId, agents.userId),
+    exists(
+      d
+        .select({ one: agentMembers.userId })
+        .from(agentMembers)
+        .where(and(eq(agentMembers.agentId, agents.id), eq(agentMembers.userId, userId))),
+    ),
+  )!;
+
 /** The subscriptions of the people who see the agent (its owner and members), narrowed to `userIds`, with its name. */
-function subscriptionsQuery(d: Db, channelId: string, userIds?: readonly string[]) {
+export function subscriptionsQuery(d: Db, channelId: string, userIds?: readonly string[]) {
   return d
     .select({ sub: pushSubscriptions, agentName: agents.name })
     .from(pushSubscriptions)
     .innerJoin(agents, eq(agents.id, channelId))
-    .where(
-      and(
-        or(
-          eq(pushSubscriptions.userId, agents.userId),
-          exists(
-            d
-              .select({ one: agentMembers.userId })
-              .from(agentMembers)
-              .where(and(eq(agentMembers.agentId, agents.id), eq(agentMembers.userId, pushSubscriptions.userId))),
-          ),
-        ),
-        userIds ? inList(pushSubscriptions.userId, userIds) : undefined,
-      ),
-    );
+    .where(and(seesAgent(d, pushSubscriptions.userId), userIds ? inList(pushSubscriptions.userId, userIds) : undefined));
 }
 
-/** Sends `message` (an agent's) to the push subscriptions of the people who see its agent. Never throws. */
-export async function pushMessage(env: Env, message: MessageDto, targets: PushTargets = {}): Promise<void> {
+/** What a message's push says, beyond the message: its agent, why it is sent, and each person's answer link. */
+export interface PushContext {
+  agentName: string;
+  occasion: Occasion;
+  /** Answer links by person: only people who may answer the pending review have one. */
+  links: ReadonlyMap<string, string>;
+  actions: NoticeAction[] | undefined;
+}
+
+/** Sends `message` (an agent's) to these subscriptions: the people dispatch.ts let through. Never throws. */
+export async function pushMessage(env: Env, d: Db, subs: readonly { sub: Subscription }[], message: MessageDto, context: PushContext): Promise<void> {
+  if (subs.length === 0) return;
   try {
-    const d = db(env.DB);
-    const { userIds } = targets;
-    if (userIds?.length === 0) return;
-    const subsQuery = subscriptionsQuery(d, message.channelId, userIds);
-    // A pending review: its row (read with the subscriptions, one round trip) says who may answer it.
-    const [subs, rows] =
-      message.review?.status === "pending"
-        ? await d.batch([
-            subsQuery,
-            d
-              .select()
-              .from(messages)
-              .where(and(eq(messages.id, message.id), eq(messages.channelId, message.channelId))),
-          ])
-        : [await subsQuery, []];
-    if (subs.length === 0) return;
-    const notice = noticeOf(subs[0]!.agentName, message, targets.prefix);
-    const row = rows[0];
-    const links = new Map<string, string>();
-    if (row) {
-      const people = [...new Set(subs.map(({ sub }) => sub.userId))].filter((userId) => !answerRefusal(row, userId));
-      const expiresAt = linkExpiry(row);
-      const minted = await mintAnswerLinks(
-        d,
-        env,
-        people.map((userId) => ({ messageId: row.id, channelId: row.channelId, userId, expiresAt })),
-      );
-      for (const [i, userId] of people.entries()) links.set(userId, minted[i]!.url);
-    }
-    const actions = actionsOf(message);
+    const notice: PushNotice = {
+      ...headline(context.agentName, message, context.occasion),
+      url: `/chat/${message.channelId}`,
+      tag: message.id,
+      channelId: message.channelId,
+      messageId: message.id,
+      review: message.review !== null,
+    };
+    const { actions } = context;
     await send(env, d, subs, { urgency: urgencyOf(message), ...(message.review ? { topic: message.id } : {}) }, (sub) => {
-      const answerUrl = links.get(sub.userId);
-      return answerUrl ? { ...notice, answerUrl, ...(actions ? { actions } : {}) } : notice;
+      const answerUrl = context.links.get(sub.userId);
+      return answerUrl ? { ...notice, answerUrl, ...(actions ? { actions: actions.map(({ danger: _, ...a }) => a) } : {}) } : notice;
     });
   } catch (err) {
     logError("push: could not send for message", message.id, err);

@@ -43,7 +43,8 @@ import { allShards, gatewayOf } from "../gateway/shards";
 import { ShardOutbox } from "./outbox";
 import { armStreamTimer, changeDraft, streamKey, streamTimerDue, type StreamUpdate } from "./streams";
 import { deleteObjects } from "../files/r2";
-import { pushMessage, pushSettled } from "../push/send";
+import { pushSettled } from "../push/send";
+import { RoomNotices } from "./notices";
 import { logError } from "../lib/log";
 import { AuditWriter, personActor, systemActor, type AuditActor, type AuditInput } from "../audit/writer";
 
@@ -77,6 +78,8 @@ export class ChannelRoom extends DurableObject<Env> {
   private readonly audit = new AuditWriter(this.db);
   /** The last audit append (the writer runs them in call order): awaited before a request's answer. */
   private audited: Promise<void> = Promise.resolve();
+  /** Notifications of the channel's messages, and their channels' retries (notices.ts). */
+  private readonly notices = new RoomNotices(this.env, this.db, this.timers);
   /** A review's reminders and escalation, fired by their timers (nudges.ts). */
   private readonly nudges = new Nudges({
     db: this.db,
@@ -87,7 +90,7 @@ export class ChannelRoom extends DurableObject<Env> {
     audited: () => this.audited,
     emit: (event) => this.emit(event),
     post: (input) => this.posts.post(input),
-    waitUntil: (work) => this.ctx.waitUntil(work),
+    notify: (message, targets) => this.ctx.waitUntil(this.notices.notify(message, targets)),
   });
   /** The last events, newest last. */
   private readonly recent: RoomEvent[] = [];
@@ -217,7 +220,7 @@ export class ChannelRoom extends DurableObject<Env> {
       const { message } = result.value;
       this.emit({ channelId: message.channelId, name: "message:created", data: message });
       // A streamed draft notifies the person once, when it completes (streamChanged).
-      if (message.senderType === "agent" && message.streamState !== "streaming") this.ctx.waitUntil(pushMessage(this.env, message));
+      if (message.senderType === "agent" && message.streamState !== "streaming") this.ctx.waitUntil(this.notices.notify(message));
       else {
         // A person's message goes to the agent's webhook: its intent was recorded before the commit (recordIntents).
         const delivery = this.timers.get(deliveryKey(message.id, "message:created"));
@@ -283,7 +286,7 @@ export class ChannelRoom extends DurableObject<Env> {
   /** Tells the subscribers a draft changed; a completed one also notifies the person, as a new message would. */
   private streamChanged({ row, forAgent, forPerson }: StreamUpdate) {
     this.emit({ channelId: row.channelId, name: "message:updated", data: forAgent, personData: forPerson });
-    if (row.streamState === "complete" && row.senderType === "agent") this.ctx.waitUntil(pushMessage(this.env, forAgent));
+    if (row.streamState === "complete" && row.senderType === "agent") this.ctx.waitUntil(this.notices.notify(forAgent));
   }
 
   /** A draft's idle timer: completed as it stands, unless a PATCH pushed the deadline back or completed it meanwhile. */
@@ -649,6 +652,7 @@ export class ChannelRoom extends DurableObject<Env> {
         else if (timer.kind === "remind") await this.nudges.remind(timer);
         else if (timer.kind === "escalate") await this.nudges.escalate(timer);
         else if (timer.kind === "stream") await this.finishIdleStream(timer);
+        else if (timer.kind === "notice") await this.notices.retry(timer);
         else await this.deliveries.attempt(timer);
       } catch (err) {
         logError("timer failed; retrying in 5 s", timer.key, err);

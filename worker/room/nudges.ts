@@ -5,11 +5,12 @@
 // at-least-once: each step re-reads its timer and the review, and a timer moves on (or goes) only once its
 // work is on record, so a restart repeats a step at worst and never skips one.
 import { and, eq } from "drizzle-orm";
+import type { MessageDto } from "../../contract/dto";
 import type { Db } from "../db/client";
 import { messages } from "../db/schema";
 import type { Env } from "../env";
 import { systemActor, type AuditInput } from "../audit/writer";
-import { pushMessage } from "../push/send";
+import type { NotifyTargets } from "../notify/dispatch";
 import { membersOf } from "../services/members";
 import { attachmentsQuery, findMessage, isDue, messageDto, withAttachments, type MessageRow } from "../services/messages";
 import { duration, names, union } from "./policy";
@@ -30,7 +31,8 @@ export interface NudgeRoom {
   emit(event: RoomEvent): void;
   /** Stores a message of the channel (its seq, its events). */
   post(input: NewMessage): Promise<PostResult>;
-  waitUntil(work: Promise<unknown>): void;
+  /** Notifies a message's people (browsers and channels) off the caller's path. */
+  notify(message: MessageDto, targets: NotifyTargets): void;
 }
 
 /** Who has not answered (or voted on) a pending review yet, among those who may: its assignees, or every member. */
@@ -87,7 +89,7 @@ export class Nudges {
     });
     if (!reminded) return;
     const [message] = await withAttachments(db, [reminded.row], "agent");
-    this.room.waitUntil(pushMessage(this.room.env, message!, { userIds: reminded.userIds, prefix: "Reminder" }));
+    this.room.notify(message!, { userIds: reminded.userIds, occasion: "reminder" });
   }
 
   /**
@@ -141,7 +143,7 @@ export class Nudges {
     if (!escalated) return;
     const { row, to, afterSeconds } = escalated;
     const [message] = await withAttachments(db, [row], "agent");
-    this.room.waitUntil(pushMessage(this.room.env, message!, { userIds: to.map((p) => p.id), prefix: "Escalated to you" }));
+    this.room.notify(message!, { userIds: to.map((p) => p.id), occasion: "escalation" });
     const line = await this.room.post({
       channelId: row.channelId,
       userId: row.userId,

@@ -1,5 +1,5 @@
-// One Durable Object alarm multiplexing every timer of a room (review expiries, webhook retries, idle
-// streamed drafts).
+// One Durable Object alarm multiplexing every timer of a room (review expiries, reminders and escalations,
+// webhook retries, notification channels' retries, idle streamed drafts).
 // Timers live in the room's own SQLite storage, indexed by due time, so they survive eviction and
 // restarts; the alarm is always set to the earliest one. Alarms are at-least-once: whoever handles
 // a timer re-checks its facts, and a timer is removed only once its work is done.
@@ -14,7 +14,7 @@ export const reviewTimerKeys = (messageId: string) => [expiryKey(messageId), rem
 
 export interface Timer {
   key: string;
-  kind: "expire" | "remind" | "escalate" | "webhook" | "stream";
+  kind: "expire" | "remind" | "escalate" | "webhook" | "stream" | "notice";
   channelId: string;
   dueAt: number;
   data: Record<string, unknown>;

@@ -15,6 +15,7 @@ import { auditRoutes } from "../audit/routes";
 import { apiKeyRoutes } from "./api-keys";
 import { authRoutes } from "./auth";
 import { inboxRoutes, userMessageRoutes } from "./messages";
+import { notificationRoutes } from "./notifications";
 import { preferenceRoutes } from "./preferences";
 import { pushRoutes } from "./push";
 import { userRoutes } from "./users";
@@ -53,4 +54,5 @@ export const userApi = new Hono<AppEnv>()
   .route("/share", sharedFileRoutes)
   .route("/push", signedIn(pushRoutes))
   .route("/preferences", signedIn(preferenceRoutes))
+  .route("/notifications", signedIn(notificationRoutes))
   .route("/users", signedIn(userRoutes));

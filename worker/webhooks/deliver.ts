@@ -9,7 +9,7 @@ import { base64 } from "../lib/crypto";
 export const WEBHOOK_EVENTS = ["review:responded", "review:expired", "message:created"] as const;
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
 
-interface WebhookTarget {
+export interface WebhookTarget {
   url: string;
   method: string;
   headers: Record<string, string>;
@@ -74,7 +74,7 @@ export function webhookPayload(event: WebhookEventName, message: MessageDto, at:
   }
 }
 
-interface Attempt {
+export interface Attempt {
   ok: boolean;
   statusCode: number | null;
   durationMs: number;
@@ -83,8 +83,11 @@ interface Attempt {
   gone: boolean;
 }
 
-/** One signed delivery: 10 s timeout, redirects not followed, the URL re-checked right before. */
-export async function sendWebhook(target: WebhookTarget, body: string, deliveryId: string, secret: string, policy: WebhookPolicy): Promise<Attempt> {
+/**
+ * One delivery: 10 s timeout, redirects not followed, the URL re-checked right before. Signed (Standard
+ * Webhooks) with `secret`; a person's Slack, Discord or ntfy channel has none and is sent unsigned.
+ */
+export async function sendWebhook(target: WebhookTarget, body: string, deliveryId: string, secret: string | null, policy: WebhookPolicy): Promise<Attempt> {
   const refused = refuseWebhookUrl(target.url, policy);
   if (refused) return { ok: false, statusCode: null, durationMs: 0, error: `refused: ${refused}`, gone: false };
   const started = Date.now();
@@ -97,7 +100,7 @@ export async function sendWebhook(target: WebhookTarget, body: string, deliveryI
         ...target.headers,
         "content-type": "application/json",
         "user-agent": "Nod-Webhooks/1.0",
-        ...(await signatureHeaders(secret, deliveryId, body)),
+        ...(secret ? await signatureHeaders(secret, deliveryId, body) : {}),
       },
       body,
     });

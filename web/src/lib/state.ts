@@ -11,7 +11,7 @@ import type { Agent, List, Message, OwnerAgent, Preferences, User } from "./type
 const [me, setMe] = createSignal<User | null | undefined>(undefined);
 export { me, setMe };
 
-const [prefs, setPrefsSignal] = createSignal<Preferences>({ theme: readThemeCache(), inlineHtml: false, push: false });
+const [prefs, setPrefsSignal] = createSignal<Preferences>({ theme: readThemeCache(), inlineHtml: false, push: false, quietHours: null });
 export { prefs };
 
 function readThemeCache(): Preferences["theme"] {
