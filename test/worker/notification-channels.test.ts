@@ -257,6 +257,49 @@ describe("what is sent when: levels and quiet hours, with a fixed clock", () => 
   });
 });
 
+describe("reminders and escalations go out through channels too", () => {
+  it("a reminder reaches who has not answered; an escalation reaches whom it names, even at level `assigned`", async () => {
+    const room = env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(bot.agent.id));
+    const ownerChannel = await addChannel(owner, { kind: "webhook", url: "https://owner-nudges.notify.test/in" });
+    const annChannel = await addChannel(ann, { kind: "webhook", url: "https://ann-nudges.notify.test/in" });
+    await ann.as("PUT", `/api/notifications/agents/${bot.agent.id}`, { level: "assigned" });
+    const review = {
+      ...approval,
+      assignees: [owner.email],
+      remind: { everySeconds: 300 },
+      escalate: { afterSeconds: 600, to: [ann.email] },
+      expiresInSeconds: 3600,
+    };
+    const posted = await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "Nudge me", review });
+    expect(posted.status, posted.text).toBe(201);
+    const id = posted.json.id as string;
+    const fire = async (key: string) => {
+      await runInDurableObject(room, (_r, state) => state.storage.sql.exec("UPDATE timers SET due_at = 0 WHERE key = ?", key));
+      await runDurableObjectAlarm(room);
+    };
+    const occasions = async (host: string, n: number) =>
+      (await receivedOn(host, n)).filter((c) => c.body.data.message?.id === id).map((c) => [c.body.data.occasion, c.body.data.title]);
+
+    expect(await occasions("owner-nudges.notify.test", 1)).toEqual([["new", "Channel bot"]]);
+    await fire(`remind:${id}`);
+    expect(await occasions("owner-nudges.notify.test", 2)).toEqual([
+      ["new", "Channel bot"],
+      ["reminder", "Reminder: Channel bot"],
+    ]);
+    expect(await occasions("ann-nudges.notify.test", 0)).toEqual([]); // not assigned, not reminded
+    await fire(`escalate:${id}`);
+    expect(await occasions("ann-nudges.notify.test", 1)).toEqual([["escalation", "Escalated to you: Channel bot"]]);
+    await ann.as("PUT", `/api/notifications/agents/${bot.agent.id}`, { level: "all" });
+    for (const [p, c] of [
+      [owner, ownerChannel],
+      [ann, annChannel],
+    ] as const) {
+      await p.as("DELETE", `/api/notifications/channels/${c.id}`);
+    }
+    await owner.as("POST", `/api/messages/${id}/respond`, { response: { selectedOption: "approve" } });
+  });
+});
+
 describe("the rules alone", () => {
   const quiet = { from: "22:00", to: "07:00", timeZone: "Europe/Berlin" };
   it("a window across midnight, in the zone's own time (with its DST)", () => {
