@@ -142,7 +142,7 @@ describe("notification channels: each format reaches a local receiver and answer
     const answered = await fetch(approve.url, { method: approve.method, headers: approve.headers, body: approve.body });
     expect(answered.status).toBe(200);
     const done = await waited;
-    expect(done.json).toMatchObject({ status: "completed" });
+    expect(done.json).toMatchObject({ status: "completed", message: { id } });
     expect(done.json.message.review).toMatchObject({ response: { selectedOption: "approve" }, via: "link", respondedBy: { displayName: "Owner" } });
   });
 

@@ -19,6 +19,7 @@ let bot: Awaited<ReturnType<typeof agentWithKey>>;
 let reviewId: string;
 let memberId: string;
 let fileId: string;
+let notificationChannelId: string;
 const STREAM_ID = "fuzz-stream";
 
 /** Everything a request could change, as text (counters and "last used" stamps left out). */
@@ -33,6 +34,8 @@ async function snapshot(): Promise<string> {
     "SELECT * FROM push_subscriptions ORDER BY id",
     "SELECT * FROM channel_reads ORDER BY user_id, agent_id",
     "SELECT token_hash, attachment_id, expires_at FROM file_shares ORDER BY token_hash",
+    "SELECT id, user_id, kind, name, url, token, secret, enabled FROM notification_channels ORDER BY id",
+    "SELECT * FROM notify_levels ORDER BY user_id, agent_id",
   ];
   const results = await env.DB.batch(queries.map((q) => env.DB.prepare(q)));
   return JSON.stringify(results.map((r) => r.results));
@@ -81,7 +84,12 @@ const routes: Route[] = [
     auth: "cookie",
     valid: () => ({ response: { selectedOption: "approve", comment: "ok" } }),
   },
-  { method: "PATCH", path: () => "/api/preferences", auth: "cookie", valid: () => ({ theme: "dark", inlineHtml: true, push: false }) },
+  {
+    method: "PATCH",
+    path: () => "/api/preferences",
+    auth: "cookie",
+    valid: () => ({ theme: "dark", inlineHtml: true, push: false, quietHours: { from: "22:00", to: "07:00", timeZone: "Europe/Berlin" } }),
+  },
   {
     method: "POST",
     path: () => "/api/push/subscribe",
@@ -113,6 +121,20 @@ const routes: Route[] = [
   },
   { method: "PATCH", path: () => `/api/v1/messages/streams/${STREAM_ID}`, auth: "key", valid: () => ({ channelId: bot.agent.id, text: "so far" }) },
   { method: "POST", path: () => `/api/files/${fileId}/share`, auth: "cookie", valid: () => ({ expiresInSeconds: 600 }) },
+  // Notification channels and levels.
+  {
+    method: "POST",
+    path: () => "/api/notifications/channels",
+    auth: "cookie",
+    valid: () => ({ kind: "ntfy", name: "Phone", url: "https://ntfy.example.com/alerts", token: "tk_abc", enabled: true }),
+  },
+  {
+    method: "PATCH",
+    path: () => `/api/notifications/channels/${notificationChannelId}`,
+    auth: "cookie",
+    valid: () => ({ name: "Phone", url: "https://ntfy.example.com/alerts", token: null, enabled: false }),
+  },
+  { method: "PUT", path: () => `/api/notifications/agents/${bot.agent.id}`, auth: "cookie", valid: () => ({ level: "reviews" }) },
 ];
 
 /** A body that is wrong in one or more generated ways, with the content type it is sent with. */
@@ -193,6 +215,7 @@ export function fuzzRoutes(part: string, pick: (index: number) => boolean) {
     memberId = (await owner.as("POST", "/api/users", { email: "member@example.com", password: "member password", displayName: "M" })).json.id;
     fileId = (await bot.v1("POST", "/files/store-text", { channelId: bot.agent.id, content: "shared" })).json.id;
     await bot.v1("POST", "/messages", { channelId: bot.agent.id, streamId: STREAM_ID, streamState: "streaming", text: "draft" });
+    notificationChannelId = (await owner.as("POST", "/api/notifications/channels", { kind: "ntfy", url: "https://ntfy.example.com/fuzz" }, { origin: BASE })).json.id;
   });
 
   describe(`fuzzing the JSON routes, ${part} (seed ${SEED})`, () => {

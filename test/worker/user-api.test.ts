@@ -590,12 +590,12 @@ describe("preferences", () => {
     const m = await member();
     const defaults = await m.as("GET", "/api/preferences");
     expect(defaults.status).toBe(200);
-    expect(defaults.json).toEqual({ theme: "system", inlineHtml: false, push: false });
+    expect(defaults.json).toEqual({ theme: "system", inlineHtml: false, push: false, quietHours: null });
     const patched = await m.as("PATCH", "/api/preferences", { theme: "dark" });
     expect(patched.status, patched.text).toBe(200);
-    expect(patched.json).toEqual({ theme: "dark", inlineHtml: false, push: false });
-    expect((await m.as("PATCH", "/api/preferences", { inlineHtml: true })).json).toEqual({ theme: "dark", inlineHtml: true, push: false });
-    expect((await m.as("GET", "/api/preferences")).json).toEqual({ theme: "dark", inlineHtml: true, push: false });
+    expect(patched.json).toEqual({ theme: "dark", inlineHtml: false, push: false, quietHours: null });
+    expect((await m.as("PATCH", "/api/preferences", { inlineHtml: true })).json).toEqual({ theme: "dark", inlineHtml: true, push: false, quietHours: null });
+    expect((await m.as("GET", "/api/preferences")).json).toEqual({ theme: "dark", inlineHtml: true, push: false, quietHours: null });
     expectError(await m.as("PATCH", "/api/preferences", { theme: "neon" }), 400, ["theme"]);
     expectError(await m.as("PATCH", "/api/preferences", { inlineHtml: "yes" }), 400, ["inlineHtml"]);
     expectError(await m.as("PATCH", "/api/preferences", { fontSize: 20 }), 400);
