@@ -105,18 +105,23 @@ describe("Settings → Notifications", () => {
     const phone = channels.locator("li.channel-item", { hasText: "Phone" });
     await phone.getByText("token set").waitFor();
     expect(await page.content()).not.toContain(token);
+    await expect(add.getByLabel("Access token (optional)").inputValue()).resolves.toBe("");
 
     // URLs the server refuses: its words at the URL field, nothing stored.
     for (const [kind, url, words] of [
-      ["webhook", "http://10.0.0.1/x", /cannot receive notifications/],
-      ["ntfy", "http://example.com/topic", /cannot receive notifications/],
+      ["webhook", "http://10.0.0.1/x", /^cannot receive notifications: the address 10\.0\.0\.1 is .*, not public$/],
+      ["ntfy", "http://example.com/topic", /^cannot receive notifications: must be an https URL/],
     ] as const) {
       await add.getByLabel("Kind").selectOption(kind);
       await add.getByLabel("Name").fill("Refused");
       await add.getByRole("textbox", { name: "URL", exact: true }).fill(url);
       await add.getByRole("button", { name: "Add channel" }).click();
       const urlInput = add.getByRole("textbox", { name: "URL", exact: true });
-      await add.locator(".field.has-error .field-error").getByText(words).waitFor();
+      await add
+        .locator(".field", { has: page.getByRole("textbox", { name: "URL", exact: true }) })
+        .locator(".field-error")
+        .getByText(words)
+        .waitFor();
       await expect(urlInput.getAttribute("aria-invalid")).resolves.toBe("true");
     }
     // The contract's own schema, before anything is sent: an ntfy URL must name a topic.
