@@ -28,7 +28,8 @@ beforeAll(async () => {
     req.on("data", (chunk) => (body += chunk));
     req.on("end", () => {
       hits.push({ headers: req.headers, body });
-      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+      // "/down" is a receiver that fails.
+      res.writeHead(req.url === "/down" ? 500 : 200, { "content-type": "text/plain" }).end(req.url === "/down" ? "broken" : "ok");
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
@@ -94,6 +95,23 @@ describe("Settings → Notifications", () => {
     const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
     const signed = `v1,${createHmac("sha256", key).update(`${hit.headers["webhook-id"]}.${hit.headers["webhook-timestamp"]}.${hit.body}`).digest("base64")}`;
     expect(String(hit.headers["webhook-signature"]).split(" ")).toContain(signed);
+
+    // A receiver that fails: the status says so, with the error and the failures counted.
+    await add.getByLabel("Kind").selectOption("webhook");
+    await add.getByLabel("Name").fill("Broken");
+    await add.getByRole("textbox", { name: "URL", exact: true }).fill(receiverUrl.replace("/hook", "/down"));
+    await add.getByRole("button", { name: "Add channel" }).click();
+    await dialog.getByRole("button", { name: "Done" }).click();
+    const broken = channels.locator("li.channel-item", { hasText: "Broken" });
+    await broken.getByRole("button", { name: "Send test to Broken" }).click();
+    await broken.getByText(/^Test failed \(HTTP 500\)/).waitFor();
+    await broken.getByText("Failing", { exact: true }).waitFor();
+    await broken.getByText(/^Last error: /).waitFor();
+    await expect(broken.getByText(/\d+ failed attempts? since the last success/).isVisible()).resolves.toBe(true);
+    await broken.getByRole("button", { name: "Delete Broken" }).click();
+    await page.getByRole("button", { name: "Delete channel" }).click();
+    await broken.waitFor({ state: "detached" });
+    hits.splice(0);
 
     // An ntfy channel with a token: "token set", never the token.
     const token = "tk_e2enotificationtoken42";

@@ -3,8 +3,9 @@
 import { createSignal, For, Show } from "solid-js";
 import { quietHoursSchema } from "../../../../../contract/requests/notifications";
 import { Field, TextField } from "../../../components/Field";
-import { ApiError } from "../../../lib/api";
-import { errorText, prefs, savePrefs, toast } from "../../../lib/state";
+import { api, ApiError } from "../../../lib/api";
+import { errorText, prefs, setPrefs, toast } from "../../../lib/state";
+import type { Preferences } from "../../../lib/types";
 import { issueFields, serverFields } from "./kinds";
 
 const localZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -40,7 +41,8 @@ export function QuietHours() {
     setErrors({});
     setBusy(true);
     try {
-      await savePrefs({ quietHours });
+      // Not savePrefs: its optimistic change, undone on a refusal, would reset what the person typed.
+      setPrefs(await api.patch<Preferences>("/api/preferences", { quietHours }));
       toast(quietHours ? `Quiet from ${quietHours.from} to ${quietHours.to} (${quietHours.timeZone}).` : "Quiet hours are off.", "success");
     } catch (err) {
       setErrors(err instanceof ApiError ? serverFields(err.errors, ["from", "to", "timeZone"], err.message) : { form: errorText(err) });
