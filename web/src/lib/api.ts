@@ -75,6 +75,7 @@ export const api = {
   get: <T>(path: string, init?: { quiet401?: boolean }) => request<T>("GET", path, undefined, init),
   post: <T>(path: string, body?: unknown, init?: { quiet401?: boolean }) => request<T>("POST", path, body, init),
   patch: <T>(path: string, body: unknown) => request<T>("PATCH", path, body),
+  put: <T>(path: string, body: unknown) => request<T>("PUT", path, body),
   del: <T>(path: string, body?: unknown) => request<T>("DELETE", path, body),
 };
 

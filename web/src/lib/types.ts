@@ -1,8 +1,19 @@
 // The shapes the user API answers with, under the web app's short names. All of them are defined once,
 // in contract/ at the repository root; nothing is declared here.
-export type { AgentStatus, DeliveryStatus, MessageStatus, ReviewStatus, ReviewType, Theme } from "../../../contract/enums";
+export type {
+  AgentStatus,
+  DeliveryStatus,
+  MessageStatus,
+  NotificationChannelKind,
+  NotifyLevel,
+  ReviewStatus,
+  ReviewType,
+  Theme,
+} from "../../../contract/enums";
 export type {
   AgentCommandDto as AgentCommand,
+  AgentNotifyLevelDto as AgentNotifyLevel,
+  CreatedNotificationChannelDto as CreatedNotificationChannel,
   AgentListItemDto as Agent,
   AgentStatsDto as AgentStats,
   ApiKeyDto as ApiKey,
@@ -11,9 +22,12 @@ export type {
   IterationChainDto as IterationChain,
   ListDto as List,
   MessageDto as Message,
+  NotificationChannelDto as NotificationChannel,
+  NotificationTestDto as NotificationTest,
   OwnerAgentDto as OwnerAgent,
   PageDto as Page,
   PreferencesDto as Preferences,
+  QuietHoursDto as QuietHours,
   ReviewDto as Review,
   StatusHistoryRowDto as StatusRow,
   UserDto as User,

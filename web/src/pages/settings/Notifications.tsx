@@ -1,9 +1,24 @@
-// Push notifications for this browser: on for each device separately (a phone and a laptop both can).
+// Settings → Notifications: push for this browser (on for each device separately: a phone and a laptop
+// both can), the person's channels, what each agent sends them, and their quiet hours.
 import { createSignal, onMount, Show } from "solid-js";
 import { currentSubscription, disablePush, enablePush, pushSupported } from "../../lib/push";
 import { errorText, toast } from "../../lib/state";
+import { AgentLevels } from "./notifications/AgentLevels";
+import { Channels } from "./notifications/Channels";
+import { QuietHours } from "./notifications/QuietHours";
 
 export function Notifications() {
+  return (
+    <>
+      <BrowserPush />
+      <Channels />
+      <AgentLevels />
+      <QuietHours />
+    </>
+  );
+}
+
+function BrowserPush() {
   const supported = pushSupported();
   const [on, setOn] = createSignal(false);
   const [busy, setBusy] = createSignal(supported);
