@@ -26,7 +26,7 @@ describe("answer links through wrangler dev", () => {
       headers: { "x-api-key": apiKey, "content-type": "application/json" },
       body: JSON.stringify({
         channelId,
-        text: "Roll out <v3>?",
+        text: "Roll out <v3> **now**?",
         review: {
           type: "approval",
           payload: {
@@ -53,7 +53,7 @@ describe("answer links through wrangler dev", () => {
       expect(page.headers.get("content-security-policy")).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; form-action 'self'/);
       expect(page.headers.get("cache-control")).toBe("no-store");
       expect(page.headers.get("referrer-policy")).toBe("no-referrer");
-      expect(page.body).toContain("Roll out &lt;v3&gt;?");
+      expect(page.body).toContain("Roll out &lt;v3&gt; <strong>now</strong>?"); // markdown, its raw HTML escaped
       expect(page.body).toContain('name="selectedOption" value="go"');
       expect(page.body).not.toContain('<div id="root"'); // not the SPA
     }

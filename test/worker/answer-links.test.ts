@@ -1,12 +1,15 @@
 // Answer links inside workerd (issue 17): a link shows one pending review to one person without a session,
 // and only a POST from its page answers it (via "link", as that person), once. Minting follows the review's
 // policy (members only, assignees, settled reviews); tokens are stored as hashes and die with the review.
+// The page renders the message's markdown with nothing but allowed tags (examples, and a fast-check property).
 import { env } from "cloudflare:workers";
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { addMember, agentWithKey, approval, call, setupOwner, type Person } from "./helpers";
 import { browser, raw, type Bot } from "./api-helpers";
 import { sleep } from "../common";
 import { runMaintenance } from "../../worker/maintenance";
+import { renderMarkdown } from "../../worker/answer-links/markdown";
 
 let owner: Person;
 let ann: Person;
@@ -104,8 +107,8 @@ describe("GET /r/:token", () => {
       expect(page.status).toBe(200);
       expect(page.headers.get("content-type")).toMatch(/^text\/html/);
       expect(page.text).toContain("Link bot");
-      // The text is escaped, its line breaks kept (white-space: pre-wrap).
-      expect(page.text).toContain("Deploy &lt;b&gt;v2&lt;/b&gt; to production?\nIt is Friday.");
+      // The text is markdown: its raw HTML is shown escaped, its line breaks kept.
+      expect(page.text).toContain("<p>Deploy &lt;b&gt;v2&lt;/b&gt; to production?<br>It is Friday.</p>");
       expect(page.text).toContain('<form method="post"');
       expect(page.text).toMatch(/<button type="submit" name="selectedOption" value="approve" class="primary">Approve<\/button>/);
       expect(page.text).toContain('name="comment"');
@@ -191,6 +194,100 @@ describe("GET /r/:token", () => {
     expect((await call("GET", pathOf(url))).status).toBe(404);
     expect((await postForm(url, [["selectedOption", "approve"]])).status).toBe(404);
     expect((await review(m.id)).status).toBe("pending");
+  });
+});
+
+/** The message's rendered markdown on its link's page. */
+async function shownText(text: string) {
+  const m = await ask(approval, text);
+  const page = await call("GET", pathOf((await linkFor(ann, m.id)).url));
+  expect(page.status).toBe(200);
+  const md = page.text.match(/<section class="card md">([\s\S]*?)<\/section>/)?.[1];
+  expect(md, page.text).toBeDefined();
+  return { md: md!, page: page.text };
+}
+
+const ALLOWED_TAGS = new Set("p br strong em del code pre ul ol li blockquote hr table thead tbody tr th td h3 h4 h5 h6 a".split(" "));
+const ALLOWED_ATTRS = new Set(["href", "title", "rel", "target", "class", "align", "start"]);
+
+/** Every tag in rendered markdown is one we allow, with only allowed attributes; every `<` starts such a tag. */
+function checkHtml(out: string) {
+  expect(out).not.toMatch(/<script|<img|<iframe|<svg|<style|<input|<!--/i);
+  const tag = /<\/?([a-zA-Z][\w-]*)((?:\s[\w-]+(?:="[^"<>]*")?)*)\s*>/g;
+  for (const [, name, attrs] of out.matchAll(tag)) {
+    expect(ALLOWED_TAGS.has(name!.toLowerCase()), name).toBe(true);
+    for (const [, attr, value] of attrs!.matchAll(/\s([\w-]+)(?:="([^"]*)")?/g)) {
+      expect(ALLOWED_ATTRS.has(attr!.toLowerCase()), attr).toBe(true);
+      expect(attr).not.toMatch(/^on/i);
+      if (attr === "href") expect(value).toMatch(/^(https?:\/\/|mailto:)/);
+    }
+  }
+  // With the allowed tags taken out, no `<` is left: everything else was escaped as text.
+  expect(out.replace(tag, "")).not.toContain("<");
+  expect(out).not.toMatch(/href="\s*javascript:/i);
+}
+
+describe("the message's markdown on the link's page", () => {
+  it("renders emphasis, lists, code blocks, tables and http(s) links", async () => {
+    const { md } = await shownText(
+      "Ship **v2** now?\n\n- one\n- two\n\n```sh\nnpm run deploy -- --env <prod>\n```\n\nSee [the diff](https://example.com/pr/1?a=1&b=2) or `git log`.\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+    );
+    expect(md).toContain("<strong>v2</strong>");
+    expect(md).toMatch(/<ul>\s*<li>one<\/li>\s*<li>two<\/li>\s*<\/ul>/);
+    expect(md).toContain('<pre><code class="language-sh">npm run deploy -- --env &lt;prod&gt;\n</code></pre>');
+    expect(md).toContain('<a href="https://example.com/pr/1?a=1&amp;b=2" rel="noopener noreferrer nofollow" target="_blank">the diff</a>');
+    expect(md).toContain("<code>git log</code>");
+    expect(md).toMatch(/<table>[\s\S]*<th>a<\/th>[\s\S]*<td>2<\/td>/);
+    checkHtml(md);
+  });
+
+  it("shows raw HTML as text, never as tags", async () => {
+    const { md, page } = await shownText(
+      'Look: <script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n<iframe src="https://evil.example"></iframe> <b>bold?</b>',
+    );
+    expect(md).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(md).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    expect(md).toContain("&lt;iframe src=&quot;https://evil.example&quot;&gt;&lt;/iframe&gt; &lt;b&gt;bold?&lt;/b&gt;");
+    expect(page).not.toMatch(/<script|<img|<iframe|<b>/i);
+    checkHtml(md);
+  });
+
+  it("keeps only http(s) and mailto links: a javascript: link is its text; an image is a link to it, never an <img>", async () => {
+    const { md } = await shownText(
+      "[click](javascript:alert(1)) [enc](javascript&#58;alert(1)) [rel](/api/me) <mailto:ann@example.com>\n\n![chart](https://example.com/c.png) ![inline](data:image/png;base64,AAAA)",
+    );
+    expect(md).not.toMatch(/href="(?!https?:|mailto:)/);
+    expect(md).toContain("click enc rel");
+    expect(md).toContain('<a href="mailto:ann@example.com"');
+    expect(md).toContain('<a href="https://example.com/c.png" rel="noopener noreferrer nofollow" target="_blank">chart</a>');
+    expect(md).toContain(" inline</p>");
+    expect(md).not.toContain("<img");
+    checkHtml(md);
+  });
+
+  it("demotes headings below the page's own h1", async () => {
+    const { md, page } = await shownText("# Title\n\n## Part\n\ntext");
+    expect(md).toContain("<h3>Title</h3>");
+    expect(md).toContain("<h4>Part</h4>");
+    expect(page.match(/<h1>/g)).toHaveLength(1);
+  });
+
+  it("lets nothing but the allowed tags through, whatever markdown and HTML are mixed (property)", () => {
+    // biome-ignore format: a list of fragments reads better packed than one per line
+    const fragments = [
+      "<script>", "</script>", "<img src=x onerror=alert(1)>", "<iframe src=javascript:alert(1)>", "<svg onload=alert(1)>", "<style>", "<pre>",
+      "</pre>", "<code>", '<a href="javascript:alert(1)">', "</a>", "<p onclick=x>", "<!--", "-->", "<![CDATA[", "<b", ">", "<", "&", "[x](", "](",
+      ")", "(", "[", "]", "![i](", "javascript:alert(1)", "JaVaScRiPt&#58;", "&#x6A;avascript:", "java\tscript:", ' "t" ', "https://e.com/",
+      "<https://e.com>", "<javascript:alert(1)>", "www.e.com", "a@b.co", "data:text/html,x", "[r]: javascript:x\n", "[r]", "\n", "\n\n", "```", "`",
+      "**", "*", "_", "~~", "# ", "> ", "- ", "1. ", "- [x] ", "| a | b |\n|-|-|\n", "    ", "\t", "\\", '"', "'", " onload=",
+    ];
+    const piece = fc.oneof(fc.constantFrom(...fragments), fc.string({ maxLength: 8 }));
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
+        checkHtml(renderMarkdown(pieces.join("")));
+      }),
+      { seed: 20261207, numRuns: 1500 },
+    );
   });
 });
 

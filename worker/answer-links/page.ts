@@ -1,6 +1,7 @@
 // The answer link's page: small, server-rendered HTML with no script at all. Its one stylesheet is inline
 // and allowed by its SHA-256 in the CSP, so the policy can be `default-src 'none'`. The message's text is
-// shown escaped, its line breaks kept (the Worker has no HTML sanitizer; markdown is left as written).
+// rendered as markdown by ./markdown.ts, whose renderer only writes what it allows (raw HTML shown escaped,
+// links only http(s)/mailto, no images, headings below the page's h1): the Worker has no DOM sanitizer.
 // Controls are a plain <form method="post"> to the page's own URL: a GET only ever shows.
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
@@ -13,6 +14,7 @@ import { names } from "../room/policy";
 import { messageDto } from "../services/messages";
 import { answerRefusal, type OpenLink } from "./tokens";
 import { fieldControl, type Submitted } from "./response";
+import { renderMarkdown } from "./markdown";
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -52,6 +54,21 @@ button.danger{background:var(--danger);border-color:var(--danger);color:#fff}
 button.ghost{background:transparent;border-color:transparent;text-decoration:underline}
 dl{margin:0}dt{font-weight:600}dd{margin:0 0 .5rem;white-space:pre-wrap;overflow-wrap:anywhere}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:0;font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
+.md{overflow-wrap:anywhere}
+.md>:first-child{margin-top:0}
+.md>:last-child{margin-bottom:0}
+.md p,.md ul,.md ol,.md blockquote,.md pre,.md table,.md hr{margin:0 0 .75rem}
+.md ul,.md ol{padding-left:1.5rem}
+.md li>p{margin:0}
+.md h3,.md h4,.md h5,.md h6{font-size:1rem;margin:1rem 0 .4rem}
+.md h3{font-size:1.15rem}
+.md blockquote{padding-left:.85rem;border-left:3px solid var(--line);color:var(--muted)}
+.md code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em;background:var(--bg);border-radius:4px;padding:.1em .3em}
+.md pre{background:var(--bg);border:1px solid var(--line);border-radius:8px;padding:.6rem .75rem}
+.md pre code{background:none;padding:0;border-radius:0}
+.md table{border-collapse:collapse;display:block;max-width:100%;overflow-x:auto;overflow-wrap:normal}
+.md th,.md td{border:1px solid var(--line);padding:.3rem .6rem}
+.md hr{border:0;border-top:1px solid var(--line)}
 footer{color:var(--muted);font-size:.85rem;margin-top:1.5rem}
 a{color:var(--accent)}`;
 
@@ -99,7 +116,7 @@ export function messagePage(title: string, text: string): Html {
 function header(link: OpenLink, title: string): Html {
   return html`<p class="agent">${link.agentName}</p>
 <h1>${title}</h1>
-${link.row.text ? html`<section class="card"><p class="text">${link.row.text}</p></section>` : ""}
+${link.row.text ? html`<section class="card md">${raw(renderMarkdown(link.row.text))}</section>` : ""}
 ${link.files ? html`<p class="hint">The message has ${link.files === 1 ? "a file" : `${link.files} files`} attached: <a href="/chat/${link.row.channelId}">open it in Nod</a> to see ${link.files === 1 ? "it" : "them"}.</p>` : ""}`;
 }
 
