@@ -65,7 +65,7 @@ async function main(argv: string[]): Promise<ExitCode> {
   return command.run({
     values,
     positionals: parsed.positionals,
-    client: () => clientFrom(values as GlobalFlags),
+    client: () => clientFrom(values as GlobalFlags, process.env, (line) => progress.say(line)),
     progress,
     print: (value, plain) => process.stdout.write(`${values.json || plain === undefined ? JSON.stringify(value, null, values.json ? 2 : 0) : plain}\n`),
   });

@@ -182,6 +182,8 @@ export interface NodClientOptions {
   pollTimeoutMs?: number;
   /** How many failed requests in a row (network, 429, 5xx) ask/wait retry before giving up. */
   retries?: number;
+  /** Told before each retry: what failed, how many failed in a row so far, and how long until the next try. */
+  onRetry?: (error: unknown, failures: number, delayMs: number) => void;
 }
 
 interface RequestOptions {
@@ -215,6 +217,7 @@ export class NodClient {
   private readonly fetchFn: FetchFunction;
   private readonly pollTimeoutMs: number;
   private readonly retries: number;
+  private readonly onRetry: NodClientOptions["onRetry"];
 
   constructor(options: NodClientOptions) {
     if (!options.url) throw new TypeError("NodClient needs a url");
@@ -225,6 +228,7 @@ export class NodClient {
     this.fetchFn = options.fetch ?? ((url, init) => fetch(url, init));
     this.pollTimeoutMs = options.pollTimeoutMs ?? 30_000;
     this.retries = options.retries ?? 5;
+    this.onRetry = options.onRetry;
   }
 
   /** One call to the agent API; a non-2xx answer throws a NodError. */
@@ -262,6 +266,7 @@ export class NodClient {
       } catch (err) {
         if (signal?.aborted || !retryable(err) || failures >= this.retries) throw err;
         const wait = err instanceof NodError && err.retryAfter ? err.retryAfter * 1000 : Math.min(500 * 2 ** failures, 15_000);
+        this.onRetry?.(err, failures + 1, wait);
         await sleep(wait, signal);
       }
     }

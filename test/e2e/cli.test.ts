@@ -3,6 +3,8 @@
 // plays the person through the user API. Also: the package's .d.ts type-checks in that project with nothing
 // else installed (no zod), so the types it ships are self-contained.
 import { execFileSync, spawn } from "node:child_process";
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -208,6 +210,72 @@ describe("nod ask (the installed bin) against wrangler dev", () => {
     const otherChannel = await run(["ask", "Deploy?", "--channel", "no-such-channel"], env);
     expect(otherChannel.code).toBe(4);
     expect(otherChannel.stderr).toMatch(/HTTP 404/);
+  });
+});
+
+/**
+ * A pass-through proxy to the real server that can go down: while down it cuts every open connection and
+ * refuses new requests with a dropped socket, as a restarting server or a flaky network does.
+ */
+async function flakyProxy(target: string) {
+  let down = false;
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    if (down) return req.socket.destroy();
+    const upstream = httpRequest(new URL(req.url ?? "/", target), { method: req.method, headers: { ...req.headers, host: new URL(target).host } }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on("error", () => req.socket.destroy());
+    req.pipe(upstream);
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    setDown(value: boolean) {
+      down = value;
+      if (value) for (const socket of sockets) socket.destroy();
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe("nod ask through an outage", () => {
+  it("keeps waiting while the connection drops and comes back, and still gets the answer", async () => {
+    const { channelId, env } = await agentEnv("CLI outage");
+    const proxy = await flakyProxy(nodUrl());
+    try {
+      const asking = run(["ask", "Deploy through the outage? (outage case)", "--approve"], { ...env, NOD_URL: proxy.url });
+      // The question is in (the person's inbox shows it) and the bin is long-polling through the proxy: cut it.
+      await expect.poll(async () => (await new NodClient({ url: nodUrl(), apiKey: env.NOD_API_KEY, channelId }).pending()).length).toBe(1);
+      await new Promise((r) => setTimeout(r, 300));
+      proxy.setDown(true);
+      await new Promise((r) => setTimeout(r, 2500));
+      proxy.setDown(false);
+      await answerWhenAsked(channelId, /outage case\)$/, { selectedOption: "approve" });
+      const { code, stdout, stderr } = await asking;
+      expect({ code, stderr }).toMatchObject({ code: 0 });
+      expect(JSON.parse(stdout)).toMatchObject({ status: "completed", response: { selectedOption: "approve" } });
+      expect(stderr, "the outage should have been seen and retried").toMatch(/fetch failed.*; retrying in [\d.]+ s \(1 of 30 failures in a row\)/);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("exits 5 when the server cannot be reached at all", async () => {
+    const proxy = await flakyProxy(nodUrl());
+    proxy.setDown(true);
+    try {
+      const { code, stderr } = await run(["channels"], { NOD_URL: proxy.url, NOD_API_KEY: "hp_whatever" });
+      expect(code).toBe(5);
+      expect(stderr).toMatch(/fetch failed/);
+    } finally {
+      await proxy.close();
+    }
   });
 });
 

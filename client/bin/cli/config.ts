@@ -12,7 +12,8 @@ export interface GlobalFlags {
  *  server down or restarting, which a CI gate waiting hours for a person should ride out. */
 const RETRIES = 30;
 
-export function clientFrom(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env): NodClient {
+/** `onRetry` says on stderr why nod is still retrying, so a CI log shows an outage rather than silence. */
+export function clientFrom(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env, onRetry?: (line: string) => void): NodClient {
   const url = flags.url ?? env.NOD_URL;
   const apiKey = flags["api-key"] ?? env.NOD_API_KEY;
   const channelId = flags.channel ?? (env.NOD_CHANNEL || undefined);
@@ -25,5 +26,17 @@ export function clientFrom(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.
     throw new UsageError(`NOD_URL / --url is not a URL: ${url}`);
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new UsageError(`NOD_URL / --url must be http(s): ${url}`);
-  return new NodClient({ url: parsed.href, apiKey, ...(channelId ? { channelId } : {}), retries: RETRIES });
+  return new NodClient({
+    url: parsed.href,
+    apiKey,
+    ...(channelId ? { channelId } : {}),
+    retries: RETRIES,
+    ...(onRetry ? { onRetry: (err, failures, delayMs) => onRetry(retryLine(err, failures, delayMs)) } : {}),
+  });
+}
+
+function retryLine(err: unknown, failures: number, delayMs: number): string {
+  const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : "";
+  const what = err instanceof Error ? `${err.message}${cause}` : String(err);
+  return `nod: ${what}; retrying in ${(delayMs / 1000).toFixed(1)} s (${failures} of ${RETRIES} failures in a row)`;
 }
