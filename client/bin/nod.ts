@@ -67,7 +67,10 @@ async function main(argv: string[]): Promise<ExitCode> {
     positionals: parsed.positionals,
     client: () => clientFrom(values as GlobalFlags, process.env, (line) => progress.say(line)),
     progress,
-    print: (value, plain) => process.stdout.write(`${values.json || plain === undefined ? JSON.stringify(value, null, values.json ? 2 : 0) : plain}\n`),
+    print: (value, plain) => {
+      if (values.json || plain === undefined) process.stdout.write(`${JSON.stringify(value, null, values.json ? 2 : 0)}\n`);
+      else if (plain !== "") process.stdout.write(`${plain}\n`); // an empty list prints nothing, not a blank line
+    },
   });
 }
 
