@@ -1,16 +1,23 @@
 // Nod's typed client for agents: ask a person and get the typed answer back, send messages, upload files,
 // report status, and follow a channel live over Socket.IO. It needs nothing but `fetch` at run time: the
 // request types come from the server's own zod schemas through type-only imports, which compile away.
-import type { z } from "zod";
 import type { AgentDto, ErrorDto, FieldErrorDto, IterationChainDto, MessageDto, ReviewDto, StoredFileDto, WaitDto } from "../../contract/dto";
 import type { AgentStatus } from "../../contract/enums";
 import type { ChannelEventListeners, ChannelEventName, ChannelEvents, SubscribeManyAck } from "../../contract/events";
 import type { LIMITS } from "../../contract/limits";
 import type { SubscribeArg } from "../../contract/requests/socket";
-import type { agentCommandsBody, setTagBody, setWebhookBody, statusPingBody } from "../../contract/requests/agent";
-import type { deltaEvent, postMessageBody, progressEvent, streamUpdateBody } from "../../contract/requests/message";
-import type { storeTextBody } from "../../contract/requests/file";
-import type { reviewRequest } from "../../contract/requests/review";
+import type {
+  AgentCommandsInput,
+  MessageBodyInput,
+  ReviewRequestInput,
+  SetTagInput,
+  SetWebhookInput,
+  StatusPingInput,
+  StoreTextInput,
+  StreamDeltaInput,
+  StreamProgressInput,
+  StreamUpdateInput,
+} from "./requests";
 
 /** Channels per `subscribe:channels`: the contract's limit, checked by the compiler (the build imports nothing at run time). */
 const CHANNELS_PER_SUBSCRIBE: (typeof LIMITS)["channelsPerSubscribe"] = 1000;
@@ -23,25 +30,25 @@ export type { AgentStatus, DeliveryStatus, FormFieldType, MessageStatus } from "
 type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
 /** A review to ask for: `{type, payload, expiresInSeconds?, expiresAt?, callback?}`, one of the five types. */
-export type ReviewRequest = DeepReadonly<z.input<typeof reviewRequest>>;
+export type ReviewRequest = DeepReadonly<ReviewRequestInput>;
 export type ReviewType = ReviewRequest["type"];
 
-type MessageBody = DeepReadonly<Omit<z.input<typeof postMessageBody>, "review">>;
+type MessageBody = DeepReadonly<MessageBodyInput>;
 /** `POST /api/v1/messages`: text, status, metadata, attachmentIds, webhookUrl, clientId, and maybe a review. */
 export type SendMessage = MessageBody & { review?: ReviewRequest };
 /** A message that asks for a review. */
 export type AskRequest<R extends ReviewRequest = ReviewRequest> = MessageBody & { review: R };
-export type StatusPing = z.input<typeof statusPingBody>;
-export type SetTag = z.input<typeof setTagBody>;
-export type SetWebhook = z.input<typeof setWebhookBody>;
-export type StoreText = z.input<typeof storeTextBody>;
-export type StreamUpdate = z.input<typeof streamUpdateBody>;
+export type StatusPing = StatusPingInput;
+export type SetTag = SetTagInput;
+export type SetWebhook = SetWebhookInput;
+export type StoreText = StoreTextInput;
+export type StreamUpdate = StreamUpdateInput;
 /** A live token of a streamed reply, emitted on the socket (`Subscription.delta`). */
-export type StreamDelta = z.input<typeof deltaEvent>;
+export type StreamDelta = StreamDeltaInput;
 /** What the agent is doing right now, emitted on the socket (`Subscription.progress`). */
-export type StreamProgress = z.input<typeof progressEvent>;
+export type StreamProgress = StreamProgressInput;
 /** `PUT /api/v1/agents/:id/commands`: `[{command, description, acceptsArgs?, argHint?}]`. */
-export type AgentCommands = DeepReadonly<z.input<typeof agentCommandsBody>>;
+export type AgentCommands = DeepReadonly<AgentCommandsInput>;
 
 // ---- answers, typed by the review that was asked -------------------------------------------------
 
@@ -175,6 +182,8 @@ export interface NodClientOptions {
   pollTimeoutMs?: number;
   /** How many failed requests in a row (network, 429, 5xx) ask/wait retry before giving up. */
   retries?: number;
+  /** Told before each retry: what failed, how many failed in a row so far, and how long until the next try. */
+  onRetry?: (error: unknown, failures: number, delayMs: number) => void;
 }
 
 interface RequestOptions {
@@ -208,6 +217,7 @@ export class NodClient {
   private readonly fetchFn: FetchFunction;
   private readonly pollTimeoutMs: number;
   private readonly retries: number;
+  private readonly onRetry: NodClientOptions["onRetry"];
 
   constructor(options: NodClientOptions) {
     if (!options.url) throw new TypeError("NodClient needs a url");
@@ -218,6 +228,7 @@ export class NodClient {
     this.fetchFn = options.fetch ?? ((url, init) => fetch(url, init));
     this.pollTimeoutMs = options.pollTimeoutMs ?? 30_000;
     this.retries = options.retries ?? 5;
+    this.onRetry = options.onRetry;
   }
 
   /** One call to the agent API; a non-2xx answer throws a NodError. */
@@ -225,7 +236,7 @@ export class NodClient {
     const url = new URL(`${this.url}${path}`);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { "x-api-key": this.apiKey, accept: "application/json" };
-    let body: BodyInit | undefined;
+    let body: RequestInit["body"]; // not BodyInit: Node's own types (no DOM lib) lack that name
     if (options.json !== undefined) {
       headers["content-type"] = "application/json";
       body = JSON.stringify(options.json);
@@ -255,6 +266,7 @@ export class NodClient {
       } catch (err) {
         if (signal?.aborted || !retryable(err) || failures >= this.retries) throw err;
         const wait = err instanceof NodError && err.retryAfter ? err.retryAfter * 1000 : Math.min(500 * 2 ** failures, 15_000);
+        this.onRetry?.(err, failures + 1, wait);
         await sleep(wait, signal);
       }
     }
