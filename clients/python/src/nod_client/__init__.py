@@ -1,0 +1,96 @@
+"""Nod's Python client: ask a person and get the typed answer back.
+
+    from nod_client import NodClient, Approval
+
+    nod = NodClient("https://nod.example.com", "hp_...", channel_id="your-agent-id")
+    answer = nod.ask("Deploy v2.1 to production?", Approval(["approve", "reject"]))
+    if answer.option_id == "approve":
+        ...
+"""
+
+from .client import NodClient, __version__
+from .errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    Gone,
+    InvalidRequest,
+    NodConnectionError,
+    NodError,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    ReviewExpired,
+    ServerError,
+    Unauthorized,
+    UnsupportedMediaType,
+    WaitTimeout,
+)
+from .types import (
+    Agent,
+    AgentStatus,
+    Answer,
+    Approval,
+    ApprovalAnswer,
+    Attachment,
+    Form,
+    FormAnswer,
+    FormField,
+    Freeform,
+    FreeformAnswer,
+    Item,
+    Message,
+    MessageStatus,
+    Option,
+    Person,
+    Review,
+    ReviewRequest,
+    Selection,
+    SelectionAnswer,
+    StoredFile,
+    TextAnswer,
+    TextInput,
+)
+
+__all__ = [
+    "Agent",
+    "AgentStatus",
+    "Answer",
+    "Approval",
+    "ApprovalAnswer",
+    "Attachment",
+    "Conflict",
+    "FieldError",
+    "Forbidden",
+    "Form",
+    "FormAnswer",
+    "FormField",
+    "Freeform",
+    "FreeformAnswer",
+    "Gone",
+    "InvalidRequest",
+    "Item",
+    "Message",
+    "MessageStatus",
+    "NodClient",
+    "NodConnectionError",
+    "NodError",
+    "NotFound",
+    "Option",
+    "PayloadTooLarge",
+    "Person",
+    "RateLimited",
+    "Review",
+    "ReviewExpired",
+    "ReviewRequest",
+    "Selection",
+    "SelectionAnswer",
+    "ServerError",
+    "StoredFile",
+    "TextAnswer",
+    "TextInput",
+    "Unauthorized",
+    "UnsupportedMediaType",
+    "WaitTimeout",
+    "__version__",
+]
