@@ -99,13 +99,14 @@ describe("the package", () => {
       expect(wrong.code).toBe(1);
       expect(wrong.out).toContain('"ApprovalAnswer" has no attribute "selected_ids"');
       expect(wrong.out).toContain('"TextAnswer" has no attribute "option_id"');
+      expect(wrong.out).toContain('Unexpected keyword argument "expires_in" for "ask" of "NodClient"');
     },
     120_000,
   );
 });
 
 describe("NodClient against the shared server", () => {
-  it("ask() returns the typed answer of each review type: approval (a rejection is an answer), selection, text-input, form, freeform", async () => {
+  it("ask() returns the typed answer of each review type: approval (a rejection is an answer), selection, text-input, form, freeform, and a RawReview", async () => {
     const { channelId, apiKey } = await newAgent("Python SDK ask");
     const started = performance.now();
     const running = script("ask_all.py", nodUrl(), apiKey, channelId);
@@ -115,6 +116,7 @@ describe("NodClient against the shared server", () => {
       [/^Write the release notes$/, { text: "Faster **everything**." }],
       [/^Configure the deployment$/, { env: "production", instances: 3, notify: true }],
       [/^Anything else\?$/, { mood: "fine", list: [1, 2, { deep: null }] }],
+      [/^In the API's own words$/, { selectedOption: "go" }],
     ];
     try {
       for (const [text, response] of answers) {
@@ -128,15 +130,17 @@ describe("NodClient against the shared server", () => {
     const result = await running.result;
     console.log(`five asks answered: ${(performance.now() - started).toFixed(0)} ms`);
     expect(result.code, describeRun(result)).toBe(0);
-    const [approval, selection, text, form, freeform] = jsonLines(result.stdout);
+    const [approval, selection, text, form, freeform, raw] = jsonLines(result.stdout);
     expect(approval).toMatchObject({ kind: "approval", class: "ApprovalAnswer", option_id: "reject", comment: "not on a Friday", feedback: null });
     expect(selection).toMatchObject({ class: "SelectionAnswer", selected_ids: ["eu", "ap"] });
     expect(text).toMatchObject({ class: "TextAnswer", text: "Faster **everything**." });
     expect(form).toMatchObject({ class: "FormAnswer", values: { env: "production", instances: 3, notify: true }, env: "production", dismissed: false });
     expect(freeform).toMatchObject({ class: "FreeformAnswer", data: { mood: "fine", list: [1, 2, { deep: null }] } });
+    // Typed as a plain Answer; at run time the class of the review's type, as the server stored it.
+    expect(raw).toMatchObject({ class: "ApprovalAnswer", response: { selectedOption: "go" } });
     // Each ask stored one message (the post carries a client id: a retry could not make a second).
     const listed = await asOwner("GET", `/api/reviews?channel=${channelId}&status=completed`);
-    expect(listed.json.data).toHaveLength(5);
+    expect(listed.json.data).toHaveLength(6);
   });
 
   it("ping, channels, upload, send with an attachment, pending, wait(timeout); bad input raises InvalidRequest with the server's errors, a wrong key Unauthorized", async () => {

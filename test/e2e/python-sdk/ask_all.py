@@ -2,7 +2,7 @@
 import json
 import os
 
-from nod_client import Approval, Form, FormField, Freeform, Item, NodClient, Option, Selection, TextInput
+from nod_client import Approval, Form, FormField, Freeform, Item, NodClient, Option, RawReview, Selection, TextInput
 
 nod = NodClient(os.environ["NOD_URL"], os.environ["NOD_API_KEY"], os.environ["NOD_CHANNEL"])
 
@@ -38,3 +38,6 @@ show("form", f, values=f.values, env=f["env"], dismissed=f.dismissed)
 
 j = nod.ask("Anything else?", Freeform({"hint": "any JSON"}), expires_in_seconds=600)
 show("freeform", j, data=j.data)
+
+r = nod.ask("In the API's own words", RawReview("approval", {"options": [{"id": "go", "label": "Go"}]}))
+show("raw", r, response=r.response)

@@ -8,33 +8,25 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+import re
 import time
 import uuid
-from typing import IO, TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, TypeVar, Union, overload
+from typing import IO, TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, TypeVar, Union, cast
 from urllib.parse import quote
 
 import requests
 
 from .errors import FieldError, NodConnectionError, NodError, ReviewExpired, WaitTimeout, error_class
 from .types import (
+    A,
     Agent,
     AgentStatus,
     Answer,
-    Approval,
-    ApprovalAnswer,
-    Form,
-    FormAnswer,
-    Freeform,
-    FreeformAnswer,
     JsonObject,
     Message,
     MessageStatus,
-    ReviewRequest,
-    Selection,
-    SelectionAnswer,
+    ReviewSpec,
     StoredFile,
-    TextAnswer,
-    TextInput,
     answer_of,
 )
 
@@ -48,6 +40,16 @@ log = logging.getLogger("nod_client")
 T = TypeVar("T")
 
 FileInput = Union[bytes, bytearray, str, "os.PathLike[str]", IO[bytes]]
+
+
+def _reason(err: Exception) -> str:
+    """A network error in a few words ("connection refused"), not urllib3's whole chain."""
+    text = str(err)
+    errno = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
+    if errno:
+        return f"{err.__class__.__name__}: {errno.group(1).strip()}"
+    inner = re.findall(r"\w+\('([^']+)'\)", text)  # ('Connection aborted.', RemoteDisconnected('…'))
+    return f"{err.__class__.__name__}: {inner[-1] if inner else text}"
 
 
 def _retryable(err: NodError) -> bool:
@@ -119,7 +121,7 @@ class NodClient:
                 timeout=(10.0, timeout if timeout is not None else self.request_timeout),
             )
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as err:
-            raise NodConnectionError(0, f"{method} {path}: {err.__class__.__name__}: {err}") from err
+            raise NodConnectionError(0, f"{method} {path}: {_reason(err)}") from err
         body: Any = None
         if res.content:
             try:
@@ -181,7 +183,7 @@ class NodClient:
         *,
         channel_id: Optional[str] = None,
         status: Optional[MessageStatus] = None,
-        review: Union[ReviewRequest, Mapping[str, Any], None] = None,
+        review: Union[ReviewSpec[Answer], Mapping[str, Any], None] = None,
         expires_in_seconds: Optional[int] = None,
         expires_at: Optional[str] = None,
         policy: Optional[Mapping[str, Any]] = None,
@@ -194,7 +196,7 @@ class NodClient:
     ) -> Message:
         """Posts a message (with or without a review) and returns it as stored.
 
-        ``review`` is one of Approval, Selection, TextInput, Form, Freeform, or the API's own
+        ``review`` is one of Approval, Selection, TextInput, Form, Freeform, RawReview, or the API's own
         ``{"type", "payload", ...}`` dict; ``expires_in_seconds``, ``expires_at`` and ``policy`` (the API's
         ``assignees``, ``quorum``, ``onExpire``, ``remind``, ``escalate``, ``priority``, ``callback``) go into
         it. With a ``client_id`` a retried post cannot store a second message, so it is retried like a wait.
@@ -219,35 +221,50 @@ class NodClient:
             return Message.from_json(self._request_retrying("send", "POST", "/api/v1/messages", json=body))
         return Message.from_json(self.request("POST", "/api/v1/messages", json=body))
 
-    @overload
-    def ask(self, text: Optional[str], review: Approval, **options: Any) -> ApprovalAnswer: ...
-    @overload
-    def ask(self, text: Optional[str], review: Selection, **options: Any) -> SelectionAnswer: ...
-    @overload
-    def ask(self, text: Optional[str], review: TextInput, **options: Any) -> TextAnswer: ...
-    @overload
-    def ask(self, text: Optional[str], review: Form, **options: Any) -> FormAnswer: ...
-    @overload
-    def ask(self, text: Optional[str], review: Freeform, **options: Any) -> FreeformAnswer: ...
-    @overload
-    def ask(self, text: Optional[str], review: Mapping[str, Any], **options: Any) -> Answer: ...
-
-    def ask(self, text: Optional[str], review: Union[ReviewRequest, Mapping[str, Any]], **options: Any) -> Answer:
+    def ask(
+        self,
+        text: Optional[str],
+        review: ReviewSpec[A],
+        *,
+        channel_id: Optional[str] = None,
+        status: Optional[MessageStatus] = None,
+        expires_in_seconds: Optional[int] = None,
+        expires_at: Optional[str] = None,
+        policy: Optional[Mapping[str, Any]] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
+        attachment_ids: Optional[Sequence[str]] = None,
+        text_attachments: Optional[Sequence[Mapping[str, str]]] = None,
+        webhook_url: Optional[str] = None,
+        iteration_of: Optional[str] = None,
+        client_id: Optional[str] = None,
+        timeout: Optional[float] = None,
+    ) -> A:
         """Asks the person and returns their answer, typed by the review: ApprovalAnswer (``option_id``,
         ``comment``), SelectionAnswer (``selected_ids``), TextAnswer (``text``), FormAnswer (``values``),
-        FreeformAnswer (``data``). Sends the message (with a ``client_id``, so a retried post stores it once),
-        then long-polls until it is answered, retrying network errors, 429 and 5xx (a server restarting).
+        FreeformAnswer (``data``), or a plain Answer for a RawReview. Sends the message (with a ``client_id``,
+        so a retried post stores it once), then long-polls until it is answered, retrying network errors,
+        429 and 5xx (a server restarting). The keywords are :meth:`send`'s, and ``timeout`` (seconds; default:
+        no limit) for :meth:`wait`.
 
-        Takes every keyword of :meth:`send`, and ``timeout`` (seconds; default: no limit) for :meth:`wait`.
         Raises ReviewExpired if the review expires first, WaitTimeout after ``timeout``, and a NodError
         subclass when the server refuses the request (InvalidRequest, with ``errors``, for bad input).
         """
-        timeout: Optional[float] = options.pop("timeout", None)
-        options.setdefault("client_id", None)
-        if not options["client_id"]:
-            options["client_id"] = str(uuid.uuid4())
-        message = self.send(text, review=review, **options)
-        return self.wait(message.id, channel_id=message.channel_id, timeout=timeout)
+        message = self.send(
+            text,
+            review=review,
+            channel_id=channel_id,
+            status=status,
+            expires_in_seconds=expires_in_seconds,
+            expires_at=expires_at,
+            policy=policy,
+            metadata=metadata,
+            attachment_ids=attachment_ids,
+            text_attachments=text_attachments,
+            webhook_url=webhook_url,
+            iteration_of=iteration_of,
+            client_id=client_id or str(uuid.uuid4()),
+        )
+        return cast(A, self.wait(message.id, channel_id=message.channel_id, timeout=timeout))
 
     def wait(self, message_id: str, *, channel_id: Optional[str] = None, timeout: Optional[float] = None) -> Answer:
         """Waits for the answer to a review already sent, however long it takes (each poll lasts up to
@@ -405,12 +422,12 @@ class NodClient:
 
 
 def _review_json(
-    review: Union[ReviewRequest, Mapping[str, Any]],
+    review: Union[ReviewSpec[Answer], Mapping[str, Any]],
     expires_in_seconds: Optional[int],
     expires_at: Optional[str],
     policy: Optional[Mapping[str, Any]],
 ) -> JsonObject:
-    if isinstance(review, (Approval, Selection, TextInput, Form, Freeform)):
+    if isinstance(review, ReviewSpec):
         out: Dict[str, Any] = {"type": review.type, "payload": review.payload()}
     else:
         out = dict(review)

@@ -7,7 +7,7 @@ not name yet is still there.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Generic, List, Literal, Mapping, Optional, Sequence, TypeVar, Union
 
 JsonObject = Dict[str, Any]
 
@@ -26,6 +26,17 @@ def _compact(values: Mapping[str, Any]) -> JsonObject:
 
 # ---- the five review types ---------------------------------------------------------------------------
 
+A = TypeVar("A", bound="Answer", covariant=True)
+
+
+class ReviewSpec(Generic[A]):
+    """A review to ask for; the type parameter is the answer class ``ask`` returns for it."""
+
+    type: str
+
+    def payload(self) -> JsonObject:
+        raise NotImplementedError
+
 
 @dataclass
 class Option:
@@ -40,7 +51,7 @@ class Option:
 
 
 @dataclass
-class Approval:
+class Approval(ReviewSpec["ApprovalAnswer"]):
     """Approve or reject (or any 1 to 20 options). The answer is an :class:`ApprovalAnswer`.
 
     An option may be given as a plain string, which is both its id and its label.
@@ -68,7 +79,7 @@ class Item:
 
 
 @dataclass
-class Selection:
+class Selection(ReviewSpec["SelectionAnswer"]):
     """Pick one item (``mode="single"``) or several (``"multi"``). The answer is a :class:`SelectionAnswer`."""
 
     items: Sequence[Union[Item, str]]
@@ -81,7 +92,7 @@ class Selection:
 
 
 @dataclass
-class TextInput:
+class TextInput(ReviewSpec["TextAnswer"]):
     """A text the person writes. The answer is a :class:`TextAnswer`."""
 
     placeholder: Optional[str] = None
@@ -140,7 +151,7 @@ class FormField:
 
 
 @dataclass
-class Form:
+class Form(ReviewSpec["FormAnswer"]):
     """A form of 1 to 50 fields. The answer is a :class:`FormAnswer` (``values``, keyed by field name)."""
 
     fields: Sequence[FormField]
@@ -155,7 +166,7 @@ class Form:
 
 
 @dataclass
-class Freeform:
+class Freeform(ReviewSpec["FreeformAnswer"]):
     """Any JSON object as the payload (a plugin's, say); the person answers with any JSON object (:class:`FreeformAnswer`)."""
 
     payload_json: JsonObject = field(default_factory=dict)
@@ -165,7 +176,20 @@ class Freeform:
         return dict(self.payload_json)
 
 
-ReviewRequest = Union[Approval, Selection, TextInput, Form, Freeform]
+@dataclass
+class RawReview(ReviewSpec["Answer"]):
+    """A review in the API's own words (``type`` and ``payload`` as docs/api.md spells them, policy fields through
+    ``ask(policy=...)``). Its answer is typed as a plain :class:`Answer`; at run time it is the class of the type
+    (an ApprovalAnswer for ``"approval"``, and so on)."""
+
+    type: str
+    payload_json: JsonObject
+
+    def payload(self) -> JsonObject:
+        return dict(self.payload_json)
+
+
+ReviewRequest = Union[Approval, Selection, TextInput, Form, Freeform, RawReview]
 
 
 # ---- what the server answers ---------------------------------------------------------------------------

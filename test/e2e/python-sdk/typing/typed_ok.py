@@ -1,7 +1,7 @@
 """mypy --strict must accept this: ask() returns the answer class of the review it was given."""
 from typing import List
 
-from nod_client import Approval, ApprovalAnswer, Form, FormField, Freeform, NodClient, Selection, TextInput
+from nod_client import Answer, Approval, ApprovalAnswer, Form, FormField, Freeform, NodClient, RawReview, Selection, TextInput
 
 
 def run(nod: NodClient) -> None:
@@ -12,3 +12,5 @@ def run(nod: NodClient) -> None:
     env = nod.ask("Form", Form([FormField("env", "text", "Env")])).values["env"]
     data = nod.ask("Any", Freeform()).data
     print(option, ids, text, env, data)
+    raw: Answer = nod.ask("Raw", RawReview("approval", {"options": [{"id": "go", "label": "Go"}]}), expires_in_seconds=60)
+    print(raw.response)
