@@ -49,9 +49,9 @@ afterEach(() => {
 });
 
 /** Runs a script of test/e2e/python-sdk with the venv's python, as the agent of `channelId`. */
-function script(name: string, url: string, apiKey: string, channelId: string, timeoutMs = 40_000): Running {
+function script(name: string, url: string, apiKey: string, channelId: string, timeoutMs = 40_000, env: Record<string, string> = {}): Running {
   ws ??= workspace();
-  return ws.run(python, [join(SCRIPTS, name)], { env: { NOD_URL: url, NOD_API_KEY: apiKey, NOD_CHANNEL: channelId }, timeoutMs });
+  return ws.run(python, [join(SCRIPTS, name)], { env: { NOD_URL: url, NOD_API_KEY: apiKey, NOD_CHANNEL: channelId, ...env }, timeoutMs });
 }
 
 /** The JSON lines a script printed. */
@@ -174,9 +174,10 @@ describe("NodClient against the shared server", () => {
     expect(out.seconds).toBeLessThan(10);
   });
 
-  it("subscribe() receives message:created and review:responded as Message objects", async () => {
+  it("subscribe() receives message:created and review:responded as Message objects; a wrong key or channel is refused", async () => {
     const { channelId, apiKey } = await newAgent("Python SDK live");
-    const running = script("subscribe.py", nodUrl(), apiKey, channelId);
+    const other = await newAgent("Python SDK someone else's");
+    const running = script("subscribe.py", nodUrl(), apiKey, channelId, 40_000, { OTHER_CHANNEL: other.channelId });
     expect((await answerWhenAsked(channelId, /^Ship the hotfix\?$/, { selectedOption: "ship" })).status).toBe(200);
     const result = await running.result;
     expect(result.code, describeRun(result)).toBe(0);
@@ -185,6 +186,8 @@ describe("NodClient against the shared server", () => {
     expect(out.created).toContain(out.askedId);
     expect(out.createdTypes).toEqual(["Message"]);
     expect(out.responded).toEqual([{ id: out.askedId, status: "completed", option: "ship" }]);
+    expect(out.refusals.wrongKey).toEqual(["Unauthorized", 401]);
+    expect(out.refusals.otherChannel).toEqual(["NotFound", 404, expect.stringContaining(other.channelId)]);
   });
 });
 

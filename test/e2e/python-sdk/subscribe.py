@@ -1,11 +1,22 @@
-"""subscribe(): the message:created and review:responded events of an ask the person answers."""
+"""subscribe(): the message:created and review:responded events of an ask the person answers; a wrong key
+raises Unauthorized, a channel the key may not use NotFound."""
 import json
 import os
 import threading
 
-from nod_client import Approval, Message, NodClient
+from nod_client import Approval, Message, NodClient, NotFound, Unauthorized
 
-nod = NodClient(os.environ["NOD_URL"], os.environ["NOD_API_KEY"], os.environ["NOD_CHANNEL"])
+URL, KEY, CHANNEL = os.environ["NOD_URL"], os.environ["NOD_API_KEY"], os.environ["NOD_CHANNEL"]
+nod = NodClient(URL, KEY, CHANNEL)
+refusals = {}
+try:
+    NodClient(URL, "hp_wrong", CHANNEL).subscribe({})
+except Unauthorized as err:
+    refusals["wrongKey"] = [type(err).__name__, err.status]
+try:
+    nod.subscribe({}, channels=[os.environ["OTHER_CHANNEL"]])
+except NotFound as err:
+    refusals["otherChannel"] = [type(err).__name__, err.status, str(err)]
 created, responded = [], []
 got = threading.Event()
 
@@ -26,4 +37,5 @@ print(json.dumps({
     "createdTypes": sorted({type(m).__name__ for m in created}),
     "responded": [{"id": m.id, "status": m.review.status, "option": (m.review.response or {}).get("selectedOption")} for m in responded],
     "askedId": answer.message_id,
+    "refusals": refusals,
 }), flush=True)

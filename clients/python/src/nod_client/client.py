@@ -415,9 +415,13 @@ class NodClient:
             reconnection_delay=reconnection_delay,
             reconnection_delay_max=reconnection_delay_max,
         )
-        sub.connect(timeout)
+        sub.connect()
         if wait:
-            sub.wait_ready(timeout)
+            try:
+                sub.wait_ready(timeout)
+            except Exception:
+                sub.close()
+                raise
         return sub
 
 

@@ -74,7 +74,6 @@ class Subscription:
         self._on_error = on_error
         self._handlers: Dict[str, List[EventHandler]] = {}
         self._lock = threading.Lock()
-        self._connect_error: Optional[str] = None
         self.sio: Any = socketio.Client(
             reconnection=True,
             reconnection_delay=reconnection_delay,
@@ -133,22 +132,16 @@ class Subscription:
 
     # ---- internals ---------------------------------------------------------------------------------------
 
-    def connect(self, timeout: float) -> None:
+    def connect(self) -> None:
+        """Opens the connection; the namespace's CONNECT and the subscribe are confirmed through ``ready``."""
         import socketio
 
         try:
-            self.sio.connect(
-                self.url,
-                namespaces=[NAMESPACE],
-                auth={"apiKey": self._api_key},
-                transports=self._transports,
-                wait_timeout=timeout,
-            )
+            # wait=False: python-socketio would wait out its whole wait_timeout after a refused CONNECT;
+            # wait_ready() returns at the refusal (connect_error) or at the subscribe's ack instead.
+            self.sio.connect(self.url, namespaces=[NAMESPACE], auth={"apiKey": self._api_key}, transports=self._transports, wait=False)
         except socketio.exceptions.ConnectionError as err:
-            reason = self._connect_error or str(err)
-            if reason == "unauthorized":
-                raise Unauthorized(401, "unauthorized: the API key was refused") from err
-            raise NodConnectionError(0, f"Socket.IO connection to {self.url} failed: {reason}") from err
+            raise NodConnectionError(0, f"Socket.IO connection to {self.url} failed: {err}") from err
 
     def _fail(self, error: Exception) -> None:
         if not self.ready.is_set():
@@ -185,10 +178,12 @@ class Subscription:
             self.sio.emit("subscribe:channels", chunk, namespace=NAMESPACE, callback=acked(chunk))
 
     def _on_connect_error(self, data: Any = None) -> None:
+        """The server refused the namespace's CONNECT (a wrong or revoked key), first time or on a reconnect."""
         reason = data.get("message") if isinstance(data, dict) else data
-        self._connect_error = str(reason) if reason is not None else None
-        if self.connects:  # a reconnect refused (a revoked key): the first connect raises instead
-            self._fail(Unauthorized(401, str(reason)) if reason == "unauthorized" else NodError(0, f"reconnect refused: {reason}"))
+        if reason == "unauthorized":
+            self._fail(Unauthorized(401, "unauthorized: the API key was refused"))
+        else:
+            self._fail(NodError(0, f"Socket.IO connection refused: {reason}"))
 
     def _on_disconnect(self) -> None:
         log.info("subscription: disconnected; reconnecting")
