@@ -128,7 +128,7 @@ describe("NodClient against the shared server", () => {
       throw new Error(`${err}\n${describeRun(await running.result)}`);
     }
     const result = await running.result;
-    console.log(`five asks answered: ${(performance.now() - started).toFixed(0)} ms`);
+    console.log(`six asks answered: ${(performance.now() - started).toFixed(0)} ms`);
     expect(result.code, describeRun(result)).toBe(0);
     const [approval, selection, text, form, freeform, raw] = jsonLines(result.stdout);
     expect(approval).toMatchObject({ kind: "approval", class: "ApprovalAnswer", option_id: "reject", comment: "not on a Friday", feedback: null });
