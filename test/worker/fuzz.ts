@@ -215,7 +215,8 @@ export function fuzzRoutes(part: string, pick: (index: number) => boolean) {
     memberId = (await owner.as("POST", "/api/users", { email: "member@example.com", password: "member password", displayName: "M" })).json.id;
     fileId = (await bot.v1("POST", "/files/store-text", { channelId: bot.agent.id, content: "shared" })).json.id;
     await bot.v1("POST", "/messages", { channelId: bot.agent.id, streamId: STREAM_ID, streamState: "streaming", text: "draft" });
-    notificationChannelId = (await owner.as("POST", "/api/notifications/channels", { kind: "ntfy", url: "https://ntfy.example.com/fuzz" }, { origin: BASE })).json.id;
+    const channel = await owner.as("POST", "/api/notifications/channels", { kind: "ntfy", url: "https://ntfy.example.com/fuzz" });
+    notificationChannelId = channel.json.id;
   });
 
   describe(`fuzzing the JSON routes, ${part} (seed ${SEED})`, () => {
