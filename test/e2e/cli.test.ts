@@ -51,6 +51,10 @@ function run(args: string[], env: Record<string, string>, stdin?: string): Promi
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
+    // A command that never reads stdin (--help) may exit before this write lands: its EPIPE is no failure.
+    child.stdin.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") reject(err);
+    });
     child.stdin.end(stdin ?? "");
   });
 }
