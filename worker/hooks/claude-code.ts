@@ -46,7 +46,8 @@ const lines = (s: string, sign: "-" | "+") => s.split("\n").map((l) => `${sign}$
 
 /** One edit as diff lines: the old text removed, the new text added. */
 function hunk(oldText: string, newText: string, budget: number): string[] {
-  return [...lines(clip(oldText, budget / 2), "-"), ...lines(clip(newText, budget / 2), "+")];
+  const half = Math.floor(budget / 2);
+  return [...lines(clip(oldText, half), "-"), ...lines(clip(newText, half), "+")];
 }
 
 /** The tool and its input as markdown: a heading, then the input in the block that reads best. */
@@ -69,12 +70,12 @@ export function toolMarkdown(toolName: string, input: Record<string, unknown>): 
     const edits = input.edits.filter((e): e is Record<string, unknown> => typeof e === "object" && e !== null);
     const budget = BODY_CHARS / Math.max(1, edits.length);
     const diff = [`--- ${file}`, `+++ ${file}`];
-    edits.forEach((e, i) =>
+    edits.forEach((e, i) => {
       diff.push(
         `@@ edit ${i + 1} of ${edits.length}${e.replace_all === true ? ", every occurrence" : ""} @@`,
         ...hunk(str(e.old_string) ?? "", str(e.new_string) ?? "", budget),
-      ),
-    );
+      );
+    });
     return [`**Claude Code wants to edit ${code(file)}** (${edits.length} ${edits.length === 1 ? "edit" : "edits"})`, fenced("diff", diff.join("\n"))].join(
       "\n\n",
     );
@@ -94,11 +95,11 @@ function smallPrint(input: ClaudeCodeHookInput): string {
 }
 
 /** At most LIMITS.text characters, whatever the input held (a cut block still renders, unclosed). */
-const fit = (text: string) => (text.length <= LIMITS.text ? text : `${text.slice(0, LIMITS.text - 40)}\n… (cut)`);
+const withinLimit = (text: string) => (text.length <= LIMITS.text ? text : `${text.slice(0, LIMITS.text - 40)}\n… (cut)`);
 
 /** The review's text for a decision event. */
 export function reviewText(input: ClaudeCodeHookInput): string {
-  return fit(`${toolMarkdown(input.tool_name ?? "", input.tool_input ?? {})}\n\n${smallPrint(input)}`);
+  return withinLimit(`${toolMarkdown(input.tool_name ?? "", input.tool_input ?? {})}\n\n${smallPrint(input)}`);
 }
 
 /** The plain message any other event becomes: a notification's own text, "stopped", or the event's name. */
@@ -115,7 +116,7 @@ export function eventText(input: ClaudeCodeHookInput): string {
   } else {
     head = `Claude Code: ${input.hook_event_name}${input.tool_name ? ` ${code(input.tool_name)}` : ""} (session ${session})`;
   }
-  return fit(`${head}\n\n${smallPrint(input)}`);
+  return withinLimit(`${head}\n\n${smallPrint(input)}`);
 }
 
 /** What the message carries for agents and the web app: where it came from and the hook's own fields. */
