@@ -1,6 +1,7 @@
 // Claude Code's permission hook (POST /api/v1/hooks/claude-code) against the real Worker, D1 and channel room:
 // the JSON bodies are the shapes Claude Code's hooks reference documents for an `http` hook; the person answers
 // through the user API while the hook request is still waiting. No real Claude Code runs here.
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { agentWithKey, call, setupOwner, type Person } from "./helpers";
@@ -209,6 +210,31 @@ describe("PermissionRequest", () => {
     const messages = await messagesOf(ch);
     expect(messages).toHaveLength(1);
     expect(messages[0].metadata.tool_use_id).toBe("toolu_01ABC123");
+  });
+
+  it("rides out a restart of the channel's room while it waits", async () => {
+    const ch = await newChannel();
+    const pending = hook(ch, bash("npm run migrate"));
+    const review = await pendingReview(ch);
+    await sleep(100); // parked in the room
+    const room = env.CHANNEL_ROOM.get(env.CHANNEL_ROOM.idFromName(ch));
+    await runInDurableObject(room, (_room, state) => state.abort("restart")).catch(() => undefined);
+    await sleep(100);
+    await owner.as("POST", `/api/messages/${review.id}/respond`, { response: { selectedOption: "allow" } });
+    const res = await pending;
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.hookSpecificOutput.decision).toEqual({ behavior: "allow" });
+  });
+
+  it("a very large input is cut to fit a message, with what was left out counted", async () => {
+    const ch = await newChannel();
+    const content = "x".repeat(100_000);
+    const res = await hook(ch, permissionRequest("Write", { file_path: "/home/user/my-project/big.txt", content }), "&timeout=1");
+    expect(res.status, res.text).toBe(200);
+    const [message] = await messagesOf(ch);
+    expect(message.text.length).toBeLessThanOrEqual(32_000);
+    expect(message.text).toContain("(88000 more characters not shown)");
+    expect(message.text).toMatch(/\n```\n\n<small>/);
   });
 
   it("caps the timeout at 280 s", async () => {

@@ -14,32 +14,41 @@ import { newMessage } from "../services/messages";
 
 /** One parked wait in the room at most: a restart of the room (deploy, eviction) then costs at most this much. */
 const POLL_MS = 30_000;
+/** After the expiry, how long one look may park: the expiry alarm (or the look itself) settles the review. */
+const SETTLE_MS = 250;
+/** Past the expiry by this much with the review still unsettled (the room unreachable), the hook gives up: deny. */
+const GIVE_UP_MS = 30_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Waits in the channel's room until the review is answered or expires. The review expires at `expiresAt` (the
- * hook's timeout), so the wait needs no deadline of its own: once that time has passed, a last look settles it as
- * expired (the room's wait does so for a due review) even if the expiry alarm has not run yet.
+ * hook's timeout), so the wait needs no deadline of its own: once that time has passed, a look settles it as
+ * expired (the room's wait does so for a due review) even if the expiry alarm has not run yet. Every way out
+ * but an answer of "allow" is a deny.
  */
 async function decide(env: Env, channelId: string, messageId: string, expiresAt: number, seconds: number): Promise<HookOutcome> {
-  const room = roomOf(env, channelId);
+  const noAnswer: HookOutcome = { decision: "deny", reason: `No answer from a person within ${seconds} s` };
   for (;;) {
     const left = expiresAt - Date.now();
-    const waited = await room.wait(channelId, messageId, left > 0 ? Math.min(POLL_MS, left + 250) : 0).catch((err: unknown) => {
-      // The room restarted while the wait was parked: nothing is lost, wait again.
-      logError("hook wait interrupted", messageId, err);
-      return undefined;
-    });
+    if (left < -GIVE_UP_MS) return noAnswer;
+    // A fresh stub each round: a stub whose room restarted stays broken.
+    const waited = await roomOf(env, channelId)
+      .wait(channelId, messageId, left > 0 ? Math.min(POLL_MS, left + SETTLE_MS) : SETTLE_MS)
+      .catch((err: unknown) => {
+        // The room restarted while the wait was parked: nothing is lost, wait again.
+        logError("hook wait interrupted", messageId, err);
+        return undefined;
+      });
     if (!waited) {
-      await sleep(250);
+      await sleep(SETTLE_MS);
       continue;
     }
     if (waited.status === "gone") return { decision: "deny", reason: "The request was withdrawn in Nod before anyone answered" };
     if (waited.status === "timeout") continue;
     const result = JSON.parse(waited.body) as WaitDto;
     if (result.status === "completed") return outcomeOf(result.message.review?.response, result.message.review?.feedback);
-    return { decision: "deny", reason: `No answer from a person within ${seconds} s` };
+    return noAnswer;
   }
 }
 
