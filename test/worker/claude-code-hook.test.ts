@@ -315,6 +315,11 @@ describe("refusals", () => {
       headers: { "x-api-key": bot.apiKey, "content-type": "application/json" },
     });
     expectError(malformed, 400);
+    const plain = await call("POST", `/api/v1/hooks/claude-code?channel=${ch}`, {
+      raw: JSON.stringify(bash()),
+      headers: { "x-api-key": bot.apiKey, "content-type": "text/plain" },
+    });
+    expectError(plain, 415);
     expectError(await hook(ch, bash(), "&timeout=0"), 400, ["query.timeout"]);
     expectError(await hook(ch, bash(), "&timeout=soon"), 400, ["query.timeout"]);
     expect(await allMessages()).toBe(before);
