@@ -372,3 +372,25 @@ export interface AuditVerifyDto {
    */
   matchesStore?: boolean;
 }
+
+// ---- Claude Code's hooks (POST /api/v1/hooks/claude-code) -----------------------------------------
+
+/** What a `PermissionRequest` hook answers: Claude Code allows the tool, or denies it telling Claude why. */
+export interface ClaudeCodePermissionRequestOutput {
+  hookSpecificOutput: {
+    hookEventName: "PermissionRequest";
+    decision: { behavior: "allow" } | { behavior: "deny"; message: string };
+  };
+}
+
+/** What a `PreToolUse` hook answers: the person's decision, and (deny) the reason Claude is shown. */
+export interface ClaudeCodePreToolUseOutput {
+  hookSpecificOutput: {
+    hookEventName: "PreToolUse";
+    permissionDecision: "allow" | "deny";
+    permissionDecisionReason: string;
+  };
+}
+
+/** Any event but the decision ones answers `{}`: nothing to decide. */
+export type ClaudeCodeHookOutput = ClaudeCodePermissionRequestOutput | ClaudeCodePreToolUseOutput | Record<string, never>;

@@ -135,6 +135,23 @@ const routes: Route[] = [
     valid: () => ({ name: "Phone", url: "https://ntfy.example.com/alerts", token: null, enabled: false }),
   },
   { method: "PUT", path: () => `/api/notifications/agents/${bot.agent.id}`, auth: "cookie", valid: () => ({ level: "reviews" }) },
+  // Claude Code's permission hook: an accepted case posts a review and waits the 1 s timeout (a fixed tool_use_id
+  // makes later accepted cases the same review, answered at once).
+  {
+    method: "POST",
+    path: () => `/api/v1/hooks/claude-code?channel=${bot.agent.id}&timeout=1`,
+    auth: "key",
+    valid: () => ({
+      session_id: "fuzz-session",
+      transcript_path: "/tmp/fuzz.jsonl",
+      cwd: "/tmp/project",
+      permission_mode: "default",
+      hook_event_name: "PermissionRequest",
+      tool_name: "Bash",
+      tool_input: { command: "ls -la", description: "List files" },
+      tool_use_id: "toolu_fuzz",
+    }),
+  },
 ];
 
 /** A body that is wrong in one or more generated ways, with the content type it is sent with. */

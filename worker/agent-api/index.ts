@@ -4,6 +4,7 @@ import { apiKeyAuth } from "../auth/api-key";
 import type { AppEnv } from "../env";
 import { fileRoutes } from "../files/routes";
 import { agentRoutes } from "./agents";
+import { hookRoutes } from "./hooks";
 import { messageRoutes } from "./messages";
 import { pluginRoutes } from "./plugins";
 
@@ -12,4 +13,5 @@ export const agentApi = new Hono<AppEnv>()
   .route("/", messageRoutes)
   .route("/", agentRoutes)
   .route("/", pluginRoutes)
+  .route("/hooks", hookRoutes)
   .route("/files", fileRoutes);
