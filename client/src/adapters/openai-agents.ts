@@ -69,6 +69,7 @@ export async function resolveInterruptions(
  * `run(agent, input)` with every tool approval answered by a person through Nod: runs, resolves the interruptions,
  * resumes from the state, until the run finishes without any. Returns the last result and the decisions.
  */
+// biome-ignore lint/suspicious/noExplicitAny: the SDK's own bound for "any agent" (its run() has the same)
 export async function runWithNod<TAgent extends Agent<any, any>, TContext = undefined>(
   agent: TAgent,
   input: Parameters<typeof run<TAgent, TContext>>[1],
