@@ -134,6 +134,20 @@ describe("@nod/client/ai-sdk (ai 6, needsApproval)", () => {
     expect(result.decisions[0]).toMatchObject({ approved: false, reason: "Over the limit: ask finance first" });
   });
 
+  it("a review that expires unanswered is a rejection the model hears about", async () => {
+    const { nod } = await client("AI SDK expiry");
+    const calls: unknown[] = [];
+    const result = await generateTextWithNod(nod, {
+      model: refundModel(),
+      tools: { refund: refundTool(calls) },
+      prompt: "Refund order A-1",
+      nod: { expiresInSeconds: 1 },
+    });
+    expect(calls).toEqual([]);
+    expect(result.text).toBe("Not refunded: No one answered before the review expired.");
+    expect(result.decisions[0]).toMatchObject({ approved: false, expired: true });
+  });
+
   it("unchanged values approve the model's input as it was", async () => {
     const { channelId, nod } = await client("AI SDK as is");
     const calls: unknown[] = [];
@@ -257,6 +271,42 @@ describe("@nod/client/langgraph (@langchain/langgraph 1.7, interrupt)", () => {
     expect(calls).toEqual([{ orderId: "A-1", amount: 95 }]);
     expect(result).toMatchObject({ result: "refunded 95 on A-1" });
     expect(result).not.toHaveProperty("__interrupt__");
+  });
+
+  it("a payload that is a Nod message resumes with its answer; any other payload gets Approve / Reject", async () => {
+    const { channelId, nod } = await client("LangGraph payloads");
+    const Deploy = Annotation.Root({ env: Annotation<string>, result: Annotation<string> });
+    const graph = new StateGraph(Deploy)
+      .addNode("pick", () => {
+        const answer = interrupt({
+          text: "Which environment?",
+          review: {
+            type: "selection",
+            payload: {
+              items: [
+                { id: "staging", label: "Staging" },
+                { id: "production", label: "Production" },
+              ],
+            },
+          },
+        }) as { selectedIds: string[] };
+        return { env: answer.selectedIds[0] };
+      })
+      .addNode("confirm", (state) => {
+        const go = interrupt(`Deploy to **${state.env}** now?`) as InterruptDecision;
+        return { result: go.approved ? `deployed to ${state.env}` : `held: ${go.reason}` };
+      })
+      .addEdge(START, "pick")
+      .addEdge("pick", "confirm")
+      .addEdge("confirm", END)
+      .compile({ checkpointer: new MemorySaver() });
+    const running = invokeWithNod(graph, {}, { configurable: { thread_id: "thread-payloads" } }, { nod });
+    const first = await answerNext(channelId, () => ({ response: { selectedIds: ["staging"] } }));
+    expect(first).toMatchObject({ text: "Which environment?", review: { type: "selection" } });
+    const second = await answerNext(channelId, () => ({ response: { selectedOption: "approve" } }));
+    expect(second.text).toBe("Deploy to **staging** now?");
+    expect(second.review.type).toBe("approval");
+    expect(await running).toMatchObject({ env: "staging", result: "deployed to staging" });
   });
 
   const servers: Server[] = [];

@@ -5,7 +5,7 @@
 // dependency, imported only here.
 import { Command, INTERRUPT, type Interrupt, isInterrupted, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { type Message, type NodClient, ReviewExpiredError, type SendMessage } from "../index.js";
-import { type ToolApprovalOptions, type ToolCallToApprove, type ToolDecision, toolApprovalMessage, toolCallText, toolDecision } from "./tool-approval.js";
+import { jsonBlock, type ToolApprovalOptions, type ToolCallToApprove, type ToolDecision, toolApprovalMessage, toolDecision } from "./tool-approval.js";
 
 export { askToolApproval, toolApprovalMessage, toolCallText, toolDecision } from "./tool-approval.js";
 export type { ToolApprovalOptions, ToolCallToApprove, ToolDecision } from "./tool-approval.js";
@@ -71,7 +71,7 @@ export function interruptReview(payload: unknown, options: InterruptOptions = {}
           text: () =>
             typeof payload === "string"
               ? payload
-              : toolCallText({ toolName: "the next step", input: payload }, false).replace("call the tool", "continue with"),
+              : `The agent asks before going on:\n\n${jsonBlock(payload)}\n\n**Approve** to go on; **Reject** stops it (a comment tells the agent why).`,
         }
       : {}),
   };

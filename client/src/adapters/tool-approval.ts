@@ -78,6 +78,11 @@ function codeBlock(text: string, lang: string) {
   return `${fence}${lang}\n${text}\n${fence}`;
 }
 
+/** A value as a markdown JSON code block (cut past 30,000 characters). */
+export function jsonBlock(value: unknown): string {
+  return codeBlock(inputJson(value), "json");
+}
+
 function inputJson(input: unknown) {
   let json: string;
   try {
@@ -93,7 +98,7 @@ export function toolCallText(call: ToolCallToApprove, editable = editableValues(
   const how = editable
     ? "Change any value below if needed, then **Approve** to run it; **Reject** stops it (the feedback box tells the agent why)."
     : "**Approve** to run it; **Reject** stops it (a comment tells the agent why).";
-  return `The agent wants to call the tool **${call.toolName.replace(/[*_`[\]\\]/g, "\\$&")}** with this input:\n\n${codeBlock(inputJson(call.input), "json")}\n\n${how}`;
+  return `The agent wants to call the tool **${call.toolName.replace(/[*_`[\]\\]/g, "\\$&")}** with this input:\n\n${jsonBlock(call.input)}\n\n${how}`;
 }
 
 /** The Nod message that asks about a tool call: a form when there is something to edit, else an approval. */
