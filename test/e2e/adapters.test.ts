@@ -7,11 +7,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Annotation, END, MemorySaver, START, StateGraph, interrupt } from "@langchain/langgraph";
 import { Agent, type Model, type ModelRequest, type ModelResponse, setTracingDisabled, tool as agentTool, Usage } from "@openai/agents";
-import { jsonSchema, tool } from "ai";
-import { MockLanguageModelV3 } from "ai/test";
+import { jsonSchema, type ModelMessage, streamText, tool } from "ai";
+import { MockLanguageModelV3, simulateReadableStream } from "ai/test";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { generateTextWithNod } from "../../client/src/adapters/ai-sdk";
+import { generateTextWithNod, resolveToolApprovals } from "../../client/src/adapters/ai-sdk";
 import { askInterrupts, type InterruptDecision, invokeWithNod, resumeFromWebhook } from "../../client/src/adapters/langgraph";
 import { runWithNod } from "../../client/src/adapters/openai-agents";
 import { NodClient } from "../../client/src/index";
@@ -132,6 +132,43 @@ describe("@nod/client/ai-sdk (ai 6, needsApproval)", () => {
     expect(calls).toEqual([]);
     expect(result.text).toBe("Not refunded: Over the limit: ask finance first");
     expect(result.decisions[0]).toMatchObject({ approved: false, reason: "Over the limit: ask finance first" });
+  });
+
+  it("streamText, with your own loop: resolveToolApprovals awaits the stream's result and gives the messages to go on with", async () => {
+    const { channelId, nod } = await client("AI SDK stream");
+    const calls: unknown[] = [];
+    const usage = {
+      inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
+      outputTokens: { total: 1, text: 1, reasoning: undefined },
+    };
+    const model = new MockLanguageModelV3({
+      doStream: async ({ prompt }) => {
+        const last = prompt.at(-1)!;
+        const result = last.role === "tool" ? last.content.find((p) => p.type === "tool-result") : undefined;
+        const chunks = result
+          ? [
+              { type: "text-start" as const, id: "t" },
+              { type: "text-delta" as const, id: "t", delta: `Streamed: ${result.output.type === "text" ? result.output.value : "?"}` },
+              { type: "text-end" as const, id: "t" },
+              { type: "finish" as const, finishReason: { unified: "stop" as const, raw: "stop" }, usage },
+            ]
+          : [
+              { type: "tool-call" as const, toolCallId: "call-s", toolName: "refund", input: JSON.stringify(REFUND_INPUT) },
+              { type: "finish" as const, finishReason: { unified: "tool-calls" as const, raw: "tool_calls" }, usage },
+            ];
+        return { stream: simulateReadableStream({ chunks: [{ type: "stream-start" as const, warnings: [] }, ...chunks] }) };
+      },
+    });
+    const tools = { refund: refundTool(calls) };
+    const history: ModelMessage[] = [{ role: "user", content: "Refund order A-1" }];
+    const first = streamText({ model, tools, messages: history });
+    const answering = answerNext(channelId, () => ({ response: { orderId: "A-9", amount: 5, notify: true } }));
+    const { messages, decisions } = await resolveToolApprovals(nod, first);
+    await answering;
+    expect(decisions).toMatchObject([{ approved: true, edited: true, input: { orderId: "A-9", amount: 5, notify: true } }]);
+    const second = streamText({ model, tools, messages: [...history, ...messages] });
+    expect(await second.text).toBe("Streamed: refunded 5 on A-9 (customer told)");
+    expect(calls).toEqual([{ orderId: "A-9", amount: 5, notify: true }]);
   });
 
   it("a review that expires unanswered is a rejection the model hears about", async () => {

@@ -10,10 +10,10 @@ import { askToolApproval, type ToolApprovalOptions, type ToolDecision } from "./
 export { askToolApproval, toolApprovalMessage, toolCallText, toolDecision } from "./tool-approval.js";
 export type { ToolApprovalOptions, ToolCallToApprove, ToolDecision } from "./tool-approval.js";
 
-/** The part of a `generateText` result (or an awaited `streamText` one) the adapter reads. */
+/** The part of a `generateText` or `streamText` result the adapter reads (streamText's are promises). */
 export interface ApprovalRequestingResult {
-  content: readonly { type: string }[];
-  response: { messages: readonly ModelMessage[] };
+  content: readonly { type: string }[] | PromiseLike<readonly { type: string }[]>;
+  response: { messages: readonly ModelMessage[] } | PromiseLike<{ messages: readonly ModelMessage[] }>;
 }
 
 interface ApprovalRequestPart {
@@ -32,35 +32,38 @@ export interface ResolvedApprovals {
 const isApprovalRequest = (part: { type: string }): part is ApprovalRequestPart => part.type === "tool-approval-request";
 
 /** The tool approval requests a result stopped at (none: the generation is done). */
-export function approvalRequests(result: ApprovalRequestingResult): ApprovalRequestPart[] {
+export function approvalRequests(result: { content: readonly { type: string }[] }): ApprovalRequestPart[] {
   return result.content.filter(isApprovalRequest);
 }
 
 /**
- * Asks a person through Nod about each tool approval request of `result` (one review each, in turn) and returns
- * the messages to continue with: `generateText({..., messages: [...history, ...resolved.messages]})`. An approved
+ * Asks a person through Nod about each tool approval request of `result` (one review each, in turn; a `streamText`
+ * result is awaited first) and returns the messages to continue with:
+ * `generateText({..., messages: [...history, ...resolved.messages]})` (or `streamText`). An approved
  * call whose input the person changed runs with the changed input (its tool-call part carries it, and the SDK
  * checks it against the tool's input schema again); a rejected one reaches the model as `execution-denied` with the
  * person's reason. Not for `experimental_toolApprovalSecret`: a signed approval cannot carry a changed input (pass
  * `edit: false`).
  */
 export async function resolveToolApprovals(nod: NodClient, result: ApprovalRequestingResult, options: ToolApprovalOptions = {}): Promise<ResolvedApprovals> {
+  const [content, response] = await Promise.all([result.content, result.response]);
+  const requests = approvalRequests({ content });
   const decisions: ResolvedApprovals["decisions"] = [];
-  for (const request of approvalRequests(result)) {
+  for (const request of requests) {
     const { toolName, input } = request.toolCall;
     const decision = await askToolApproval(nod, { toolName, input, id: request.approvalId }, options);
     decisions.push({ ...decision, approvalId: request.approvalId, toolName });
   }
   const editedInputs = new Map<string, unknown>();
   const editedApprovals = new Set<string>();
-  for (const request of approvalRequests(result)) {
+  for (const request of requests) {
     const decision = decisions.find((d) => d.approvalId === request.approvalId);
     if (decision?.approved && decision.edited) {
       editedInputs.set(request.toolCall.toolCallId, decision.input);
       editedApprovals.add(request.approvalId);
     }
   }
-  const messages = result.response.messages.map((message) => {
+  const messages = response.messages.map((message) => {
     if (message.role !== "assistant" || typeof message.content === "string" || editedInputs.size === 0) return message;
     const content = message.content.map((part) => {
       if (part.type === "tool-call" && editedInputs.has(part.toolCallId)) return { ...part, input: editedInputs.get(part.toolCallId) };
