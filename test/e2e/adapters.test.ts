@@ -202,8 +202,11 @@ describe("@nod/client/ai-sdk (ai 6, needsApproval)", () => {
 describe("@nod/client/openai-agents (@openai/agents 0.14, needsApproval)", () => {
   /** A model (the SDK's Model interface) that calls `refund`, then reports the tool's output as its final answer. */
   class RefundModel implements Model {
+    /** The function calls the model was shown back, as the history carried them. */
+    readonly seenCalls: unknown[] = [];
     async getResponse(request: ModelRequest): Promise<ModelResponse> {
       const items = typeof request.input === "string" ? [] : request.input;
+      for (const i of items) if (i.type === "function_call") this.seenCalls.push(JSON.parse(i.arguments));
       const result = items.find((i) => i.type === "function_call_result") as { output: unknown } | undefined;
       if (!result) {
         return {
@@ -226,7 +229,7 @@ describe("@nod/client/openai-agents (@openai/agents 0.14, needsApproval)", () =>
     }
   }
 
-  function refundAgent(calls: unknown[]) {
+  function refundAgent(calls: unknown[], model = new RefundModel()) {
     const refund = agentTool({
       name: "refund",
       description: "Refunds an order",
@@ -237,36 +240,51 @@ describe("@nod/client/openai-agents (@openai/agents 0.14, needsApproval)", () =>
         return `refunded ${input.amount} on ${input.orderId}`;
       },
     });
-    return new Agent({ name: "Refunds", instructions: "Refund what is asked", model: new RefundModel(), tools: [refund] });
+    return new Agent({ name: "Refunds", instructions: "Refund what is asked", model, tools: [refund] });
   }
 
-  it("the run's tool-approval interruption becomes a Nod review; approved, the run resumes and finishes with the tool's result", async () => {
+  it("the run's tool-approval interruption becomes a Nod review; approved with an edited input, the run resumes and finishes with the tool's result for it", async () => {
     const { channelId, nod } = await client("Agents approve");
     const calls: unknown[] = [];
-    const running = runWithNod(refundAgent(calls), "Refund order A-1", { nod });
-    const asked = await answerNext(channelId, () => ({ response: { selectedOption: "approve" } }));
-    expect(asked.review.type).toBe("approval");
-    expect(asked.review.payload.options?.map((o) => o.id)).toEqual(["approve", "reject"]);
+    const model = new RefundModel();
+    const running = runWithNod(refundAgent(calls, model), "Refund order A-1", { nod });
+    const asked = await answerNext(channelId, () => ({ response: { orderId: "A-1", amount: 60 } }));
+    expect(asked.review.type).toBe("form");
+    expect(asked.review.payload.fields).toMatchObject(REFUND_FIELDS.slice(0, 2));
     expect(asked.text).toContain("**refund**");
     expect(asked.text).toContain('```json\n{\n  "orderId": "A-1",\n  "amount": 120\n}\n```');
     expect(asked.metadata).toMatchObject({ toolName: "refund", toolCallId: "call-1" });
 
     const result = await running;
-    expect(calls).toEqual([{ orderId: "A-1", amount: 120 }]);
+    expect(calls).toEqual([{ orderId: "A-1", amount: 60 }]);
     expect(result.interruptions ?? []).toEqual([]);
-    expect(result.finalOutput).toBe("Final: refunded 120 on A-1");
-    expect(result.decisions.map((d) => d.approved)).toEqual([true]);
+    expect(result.finalOutput).toBe("Final: refunded 60 on A-1");
+    expect(result.decisions).toMatchObject([{ approved: true, edited: true, input: { orderId: "A-1", amount: 60 } }]);
+    // The model is shown the call as it ran.
+    expect(model.seenCalls.at(-1)).toEqual({ orderId: "A-1", amount: 60 });
   });
 
   it("a rejection reaches the model as the person's reason, and the run ends with it", async () => {
     const { channelId, nod } = await client("Agents reject");
     const calls: unknown[] = [];
     const running = runWithNod(refundAgent(calls), "Refund order A-1", { nod });
-    await answerNext(channelId, () => ({ response: { selectedOption: "reject", comment: "Refunds are frozen today" } }));
+    await answerNext(channelId, () => ({ response: { _dismissed: true }, feedback: "Refunds are frozen today" }));
     const result = await running;
     expect(calls).toEqual([]);
     expect(result.finalOutput).toBe("Final: Refunds are frozen today");
     expect(result.decisions[0]).toMatchObject({ approved: false, reason: "Refunds are frozen today" });
+  });
+
+  it("edit: false asks Approve / Reject; a comment is the reason", async () => {
+    const { channelId, nod } = await client("Agents no edit");
+    const calls: unknown[] = [];
+    const running = runWithNod(refundAgent(calls), "Refund order A-1", { nod, approval: { edit: false } });
+    const asked = await answerNext(channelId, () => ({ response: { selectedOption: "reject", comment: "Not this customer" } }));
+    expect(asked.review.type).toBe("approval");
+    expect(asked.review.payload.options?.map((o) => o.id)).toEqual(["approve", "reject"]);
+    const result = await running;
+    expect(calls).toEqual([]);
+    expect(result.finalOutput).toBe("Final: Not this customer");
   });
 });
 

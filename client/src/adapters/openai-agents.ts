@@ -1,8 +1,8 @@
 // `@nod/client/openai-agents`: the OpenAI Agents SDK's tool approvals (`needsApproval` on a tool) answered by a
-// person through Nod. A run that reaches such a tool stops with `result.interruptions`; each becomes a Nod approval
-// review showing the tool's name and arguments; the decisions go to `state.approve` / `state.reject` (the person's
-// reason is the rejection text the model gets), and the run resumes from its state. `@openai/agents` is an
-// optional peer dependency, imported only here.
+// person through Nod. A run that reaches such a tool stops with `result.interruptions`; each becomes a Nod review
+// showing the tool's name and arguments (a form to change them, as in every adapter); the decisions go to
+// `state.approve` / `state.reject` (the person's reason is the rejection text the model gets), and the run resumes
+// from its state. `@openai/agents` is an optional peer dependency, imported only here.
 import { type Agent, type NonStreamRunOptions, type RunResult, type RunToolApprovalItem, run, type Runner } from "@openai/agents";
 import type { NodClient } from "../index.js";
 import { askToolApproval, type ToolApprovalOptions, type ToolDecision } from "./tool-approval.js";
@@ -10,8 +10,12 @@ import { askToolApproval, type ToolApprovalOptions, type ToolDecision } from "./
 export { askToolApproval, toolApprovalMessage, toolCallText, toolDecision } from "./tool-approval.js";
 export type { ToolApprovalOptions, ToolCallToApprove, ToolDecision } from "./tool-approval.js";
 
-/** Tool approvals here are approve or reject: the SDK runs an approved call with the model's own arguments. */
-export type AgentsApprovalOptions = Omit<ToolApprovalOptions, "edit"> & {
+/**
+ * The SDK has no call to change an approved call's arguments: an edited function call gets its new arguments written
+ * on the approval item's raw call, which the run's state shares (checked before resuming: a version of the SDK where
+ * it does not throws rather than run the model's arguments). `edit: false` asks Approve / Reject only.
+ */
+export type AgentsApprovalOptions = ToolApprovalOptions & {
   /** The text the model gets for a rejected call; by default the person's reason, or the SDK's own text without one. */
   rejectionMessage?: (decision: ToolDecision & { approved: false }, item: RunToolApprovalItem) => string | undefined;
 };
@@ -20,6 +24,26 @@ export type AgentsApprovalOptions = Omit<ToolApprovalOptions, "edit"> & {
 export interface InterruptedResult {
   interruptions?: RunToolApprovalItem[];
   state: { approve(item: RunToolApprovalItem): void; reject(item: RunToolApprovalItem, options?: { message?: string }): void };
+}
+
+/** The call the resumed run will execute for this call id, as the state holds it. */
+function pendingCall(result: InterruptedResult, callId: string): { arguments?: string } | undefined {
+  const processed = (result.state as { _lastProcessedResponse?: { functions?: { toolCall: { callId?: string; arguments?: string } }[] } })
+    ._lastProcessedResponse;
+  return processed?.functions?.find((f) => f.toolCall.callId === callId)?.toolCall;
+}
+
+/** Writes the person's input on a function call about to run, and checks the run's state took it. */
+function editCall(result: InterruptedResult, item: RunToolApprovalItem, input: unknown) {
+  const raw = item.rawItem as { type: string; callId?: string; arguments?: string };
+  const args = JSON.stringify(input);
+  if (raw.type === "function_call" && raw.callId) {
+    raw.arguments = args;
+    if (pendingCall(result, raw.callId)?.arguments === args) return;
+  }
+  throw new Error(
+    `@nod/client/openai-agents: the person changed the input of ${item.name ?? raw.type}, but this call cannot carry a changed input (this version of @openai/agents, or not a function call); pass approval: {edit: false}`,
+  );
 }
 
 function toolInput(item: RunToolApprovalItem): unknown {
@@ -52,9 +76,10 @@ export async function resolveInterruptions(
     const decision = await askToolApproval(
       nod,
       { toolName: item.name ?? item.rawItem.type, input: toolInput(item), ...(id ? { id } : {}) },
-      { ...options, edit: false },
+      { ...options, edit: options.edit !== false && item.rawItem.type === "function_call" },
     );
     if (decision.approved) {
+      if (decision.edited) editCall(result, item, decision.input);
       result.state.approve(item);
     } else {
       const message = options.rejectionMessage ? options.rejectionMessage(decision, item) : decision.reason;
