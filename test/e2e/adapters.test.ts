@@ -355,7 +355,7 @@ describe("@nod/client/langgraph (@langchain/langgraph 1.7, interrupt)", () => {
       .addEdge("pick", "confirm")
       .addEdge("confirm", END)
       .compile({ checkpointer: new MemorySaver() });
-    const running = invokeWithNod(graph, {}, { configurable: { thread_id: "thread-payloads" } }, { nod });
+    const running = invokeWithNod(graph, {}, { configurable: { thread_id: "thread-payloads" } }, { nod, expiresInSeconds: 3600 });
     const first = await answerNext(channelId, () => ({ response: { selectedIds: ["staging"] } }));
     expect(first).toMatchObject({ text: "Which environment?", review: { type: "selection" } });
     const second = await answerNext(channelId, () => ({ response: { selectedOption: "approve" } }));

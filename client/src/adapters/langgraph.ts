@@ -49,12 +49,10 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
  *   the graph resumes with an `InterruptDecision` (`input` is the payload).
  */
 export function interruptReview(payload: unknown, options: InterruptOptions = {}): InterruptReview {
-  const base = {
-    ...(options.channelId ? { channelId: options.channelId } : {}),
-    ...(options.expiresInSeconds ? { expiresInSeconds: options.expiresInSeconds } : {}),
-  };
   if (isRecord(payload) && isRecord(payload.review)) {
-    const request = { ...base, ...payload } as SendMessage;
+    // The payload's own channel and expiry win over the options'.
+    const review = { ...(options.expiresInSeconds ? { expiresInSeconds: options.expiresInSeconds } : {}), ...payload.review };
+    const request = { ...(options.channelId ? { channelId: options.channelId } : {}), ...payload, review } as SendMessage;
     return { request, resume: (message) => message.review?.response };
   }
   const toolName = isRecord(payload) ? (payload.toolName ?? payload.name) : undefined;
