@@ -1,5 +1,6 @@
-// `npm run build:client`: the @nod/client package's dist/ — the library (ESM, fetch only), its two bins
-// (each one self-contained file for Node 20, so the package has no dependencies) and the .d.ts (types.mjs).
+// `npm run build:client`: the @nod/client package's dist/ — the library (ESM, fetch only), the framework adapters
+// (dist/adapters/, one module each, importing its framework), its two bins (each one self-contained file for
+// Node 20, so the package has no dependencies) and the .d.ts (types.mjs).
 import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -13,6 +14,11 @@ const common = { absWorkingDir: client, logLevel: "warning", format: "esm", lega
 
 // The library imports contract/ for types only, so unbundled it stays a single file with no imports.
 await build({ ...common, entryPoints: ["src/index.ts"], target: "es2022", outfile: "dist/index.js" });
+
+// The adapters, unbundled too: each imports its framework (an optional peer dependency, found in the user's
+// project) and `../index.js`, the library above, so `instanceof ReviewExpiredError` holds across entry points.
+// The main entry imports none of them.
+await build({ ...common, entryPoints: ["src/adapters/*.ts"], target: "es2022", outdir: "dist/adapters" });
 
 // The bins carry everything they use (nod-mcp: the MCP SDK and zod). Bundled CommonJS modules call `require`,
 // which ESM lacks: the banner gives them Node's.

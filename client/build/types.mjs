@@ -2,7 +2,8 @@
 // reads types from; but the contract's request types are zod inferences (`z.input<typeof schema>`), which a
 // consumer could only resolve with zod installed. So every emitted file that imports zod is replaced by its
 // exported type aliases written out in full (TypeScript's own checker prints them, through its API), and the
-// files the entry point does not reach are dropped.
+// files the entry points do not reach are dropped. The main entry's declarations import no package at all; each
+// adapter's (`src/adapters/<name>.ts`) imports only its framework, an optional peer dependency of the package.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -10,6 +11,14 @@ import { dirname, join, relative, resolve } from "node:path";
 import { API } from "typescript/unstable/sync";
 
 const require = createRequire(import.meta.url);
+/** The package's entry points (relative to dist/types/client/src) and the packages each may import. */
+const ENTRIES = {
+  "index.d.ts": [],
+  "adapters/ai-sdk.d.ts": ["ai"],
+  "adapters/openai-agents.d.ts": ["@openai/agents"],
+  "adapters/langgraph.d.ts": ["@langchain/langgraph"],
+};
+
 /** TypeFormatFlags: NoTruncation | UseFullyQualifiedType | InTypeAlias (the alias itself is written out). */
 const EXPAND = 1 | 64 | 8388608;
 
@@ -20,19 +29,21 @@ export async function buildTypes(client) {
   const tsc = join(dirname(require.resolve("typescript/package.json")), "bin", "tsc");
   execFileSync(process.execPath, [tsc, "-p", tsconfig], { stdio: "inherit" });
 
-  const entry = join(out, "client", "src", "index.d.ts");
-  const reached = reachable(entry);
-  const zodFiles = [...reached].filter((file) => /from "zod"/.test(readFileSync(file, "utf8")));
+  const entries = Object.entries(ENTRIES).map(([file, allowed]) => ({ file: join(out, "client", "src", file), allowed }));
+  const reachedAll = () => new Set(entries.flatMap(({ file }) => [...reachable(file)]));
+  const zodFiles = [...reachedAll()].filter((file) => /from "zod"/.test(readFileSync(file, "utf8")));
   if (zodFiles.length) expandTypeAliases(zodFiles, { out, repo, tsconfig });
 
   // Relative imports get their `.js`, so consumers resolving like Node (module: node16/nodenext) find them.
-  const kept = reachable(entry);
+  const kept = reachedAll();
   for (const file of kept) writeFileSync(file, withJsExtensions(file, readFileSync(file, "utf8")));
   for (const file of walk(out)) if (!kept.has(file)) rmSync(file);
   removeEmptyDirs(out);
-  for (const file of kept) {
-    const bare = [...readFileSync(file, "utf8").matchAll(/from "([^."][^"]*)"/g)].map((m) => m[1]);
-    if (bare.length) throw new Error(`${relative(out, file)} still imports ${bare.join(", ")}: the package's types would need it installed`);
+  for (const { file: entry, allowed } of entries) {
+    for (const file of reachable(entry)) {
+      const bare = [...readFileSync(file, "utf8").matchAll(/from "([^."][^"]*)"/g)].map((m) => m[1]).filter((name) => !allowed.includes(name));
+      if (bare.length) throw new Error(`${relative(out, file)} still imports ${bare.join(", ")}: the types of ${relative(out, entry)} would need it installed`);
+    }
   }
 }
 

@@ -5,7 +5,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -125,6 +125,77 @@ export type Asked = Message;
       },
     );
     expect(out.trim()).toBe("NodClient,NodError,ReviewExpiredError");
+  });
+});
+
+describe("the packed package's adapters (@nod/client/ai-sdk, /openai-agents, /langgraph)", () => {
+  const ADAPTERS = {
+    "ai-sdk": { framework: "ai", exports: ["approvalRequests", "generateTextWithNod", "resolveToolApprovals"] },
+    "openai-agents": { framework: "@openai/agents", exports: ["resolveInterruptions", "runWithNod"] },
+    langgraph: {
+      framework: "@langchain/langgraph",
+      exports: ["askInterrupt", "askInterrupts", "interruptReview", "interruptsOf", "invokeWithNod", "resumeFromWebhook"],
+    },
+  } as const;
+  const load = (subpath: string) =>
+    execFileSync(
+      process.execPath,
+      ["--input-type=module", "-e", `const m = await import("@nod/client/${subpath}"); console.log(Object.keys(m).sort().join())`],
+      {
+        cwd: project,
+        encoding: "utf8",
+        stdio: "pipe",
+      },
+    );
+
+  it("ships each adapter with its declarations, the frameworks as optional peers that npm did not install", () => {
+    const base = join(project, "node_modules", "@nod", "client");
+    const pkg = JSON.parse(execFileSync("cat", [join(base, "package.json")], { encoding: "utf8" }));
+    for (const [name, { framework }] of Object.entries(ADAPTERS)) {
+      expect(pkg.exports[`./${name}`]).toEqual({ types: `./dist/types/client/src/adapters/${name}.d.ts`, import: `./dist/adapters/${name}.js` });
+      expect(pkg.peerDependenciesMeta[framework]).toEqual({ optional: true });
+      expect(
+        execFileSync("ls", [join(base, "dist", "adapters", `${name}.js`), join(base, "dist", "types", "client", "src", "adapters", `${name}.d.ts`)]),
+      ).toBeTruthy();
+      // Nothing pulled a framework in: an adapter without its framework fails to load, naming it.
+      expect(() => load(name)).toThrow(new RegExp(`Cannot find (package|module) '${framework.replace("/", "\\/")}'`));
+    }
+  });
+
+  it("each subpath loads and type-checks in a project that has its framework (linked from the repository's node_modules)", () => {
+    for (const { framework } of Object.values(ADAPTERS)) {
+      const link = join(project, "node_modules", ...framework.split("/"));
+      mkdirSync(dirname(link), { recursive: true });
+      symlinkSync(join(root, "node_modules", ...framework.split("/")), link);
+    }
+    for (const [name, { exports }] of Object.entries(ADAPTERS)) {
+      const keys = load(name).trim().split(",");
+      expect(keys).toEqual(expect.arrayContaining([...exports, "askToolApproval", "toolApprovalMessage", "toolDecision"]));
+    }
+    writeFileSync(
+      join(project, "adapters.ts"),
+      `import { NodClient } from "@nod/client";
+import { generateTextWithNod, type ToolDecision } from "@nod/client/ai-sdk";
+import { runWithNod } from "@nod/client/openai-agents";
+import { invokeWithNod, type InterruptDecision } from "@nod/client/langgraph";
+const nod = new NodClient({ url: "https://nod.example.com", apiKey: "hp_x" });
+export const fns = [generateTextWithNod, runWithNod, invokeWithNod] as const;
+export const d = (x: ToolDecision, y: InterruptDecision): boolean => x.approved && y.approved;
+export { nod };
+`,
+    );
+    // Every check on, the adapters' .d.ts and the frameworks' own included (no skipLibCheck).
+    const compilerOptions = {
+      target: "ES2022",
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      lib: ["ES2022", "DOM"],
+      types: [],
+      strict: true,
+      noEmit: true,
+    };
+    writeFileSync(join(project, "tsconfig.adapters.json"), JSON.stringify({ compilerOptions, files: ["adapters.ts"] }));
+    expect(() => execFileSync(tsc, ["-p", "tsconfig.adapters.json"], { cwd: project, encoding: "utf8", stdio: "pipe" })).not.toThrow();
   });
 });
 
