@@ -48,7 +48,7 @@ afterAll(async () => {
 const section = (page: Page, name: string) => page.getByRole("region", { name, exact: true });
 
 describe("Settings → Notifications", () => {
-  it("adds, tests, edits and deletes channels, sets an agent's level and quiet hours", async () => {
+  it("adds, tests, edits and deletes channels, sets an agent's level and quiet hours", { timeout: 120_000 }, async () => {
     const setup = await http(server.url, "POST", "/api/auth/setup", { ...OWNER, displayName: "Olivia" }, { origin: server.url });
     expect(setup.status).toBeLessThan(300);
     const cookie = await login(server.url, OWNER.email, OWNER.password);
