@@ -35,9 +35,14 @@ import postThroughput from "./scenarios/4-post-throughput.mjs";
 import thousandWaits from "./scenarios/5-thousand-waits-release.mjs";
 import expiry from "./scenarios/7-expiry-lateness.mjs";
 import firstScreenJs from "./scenarios/8-first-screen-js.mjs";
+import roundTrips from "./scenarios/9-d1-round-trips.mjs";
+import d1Distance from "./scenarios/10-d1-distance.mjs";
 
-/** In the order they run: 6 first, on a fresh runtime (its memory reading is RSS, see its module). */
-const SCENARIOS = [socketFanout, longPoll, socketPush, webhook, postThroughput, thousandWaits, expiry, firstScreenJs];
+/**
+ * In the order they run: 6 first, on a fresh runtime (its memory reading is RSS, see its module); the rows
+ * with a delay on every D1 round trip (10, 1-d20 …) last, so no other scenario runs while it is on.
+ */
+const SCENARIOS = [socketFanout, longPoll, socketPush, webhook, postThroughput, thousandWaits, expiry, firstScreenJs, roundTrips, d1Distance];
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(ROOT);

@@ -1,6 +1,6 @@
 // The Worker as the tests run it: the real one, with its D1 binding behind strictD1 (production's
 // limits) and counted per request (round-trips.ts: the `x-nod-d1-round-trips` header, the delay of
-// `/__test/d1-delay`). The Durable Object classes are the real ones too, constructed with the same env.
+// `/api/__test/d1-delay`). The Durable Object classes are the real ones too, constructed with the same env.
 import worker, { ChannelRoom as Room, Gateway as GatewayShard } from "../../worker/index";
 import type { Env } from "../../worker/env";
 import { countedRoom, countingHandlers, instrumentedEnv } from "./round-trips";

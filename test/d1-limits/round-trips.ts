@@ -24,8 +24,8 @@ import type { Env } from "../../worker/env";
 
 /** The response header with a request's count. */
 export const ROUND_TRIPS_HEADER = "x-nod-d1-round-trips";
-/** The test-only path that reads (GET) or sets (POST ?ms=N) the delay added to every D1 round trip. */
-export const DELAY_PATH = "/__test/d1-delay";
+/** The test-only path that reads (GET) or sets (POST ?ms=N) the delay added to every D1 round trip (under /api: wrangler.toml sends it to the Worker). */
+export const DELAY_PATH = "/api/__test/d1-delay";
 
 /** The chain of one request (or one RPC into a room). */
 export class Trips {

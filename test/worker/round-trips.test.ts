@@ -13,6 +13,8 @@ import { exports } from "cloudflare:workers";
 const PINNED = {
   "POST /api/v1/messages (with a review)": 3,
   "POST /api/v1/messages (no review)": 3,
+  // An idempotency key (clientId, or the Idempotency-Key header) makes the room look for an earlier post first.
+  "POST /api/v1/messages (with a clientId)": 4,
   "POST /api/messages/:id/respond (the answer)": 5,
   "GET /api/v1/reviews/:id/wait, parked until the answer": 3,
   "GET /api/v1/reviews/:id/wait, already settled": 4,
@@ -69,6 +71,9 @@ async function hotPaths(): Promise<[Path, { status: number; headers: Headers }, 
   await timed("GET /api/v1/reviews/:id/wait, already settled", () => bot.v1("GET", `/reviews/${id}/wait?channel=${channel}&timeout=20000`));
   await timed("GET /api/v1/messages", () => bot.v1("GET", `/messages?channel=${channel}`));
   await timed("POST /api/v1/messages (no review)", () => bot.v1("POST", "/messages", { channelId: channel, text: "done" }));
+  await timed("POST /api/v1/messages (with a clientId)", () =>
+    bot.v1("POST", "/messages", { channelId: channel, text: "once", clientId: crypto.randomUUID() }),
+  );
   for (const [path, res] of out) expect(res.status, path).toBeLessThan(300);
   return out;
 }
