@@ -180,7 +180,7 @@ export function countedRoom<T extends abstract new (...args: any[]) => ChannelRo
 /**
  * The env the Worker and its Durable Objects get: D1 counted and delayed (after `wrap`, the limit checks
  * of entry.ts, if any), the rooms' stubs counting. One per runtime env; the delay starts at `D1_DELAY_MS`
- * when the runtime has that binding (the bench's --var), and the DELAY_PATH changes it.
+ * when the runtime has that binding (`wrangler dev test/d1-limits/dev-entry.ts --var D1_DELAY_MS:20`), and DELAY_PATH changes it.
  */
 export function instrumentedEnv(wrap: (db: D1Database) => D1Database = (db) => db) {
   const made = new WeakMap<Env, Env>();
@@ -228,9 +228,10 @@ export function countingHandlers(handlers: ExportedHandler<Env>, envOf: (env: En
   const routes: Record<string, (request: Request) => Response> = { ...paths, [DELAY_PATH]: delayRoute };
   return {
     fetch: async (request, env, ctx) => {
+      const instrumented = envOf(env); // first, so a D1_DELAY_MS binding applies before any request reads the delay
       const route = routes[new URL(request.url).pathname];
       if (route) return route(request);
-      const { value, trips } = await counted(() => handlers.fetch!(request, envOf(env), ctx));
+      const { value, trips } = await counted(() => handlers.fetch!(request, instrumented, ctx));
       return withCount(value, trips);
     },
     scheduled: (controller, env, ctx) => handlers.scheduled?.(controller, envOf(env), ctx),
