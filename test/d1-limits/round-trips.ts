@@ -5,8 +5,10 @@
 // lie one after another before its response. A call's place in the chain is its weight plus the longest
 // chain already complete when it started: so calls awaited together (Promise.all) count once, a batch is
 // one call, and a call that starts while another of the request is in flight does not lengthen the chain
-// unless a longer one ended before it. With a fixed delay d per round trip, a request is at least
-// count × d slower: the count is what the latency shows under the delay (round-trip weight `D1_DELAY_MS`).
+// unless a longer one ended before it. With a fixed delay d per round trip (below), a request is at least
+// count × d slower: the count is what its latency shows at a distance from D1. The counter sees time, not
+// causes: a call the request does not wait for (the API key's last-use write, once a minute per key) lengthens
+// the chain when it happens to end before a later call starts.
 //
 // Whose calls: those made in the request's async context (AsyncLocalStorage, nodejs_compat), and those its
 // Durable Object calls make on its behalf. The Worker reaches ChannelRoom over RPC; the room runs in its
@@ -71,8 +73,6 @@ export async function counted<T>(fn: () => T | Promise<T>): Promise<{ value: T; 
 
 /** Milliseconds added to every D1 round trip (before the call reaches D1: one timer, so a busy machine's late timers add up less). */
 const distance = { ms: 0, fromEnv: false };
-
-export const delayMs = () => distance.ms;
 
 export function setDelayMs(ms: number) {
   distance.ms = Math.max(0, ms);
