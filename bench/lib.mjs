@@ -108,6 +108,32 @@ export async function closedLoop(app, clients, durationMs, request) {
 
 // ---- the app's HTTP API -------------------------------------------------------------------------
 
+/**
+ * A response's sequential D1 round trips, as the bench's entry (test/d1-limits/dev-entry.ts) counts them in
+ * the `x-nod-d1-round-trips` header (the room's included); undefined without the header.
+ */
+export function tripsOf(headers) {
+  const value = headers.get("x-nod-d1-round-trips");
+  return value === null ? undefined : Number(value);
+}
+
+/** The most frequent value of a list of counts (the one a request makes, rare extra work aside), and its range. */
+export function countsOf(xs) {
+  const seen = xs.filter((x) => x !== undefined);
+  if (!seen.length) return { typical: undefined, min: undefined, max: undefined, n: 0 };
+  const freq = new Map();
+  for (const x of seen) freq.set(x, (freq.get(x) ?? 0) + 1);
+  const typical = [...freq.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0][0];
+  return { typical, min: Math.min(...seen), max: Math.max(...seen), n: seen.length };
+}
+
+/** Sets the delay the bench's entry adds to every D1 round trip (test/d1-limits/round-trips.ts); checks it took. */
+export async function setD1Delay(url, ms) {
+  const res = await fetch(`${url}/api/__test/d1-delay?ms=${ms}`, { method: "POST" });
+  const body = await res.json().catch(() => undefined);
+  if (res.status !== 200 || body?.ms !== ms) throw new Error(`setting the D1 delay to ${ms} ms failed: ${res.status} ${JSON.stringify(body)}`);
+}
+
 export class Nod {
   constructor(url, cookie) {
     this.url = url;
@@ -182,13 +208,13 @@ export class Nod {
     return res.json;
   }
 
-  /** The person answers; returns the response and when it had fully arrived (performance.now()). */
+  /** The person answers; returns the response, when it had fully arrived (performance.now()) and its D1 round trips. */
   async answer(messageId, response = { selectedOption: "approve" }) {
     const sentAt = now();
     const res = await this.owner("POST", `/api/messages/${messageId}/respond`, { response });
     const doneAt = now();
     if (res.status !== 200) throw new Error(`respond: ${res.status} ${JSON.stringify(res.json)}`);
-    return { sentAt, doneAt, message: res.json };
+    return { sentAt, doneAt, message: res.json, trips: tripsOf(res.headers) };
   }
 
   /** A long-poll on the review; resolves with its outcome and when its response had arrived. */
@@ -197,7 +223,7 @@ export class Nod {
       headers: { "x-api-key": agent.apiKey },
     }).then(async (res) => {
       const json = await res.json();
-      return { status: res.status, json, at: now(), epochAt: epochNow() };
+      return { status: res.status, json, at: now(), epochAt: epochNow(), trips: tripsOf(res.headers) };
     });
   }
 }

@@ -1,10 +1,13 @@
 // `npm run bench`: starts the app as `wrangler dev` does (workerd, local D1/R2/Durable Objects, static
 // assets) on a free port of 127.0.0.1 with a fresh migrated database, measures the baselines and the
-// eight scenarios of issue 7 in the same run, prints a table and writes bench/results.json.
+// eight scenarios of issue 7 in the same run, then issue 19's D1 round trips per hot path (9) and scenarios
+// 1, 3 and 4a again with a delay on every D1 round trip (1-d20, 3-d20, 4a-d20), prints a table and writes
+// bench/results.json.
 //
 //   npm run bench                   every baseline and scenario (do not run it beside other heavy work)
 //   npm run bench -- --only 4a      only what scenario 4a needs: the app, then 4a
 //   npm run bench -- --only 1,4a    several; they run in the usual order, whatever order they are given in
+//   NOD_D1_DELAY_MS=50 npm run bench -- --only d50    the delayed rows with another delay (ids 1-d50 …)
 //
 // `--only` takes the ids of the table's # column, or a scenario's number for all its rows ("2" = 2a and
 // 2b). 6a/6b and 7a/7b come from one measurement each, so either id runs both. A partial run starts only
@@ -35,9 +38,14 @@ import postThroughput from "./scenarios/4-post-throughput.mjs";
 import thousandWaits from "./scenarios/5-thousand-waits-release.mjs";
 import expiry from "./scenarios/7-expiry-lateness.mjs";
 import firstScreenJs from "./scenarios/8-first-screen-js.mjs";
+import roundTrips from "./scenarios/9-d1-round-trips.mjs";
+import d1Distance from "./scenarios/10-d1-distance.mjs";
 
-/** In the order they run: 6 first, on a fresh runtime (its memory reading is RSS, see its module). */
-const SCENARIOS = [socketFanout, longPoll, socketPush, webhook, postThroughput, thousandWaits, expiry, firstScreenJs];
+/**
+ * In the order they run: 6 first, on a fresh runtime (its memory reading is RSS, see its module); the rows
+ * with a delay on every D1 round trip (10, 1-d20 …) last, so no other scenario runs while it is on.
+ */
+const SCENARIOS = [socketFanout, longPoll, socketPush, webhook, postThroughput, thousandWaits, expiry, firstScreenJs, roundTrips, d1Distance];
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(ROOT);

@@ -10,6 +10,13 @@ import { fmtStats } from "./report.mjs";
 const START_TIMEOUT_MS = 120_000;
 
 /**
+ * What the bench runs instead of wrangler.toml's main (worker/index.ts): the same Worker and Durable Objects,
+ * with each request's D1 round trips counted in the `x-nod-d1-round-trips` header and a settable delay per
+ * round trip (`/api/__test/d1-delay`, 0 unless a scenario sets it). Never deployed.
+ */
+const DEV_ENTRY = "test/d1-limits/dev-entry.ts";
+
+/**
  * Starts the app on a free port of 127.0.0.1 with a fresh migrated database, creates the owner, warms
  * every path up, and finds its workerd processes. `root` is the checkout; the cwd must be it.
  * Returns `{ url, nod, assetsDir, samplePayload, startTicks, workerdPids, proxyPid, runtimePid }`.
@@ -41,6 +48,8 @@ export async function startApp({ root, onCleanup, log, elapsed }) {
   for (const file of ["wrangler.toml", "package.json", "tsconfig.json"]) if (existsSync(file)) cpSync(file, join(app, file));
   // contract/ holds the types and schemas the Worker shares with the web app and the client.
   for (const dir of ["worker", "contract", "migrations"]) if (existsSync(dir)) cpSync(dir, join(app, dir), { recursive: true });
+  // The entry the bench runs: the real Worker, its D1 round trips counted per request and, on demand, delayed (test/d1-limits).
+  cpSync(join("test", "d1-limits"), join(app, "test", "d1-limits"), { recursive: true });
   const assetsDir = join(app, "web", "dist");
   cpSync("web/dist", assetsDir, { recursive: true });
   symlinkSync(join(root, "node_modules"), join(app, "node_modules"), "dir");
@@ -51,6 +60,10 @@ export async function startApp({ root, onCleanup, log, elapsed }) {
   });
   const worker = await unstable_startWorker({
     config: join(app, "wrangler.toml"),
+    entrypoint: join(app, DEV_ENTRY),
+    // unstable_startWorker bundles without Node.js compatibility unless told (wrangler.toml's nodejs_compat
+    // reaches only the runtime): the entry's node:async_hooks import then drew a warning at every start.
+    build: { nodejsCompatMode: "v2" },
     bindings: { ALLOW_LOOPBACK_WEBHOOKS: { type: "plain_text", value: "true" } },
     dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, logLevel: "warn" },
   });

@@ -44,6 +44,9 @@ export async function startDevServer(name: string, { publicUrl = false } = {}): 
     config: "wrangler.toml",
     // The real Worker, its D1 binding behind the production-limits wrapper (test/d1-limits).
     entrypoint: "test/d1-limits/entry.ts",
+    // Bundled as wrangler.toml's nodejs_compat says (unstable_startWorker does not take it from there): the
+    // entry's round-trip counter imports node:async_hooks.
+    build: { nodejsCompatMode: "v2" },
     assets,
     bindings: {
       ALLOW_LOOPBACK_WEBHOOKS: { type: "plain_text", value: "true" },
