@@ -523,3 +523,59 @@ export async function bareWebSocketMemory(n, settleMs, sinceTicks) {
     await mf.dispose();
   }
 }
+
+// ---- the runtime's own cost of releasing parked requests ----------------------------------------------
+
+/**
+ * The bare-runtime baseline of scenario 5: a Worker and one Durable Object holding `n` parked requests,
+ * released at once, nothing else (bench/baselines/wait-release). Started as the app is, with wrangler
+ * (its dev proxy in front, as in front of the app), on a free port of 127.0.0.1. Each request is a GET
+ * whose Worker invocation makes one RPC call that the object parks; one POST hands them all `body`.
+ * After a warm-up round of 50, returns each request's time from the release sent to its body arrived,
+ * the release's own round trip and the CPU both workerd processes spent meanwhile.
+ */
+export async function bareWaitRelease(n, body, sinceTicks, configPath) {
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { unstable_startWorker } = await import("wrangler");
+  const before = new Set(findWorkerd(sinceTicks));
+  const persist = mkdtempSync(join(tmpdir(), "nod-bench-bare-"));
+  const worker = await unstable_startWorker({
+    config: configPath,
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, logLevel: "warn" },
+  });
+  try {
+    await worker.ready;
+    const url = (await worker.url).toString().replace(/\/$/, "");
+    const pids = findWorkerd(sinceTicks).filter((p) => !before.has(p));
+    const release = async (k) => {
+      const waits = Array.from({ length: k }, () =>
+        fetch(`${url}/wait`).then(async (res) => {
+          const text = await res.text();
+          if (res.status !== 200 || text !== body) throw new Error(`bare wait: ${res.status} ${text.slice(0, 100)}`);
+          return now();
+        }),
+      );
+      const t0 = now();
+      while ((await (await fetch(`${url}/count`)).json()) < k) {
+        if (now() - t0 > 60_000) throw new Error(`bare waits: not all ${k} parked within 60 s`);
+        await sleep(50);
+      }
+      await sleep(200);
+      const cpu0 = cpuSeconds(pids);
+      const sentAt = now();
+      const res = await fetch(`${url}/release`, { method: "POST", body });
+      const { released } = await res.json();
+      const doneAt = now();
+      const ats = await Promise.all(waits);
+      if (released !== k) throw new Error(`bare waits: released ${released} of ${k}`);
+      return { fromSent: ats.map((at) => at - sentAt), releaseRoundTrip: doneAt - sentAt, cpuMs: (cpuSeconds(pids) - cpu0) * 1000 };
+    };
+    await release(50); // warm: the object exists and the code is compiled
+    return await release(n);
+  } finally {
+    await worker.dispose();
+    rmSync(persist, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,36 @@
+// The bare-runtime baseline of scenario 5: a Worker and one Durable Object holding parked requests,
+// released at once, nothing else. Each GET /wait is its own Worker invocation making one RPC call to the
+// object, which parks it; POST /release hands every parked call the request's body (one string, shared)
+// and each invocation turns it into a JSON Response, as Nod's wait route does. GET /count says how many
+// are parked. No D1, no auth, no router: what is left is the runtime's own cost per parked request.
+import { DurableObject } from "cloudflare:workers";
+
+export class Room extends DurableObject {
+  parked = [];
+
+  wait() {
+    return new Promise((resolve) => this.parked.push(resolve));
+  }
+
+  count() {
+    return this.parked.length;
+  }
+
+  release(body) {
+    const parked = this.parked;
+    this.parked = [];
+    for (const resolve of parked) resolve(body);
+    return parked.length;
+  }
+}
+
+export default {
+  async fetch(request, env) {
+    const room = env.ROOM.get(env.ROOM.idFromName("room"));
+    const { pathname } = new URL(request.url);
+    if (pathname === "/wait") return new Response(await room.wait(), { headers: { "content-type": "application/json" } });
+    if (pathname === "/count") return Response.json(await room.count());
+    if (pathname === "/release" && request.method === "POST") return Response.json({ released: await room.release(await request.text()) });
+    return new Response("not found", { status: 404 });
+  },
+};
