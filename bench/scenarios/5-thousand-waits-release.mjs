@@ -1,7 +1,8 @@
 // 5. 1,000 parked waits on one review, released by one answer: timed from the answer's request sent,
 // because its own response is sent after the releases and is no fixed point here. The baseline, measured
 // just before in the same run, is the bare runtime: a Worker and a Durable Object holding 1,000 parked
-// requests released at once with a body of the same size, nothing else (bench/baselines/wait-release).
+// requests released at once with a body of the same size, nothing else (bench/baselines/wait-release);
+// beside it, the same runtime handing them out in slices of 25 as Nod's room does (ChannelRoom.release).
 import { join } from "node:path";
 import { approval, bareWaitRelease, cpuSeconds, now, round, sleep, stats } from "../lib.mjs";
 import { fmtMs, fmtStats } from "../report.mjs";
@@ -10,6 +11,8 @@ const N = 1000;
 /** The targets: the last wait back within this multiple of the bare runtime's last, the first within FIRST_MS of the answer sent. */
 const LAST_RATIO = 1.3;
 const FIRST_MS = 50;
+/** The room's RELEASE_SLICE (worker/room/ChannelRoom.ts), for the bare runtime's sliced release. */
+const SLICE = 25;
 
 export default {
   id: "5",
@@ -19,14 +22,22 @@ export default {
     const { workerdPids, proxyPid } = app;
     // The bare runtime first, with the body the app's waits get (a completed review of the same shape).
     const sampleBody = JSON.stringify({ status: "completed", message: app.samplePayload });
-    const bareRun = await bareWaitRelease(N, sampleBody, app.startTicks, join("bench", "baselines", "wait-release", "wrangler.toml"));
+    const bareRuns = await bareWaitRelease(N, sampleBody, app.startTicks, join("bench", "baselines", "wait-release"), SLICE);
+    const bareRun = bareRuns.atOnce;
     const bare = stats(bareRun.fromSent);
+    const bareSliced = stats(bareRuns.sliced.fromSent);
     baselines.bareWaitRelease1000 = {
       what: "bare Worker + Durable Object (wrangler dev, nothing else): 1,000 parked requests released at once, release sent → each body",
       ...round(bare, 3),
       releaseRoundTrip: Number(bareRun.releaseRoundTrip.toFixed(2)),
       workerdCpuMsPerReleasedWait: Number((bareRun.cpuMs / N).toFixed(3)),
       bodyBytes: sampleBody.length,
+    };
+    baselines.bareWaitRelease1000Sliced = {
+      what: `the same, handed out ${SLICE} at a time with a turn of the event loop between`,
+      ...round(bareSliced, 3),
+      releaseRoundTrip: Number(bareRuns.sliced.releaseRoundTrip.toFixed(2)),
+      workerdCpuMsPerReleasedWait: Number((bareRuns.sliced.cpuMs / N).toFixed(3)),
     };
     const agent = await nod.newAgent("Bench 1000 waits");
     const msg = await nod.post(agent, { text: "one review, a thousand waiters", review: approval });
@@ -78,7 +89,7 @@ export default {
     record({
       id: "5",
       name: "1,000 parked waits released by one answer (from the answer sent)",
-      result: `${completed}/${N} completed; first back after ${fmtMs(s.min)}, last after ${fmtMs(s.max)} (bare runtime: first ${fmtMs(bare.min)}, last ${fmtMs(bare.max)}); the answer's own response after ${fmtMs(ans.doneAt - ans.sentAt)}; workerd CPU ${(releaseCpuMs / N).toFixed(2)} ms per released wait (${fmtMs(releaseCpuMs)} in all, ${fmtMs(releaseProxyCpuMs)} of it in the dev proxy; bare runtime ${(bareRun.cpuMs / N).toFixed(2)} ms)`,
+      result: `${completed}/${N} completed; first back after ${fmtMs(s.min)}, last after ${fmtMs(s.max)} (bare runtime at once: first ${fmtMs(bare.min)}, last ${fmtMs(bare.max)}; in slices of ${SLICE}: first ${fmtMs(bareSliced.min)}, last ${fmtMs(bareSliced.max)}); the answer's own response after ${fmtMs(ans.doneAt - ans.sentAt)}; workerd CPU ${(releaseCpuMs / N).toFixed(2)} ms per released wait (${fmtMs(releaseCpuMs)} in all, ${fmtMs(releaseProxyCpuMs)} of it in the dev proxy; bare runtime ${(bareRun.cpuMs / N).toFixed(2)} ms)`,
       stats: s,
       baseline: { name: "bare Worker+DO, 1,000 released, last", p50: bare.max },
       ratio,
@@ -89,6 +100,8 @@ export default {
         firstBackMs: Number(s.min.toFixed(2)),
         lastBackMs: Number(s.max.toFixed(2)),
         bare: round(bare),
+        bareSliced: round(bareSliced),
+        lastVsBareSliced: Number((s.max / bareSliced.max).toFixed(3)),
         bareWorkerdCpuMsPerReleasedWait: Number((bareRun.cpuMs / N).toFixed(3)),
         answerRoundTrip: Number((ans.doneAt - ans.sentAt).toFixed(2)),
         fromAnswerResponse: round(stats(fromResponse)),
@@ -99,6 +112,6 @@ export default {
         idleProbeP50: Number(stats(idle).p50.toFixed(2)),
       },
     });
-    return `${completed}/${N} completed; first ${fmtMs(s.min)}, ${fmtStats(s)} from the answer sent (bare runtime: first ${fmtMs(bare.min)}, ${fmtStats(bare)}; last ${ratio.toFixed(2)}×); the answer took ${fmtMs(ans.doneAt - ans.sentAt)} (parked in ${(parkMs / 1000).toFixed(1)} s)`;
+    return `${completed}/${N} completed; first ${fmtMs(s.min)}, ${fmtStats(s)} from the answer sent (bare runtime at once: first ${fmtMs(bare.min)}, ${fmtStats(bare)}; last ${ratio.toFixed(2)}×; bare in slices: first ${fmtMs(bareSliced.min)}, max ${fmtMs(bareSliced.max)}); the answer took ${fmtMs(ans.doneAt - ans.sentAt)} (parked in ${(parkMs / 1000).toFixed(1)} s)`;
   },
 };
