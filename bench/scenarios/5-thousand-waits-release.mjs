@@ -18,7 +18,8 @@ export default {
   id: "5",
   title: "1,000 parked waits on one review, released by one answer",
   needs: ["app"],
-  async run({ nod, app, baselines, record }) {
+  async run({ nod, app, baselines, record, log }) {
+    const verbose = (line) => process.env.BENCH_VERBOSE && log(`        ${line}`);
     const { workerdPids, proxyPid } = app;
     // The bare runtime first, with the body the app's waits get (a completed review of the same shape).
     const sampleBody = JSON.stringify({ status: "completed", message: app.samplePayload });
@@ -49,6 +50,7 @@ export default {
       if (res.status !== 200) throw new Error(`probe: ${res.status}`);
       return now() - t0;
     };
+    verbose(`bare runtime done: at once last ${fmtMs(bare.max)}, in slices last ${fmtMs(bareSliced.max)}`);
     const idle = [];
     for (let i = 0; i < 15; i++) idle.push(await probe());
     const quick = 2 * stats(idle).p50 + 2;
@@ -74,10 +76,12 @@ export default {
       calm = (await probe()) < quick && now() - tStart > 1500 ? calm + 1 : 0;
     }
     const parkMs = now() - tStart;
+    verbose(`parked after ${fmtMs(parkMs)}; answering`);
     if (returned) throw new Error(`${returned} waits returned before the answer`);
     const cpu0 = cpuSeconds(workerdPids);
     const proxy0 = proxyPid ? cpuSeconds([proxyPid]) : 0;
     const ans = await nod.answer(msg.id);
+    verbose(`answered in ${fmtMs(ans.doneAt - ans.sentAt)}`);
     const done = await Promise.all(waits);
     const releaseCpuMs = (cpuSeconds(workerdPids) - cpu0) * 1000;
     const releaseProxyCpuMs = ((proxyPid ? cpuSeconds([proxyPid]) : 0) - proxy0) * 1000;
