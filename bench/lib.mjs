@@ -554,9 +554,23 @@ export async function bareWaitRelease(n, body, sinceTicks, dir, slice) {
     await worker.ready;
     const url = (await worker.url).toString().replace(/\/$/, "");
     const pids = findWorkerd(sinceTicks).filter((p) => !before.has(p));
+    // wrangler's dev proxy resets a connection now and then on a loaded machine: a request that fails
+    // before the release is sent again (a parked call of a dead request is released too, unseen).
+    let releasing = false;
+    const get = async (path) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await fetch(`${url}${path}`);
+        } catch (err) {
+          if (releasing || attempt >= 5) throw err;
+          await sleep(100);
+        }
+      }
+    };
     const release = async (k, step) => {
+      releasing = false;
       const waits = Array.from({ length: k }, () =>
-        fetch(`${url}/wait`).then(
+        get("/wait").then(
           async (res) => {
             const text = await res.text();
             return res.status === 200 && text === body ? now() : new Error(`${res.status} ${text.slice(0, 100)}`);
@@ -565,12 +579,13 @@ export async function bareWaitRelease(n, body, sinceTicks, dir, slice) {
         ),
       );
       const t0 = now();
-      while ((await (await fetch(`${url}/count`)).json()) < k) {
+      while ((await (await get("/count")).json()) < k) {
         if (now() - t0 > 60_000) throw new Error(`bare waits: not all ${k} parked within 60 s`);
         await sleep(50);
       }
       await sleep(200);
       const cpu0 = cpuSeconds(pids);
+      releasing = true;
       const sentAt = now();
       const res = await fetch(`${url}/release${step ? `?slice=${step}` : ""}`, { method: "POST", body });
       const { released } = await res.json();
@@ -578,7 +593,7 @@ export async function bareWaitRelease(n, body, sinceTicks, dir, slice) {
       const ats = await Promise.all(waits);
       const failed = ats.filter((at) => at instanceof Error);
       if (failed.length) throw new Error(`bare waits: ${failed.length} of ${k} failed: ${failed[0].message} ${failed[0].cause?.message ?? ""}`);
-      if (released !== k) throw new Error(`bare waits: released ${released} of ${k}`);
+      if (released < k) throw new Error(`bare waits: released ${released} of ${k}`);
       return { fromSent: ats.map((at) => at - sentAt), releaseRoundTrip: doneAt - sentAt, cpuMs: (cpuSeconds(pids) - cpu0) * 1000 };
     };
     await release(50); // warm: the object exists and the code is compiled
