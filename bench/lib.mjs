@@ -549,3 +549,86 @@ export async function bareWebSocketMemory(n, settleMs, sinceTicks) {
     await mf.dispose();
   }
 }
+
+// ---- the runtime's own cost of releasing parked requests ----------------------------------------------
+
+/**
+ * The bare-runtime baseline of scenario 5: a Worker and one Durable Object holding `n` parked requests,
+ * released at once, nothing else (bench/baselines/wait-release). Started as the app is, with wrangler
+ * (its dev proxy in front, as in front of the app), on a free port of 127.0.0.1. Each request is a GET
+ * whose Worker invocation makes one RPC call that the object parks; one POST hands them all `body`.
+ * After a warm-up round of 50, returns each request's time from the release sent to its body arrived,
+ * the release's own round trip and the CPU both workerd processes spent meanwhile: `atOnce` resolving
+ * every parked call in one go, and `sliced` handing them out `slice` at a time with a turn of the event
+ * loop between (the most the runtime allows for the first ones). It runs from a private copy of `dir`
+ * (wrangler writes its bundles next to the config).
+ */
+export async function bareWaitRelease(n, body, sinceTicks, dir, slice) {
+  const { cpSync, mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { unstable_startWorker } = await import("wrangler");
+  const before = new Set(findWorkerd(sinceTicks));
+  const work = mkdtempSync(join(tmpdir(), "nod-bench-bare-"));
+  const persist = join(work, "state");
+  cpSync(dir, join(work, "app"), { recursive: true });
+  const worker = await unstable_startWorker({
+    config: join(work, "app", "wrangler.toml"),
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, logLevel: "warn" },
+  });
+  try {
+    await worker.ready;
+    const url = (await worker.url).toString().replace(/\/$/, "");
+    const pids = findWorkerd(sinceTicks).filter((p) => !before.has(p));
+    // wrangler's dev proxy resets a connection now and then on a loaded machine: a request that fails
+    // before the release is sent again (a parked call of a dead request is released too, unseen).
+    let releasing = false;
+    const get = async (path) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await fetch(`${url}${path}`);
+        } catch (err) {
+          if (releasing || attempt >= 5) throw err;
+          await sleep(100);
+        }
+      }
+    };
+    const release = async (k, step) => {
+      releasing = false;
+      const waits = Array.from({ length: k }, () =>
+        get("/wait").then(
+          async (res) => {
+            const text = await res.text();
+            return res.status === 200 && text === body ? now() : new Error(`${res.status} ${text.slice(0, 100)}`);
+          },
+          (err) => err,
+        ),
+      );
+      const t0 = now();
+      while ((await (await get("/count")).json()) < k) {
+        if (now() - t0 > 60_000) throw new Error(`bare waits: not all ${k} parked within 60 s`);
+        await sleep(50);
+      }
+      await sleep(200);
+      const cpu0 = cpuSeconds(pids);
+      releasing = true;
+      const sentAt = now();
+      const res = await fetch(`${url}/release${step ? `?slice=${step}` : ""}`, { method: "POST", body });
+      const { released } = await res.json();
+      const doneAt = now();
+      const ats = await Promise.all(waits);
+      const failed = ats.filter((at) => at instanceof Error);
+      if (failed.length) throw new Error(`bare waits: ${failed.length} of ${k} failed: ${failed[0].message} ${failed[0].cause?.message ?? ""}`);
+      if (released < k) throw new Error(`bare waits: released ${released} of ${k}`);
+      return { fromSent: ats.map((at) => at - sentAt), releaseRoundTrip: doneAt - sentAt, cpuMs: (cpuSeconds(pids) - cpu0) * 1000 };
+    };
+    await release(50); // warm: the object exists and the code is compiled
+    await release(50, slice);
+    const atOnce = await release(n);
+    const sliced = await release(n, slice);
+    return { atOnce, sliced };
+  } finally {
+    await worker.dispose();
+    rmSync(work, { recursive: true, force: true });
+  }
+}

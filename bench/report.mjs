@@ -83,6 +83,8 @@ export class Report {
     brow("reference Socket.IO, websocket: request sent → event", b.referenceSocketIO_websocket);
     brow("reference Socket.IO, polling: request sent → event", b.referenceSocketIO_polling);
     brow("reference Socket.IO, 1,000 websocket clients: request sent → each event", b.referenceSocketIO_fanout1000);
+    brow("bare Worker + Durable Object (nothing else): 1,000 parked requests released at once, release sent → each body", b.bareWaitRelease1000);
+    brow("the same bare runtime, handing them out 25 at a time with a turn of the event loop between", b.bareWaitRelease1000Sliced);
     if (b.bareWorkerdWebSocketMemory)
       lines.push(
         `| bare workerd (a Worker and 4 Durable Objects holding hibernatable WebSockets, nothing else): RSS growth per 1,000 idle WebSockets | +${b.bareWorkerdWebSocketMemory.mbPerThousand} MB | — | — |`,

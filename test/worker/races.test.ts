@@ -60,4 +60,28 @@ describe("concurrency", () => {
     expect(result.json.status).toBe("completed");
     expect(result.json.message.review.response).toEqual({ selectedOption: "approve" });
   });
+
+  it("120 parked waits released in slices, and waits arriving during the release: every one gets the answer once", async () => {
+    const posted = await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "Many waiters", review: approval });
+    const wait = () => bot.v1("GET", `/reviews/${posted.json.id}/wait?channel=${bot.agent.id}&timeout=30000`);
+    const parked = Array.from({ length: 120 }, wait);
+    await sleep(300);
+    const answering = owner.as("POST", `/api/messages/${posted.json.id}/respond`, { response: { selectedOption: "approve" } });
+    // More waits while the answer is written and the parked ones are handed out, slice by slice.
+    const late: ReturnType<typeof wait>[] = [];
+    let answered = false;
+    void answering.finally(() => (answered = true));
+    while (!answered || late.length < 20) {
+      late.push(wait());
+      await sleep(1);
+    }
+    expect((await answering).status).toBe(200);
+    const results = await Promise.all([...parked, ...late]);
+    for (const r of results) {
+      expect(r.status).toBe(200);
+      expect(r.json.status).toBe("completed");
+      expect(r.json.message.id).toBe(posted.json.id);
+      expect(r.json.message.review.response).toEqual({ selectedOption: "approve" });
+    }
+  });
 });

@@ -734,13 +734,31 @@ export class ChannelRoom extends DurableObject<Env> {
     return result;
   }
 
+  /**
+   * Hands the outcome to every parked wait of the message, exactly once each. The set leaves `waiters` at
+   * once, so a wait arriving from now on reads the settled review from D1 instead (it parks, then reads;
+   * the write has committed). The body is encoded once for all. They are released in slices with a turn of
+   * the event loop between, so the first slice's responses are on their way before the next is handed out,
+   * rather than every agent waiting for the last one's RPC return and Response to be built.
+   */
   private release(messageId: string, result: WaitResult) {
     const parked = this.waiters.get(messageId);
     if (!parked) return;
     this.waiters.delete(messageId);
     const encoded = encodeWait(result); // once, however many wait
-    for (const resolve of parked) resolve(encoded);
+    const resolvers = [...parked];
+    const slice = (from: number) => {
+      for (const resolve of resolvers.slice(from, from + RELEASE_SLICE)) resolve(encoded);
+      if (from + RELEASE_SLICE < resolvers.length) setTimeout(() => slice(from + RELEASE_SLICE), 0);
+    };
+    slice(0);
   }
 }
+
+/**
+ * Parked waits released per turn of the event loop (see release): small enough that the first agents get
+ * their answer at once, large enough that a thousand take few turns.
+ */
+const RELEASE_SLICE = 25;
 
 const encodeWait = (result: WaitResult): EncodedWait => ({ status: result.status, body: JSON.stringify(result) });
