@@ -1,24 +1,17 @@
 // One delivery to a person's notification channel, and its outcome on the channel's row (Settings shows
 // it). The URL passes the rules of `refuseChannelUrl` when it is saved and again right before each send:
 // the webhooks' SSRF guard, and https only (plain http just for a loopback receiver in development).
-import ipaddr from "ipaddr.js";
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { notificationChannels } from "../db/schema";
 import type { Env } from "../env";
 import { nowIso } from "../lib/ids";
 import { type Attempt, sendWebhook } from "../webhooks/deliver";
-import { refuseWebhookUrl, type WebhookPolicy, webhookPolicy } from "../webhooks/ssrf";
+import { isLoopbackHost, refuseWebhookUrl, type WebhookPolicy, webhookPolicy } from "../webhooks/ssrf";
 import { channelRequest } from "./formats";
 import type { ChannelNotice } from "./notice";
 
 export type NotificationChannelRow = typeof notificationChannels.$inferSelect;
-
-function isLoopback(url: URL): boolean {
-  const host = url.hostname.replace(/^\[|\]$/g, "");
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  return ipaddr.isValid(host) && ipaddr.process(host).range() === "loopback";
-}
 
 /** Why a channel may not post to `raw`, or null when it may: the SSRF guard, then https outside dev loopback. */
 export function refuseChannelUrl(raw: string, policy: WebhookPolicy): string | null {
@@ -26,12 +19,18 @@ export function refuseChannelUrl(raw: string, policy: WebhookPolicy): string | n
   if (refused) return refused;
   const url = new URL(raw);
   if (url.protocol === "https:") return null;
-  if (policy.allowLoopback && isLoopback(url)) return null;
+  if (policy.allowLoopback && isLoopbackHost(url.hostname)) return null;
   return "must be an https URL (plain http only for a loopback receiver in development)";
 }
 
+export interface Delivered {
+  attempt: Attempt;
+  /** The channel's row with this attempt's outcome (undefined if it was deleted meanwhile). */
+  channel: NotificationChannelRow | undefined;
+}
+
 /** Posts `notice` to the channel in its format and records the outcome on its row. Never throws. */
-export async function deliverNotice(env: Env, d: Db, channel: NotificationChannelRow, notice: ChannelNotice, deliveryId: string): Promise<Attempt> {
+export async function deliverNotice(env: Env, d: Db, channel: NotificationChannelRow, notice: ChannelNotice, deliveryId: string): Promise<Delivered> {
   const policy = webhookPolicy(env);
   const refused = refuseChannelUrl(channel.url, policy);
   let attempt: Attempt;
@@ -44,7 +43,7 @@ export async function deliverNotice(env: Env, d: Db, channel: NotificationChanne
     attempt = await sendWebhook({ url: request.url, method: "POST", headers }, request.body, deliveryId, secret, policy);
   }
   const at = nowIso();
-  await d
+  const [updated] = await d
     .update(notificationChannels)
     .set({
       lastAttemptAt: at,
@@ -52,6 +51,7 @@ export async function deliverNotice(env: Env, d: Db, channel: NotificationChanne
       lastError: attempt.error,
       ...(attempt.ok ? { lastSuccessAt: at, failures: 0 } : { failures: sql`${notificationChannels.failures} + 1` }),
     })
-    .where(eq(notificationChannels.id, channel.id));
-  return attempt;
+    .where(eq(notificationChannels.id, channel.id))
+    .returning();
+  return { attempt, channel: updated };
 }

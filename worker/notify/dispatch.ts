@@ -149,7 +149,7 @@ async function sendToChannels(
     channels.map(async (channel) => {
       const notice = noticeFor(channel.userId);
       const deliveryId = `ntf_${newId()}`;
-      const attempt = await deliverNotice(env, d, channel, notice, deliveryId);
+      const { attempt } = await deliverNotice(env, d, channel, notice, deliveryId);
       if (!attempt.ok && !attempt.gone) failed.push({ notificationChannelId: channel.id, deliveryId, notice });
       if (!attempt.ok) console.warn("notify: channel delivery failed", channel.kind, channel.id, attempt.error);
     }),

@@ -40,6 +40,9 @@ export function actionsOf(message: MessageDto): NoticeAction[] | undefined {
   return undefined;
 }
 
+/** `text` cut to at most `max` characters, an ellipsis marking a cut (every channel's length limits use it). */
+export const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 const PREFIXES: Record<Occasion, string | undefined> = { new: undefined, reminder: "Reminder", escalation: "Escalated to you" };
 
 /** The title and the one-line body of a message's notification ("Reminder: Deploy bot", "Deploy v2?"). */
@@ -49,7 +52,7 @@ export function headline(agentName: string, message: MessageDto, occasion: Occas
   const fallback = message.review ? "asks for your review" : message.attachments.length ? "sent a file" : "sent a message";
   return {
     title: prefix ? `${prefix}: ${agentName}` : agentName,
-    body: text ? (text.length > BODY_CHARS ? `${text.slice(0, BODY_CHARS - 1)}…` : text) : fallback,
+    body: text ? truncate(text, BODY_CHARS) : fallback,
   };
 }
 

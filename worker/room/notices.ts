@@ -48,7 +48,7 @@ export class RoomNotices {
     if (!channel?.enabled) return this.timers.delete(timer.key);
     // Leased past the attempt's own timeout: a restart during it tries again instead of losing it.
     await this.timers.set({ ...timer, dueAt: Date.now() + LEASE_MS });
-    const attempt = await deliverNotice(this.env, this.db, channel, retry.notice, retry.deliveryId);
+    const { attempt } = await deliverNotice(this.env, this.db, channel, retry.notice, retry.deliveryId);
     this.timers.delete(timer.key);
     if (!attempt.ok && !attempt.gone && retry.attempt < MAX_ATTEMPTS) await this.schedule(timer.channelId, { ...retry, attempt: retry.attempt + 1 });
   }

@@ -108,13 +108,8 @@ const channelRoutes = new Hono<AppEnv>()
       const channel = await ownChannel(d, c.get("principal").userId, c.req.param("id"));
       if (body.url !== undefined) assertChannelUrl(c.env, body.url);
       if (body.token != null && channel.kind !== "ntfy") throw invalid([{ path: "token", message: "only an ntfy channel takes a token" }]);
-      const changes = {
-        ...(body.name !== undefined ? { name: body.name } : {}),
-        ...(body.url !== undefined ? { url: body.url } : {}),
-        ...(body.token !== undefined ? { token: body.token } : {}),
-        ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
-      };
-      const [updated] = await d.update(notificationChannels).set(changes).where(eq(notificationChannels.id, channel.id)).returning();
+      // Only the fields sent are in the body (zod adds no absent keys); `token: null` removes the token.
+      const [updated] = await d.update(notificationChannels).set(body).where(eq(notificationChannels.id, channel.id)).returning();
       return c.json(channelDto(updated!));
     },
   )
@@ -127,8 +122,8 @@ const channelRoutes = new Hono<AppEnv>()
   .post("/:id/test", doc("Send a test notification now; answers how it went and the channel's status after it"), async (c) => {
     const d = c.var.db;
     const channel = await ownChannel(d, c.get("principal").userId, c.req.param("id"));
-    const attempt = await deliverNotice(c.env, d, channel, testNotice(nowIso()), `ntf_test_${newId()}`);
-    const after = await ownChannel(d, channel.userId, channel.id);
+    const { attempt, channel: after } = await deliverNotice(c.env, d, channel, testNotice(nowIso()), `ntf_test_${newId()}`);
+    if (!after) throw notFound("Notification channel"); // deleted while the test was on its way
     return c.json({ ok: attempt.ok, statusCode: attempt.statusCode, error: attempt.error, channel: channelDto(after) } satisfies NotificationTestDto);
   });
 

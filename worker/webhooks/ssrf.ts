@@ -21,6 +21,13 @@ export const webhookPolicy = (env: Pick<Env, "WEBHOOK_ALLOW_HOSTS" | "ALLOW_LOOP
   allowLoopback: env.ALLOW_LOOPBACK_WEBHOOKS === "true",
 });
 
+/** Whether a URL's hostname names this machine: `localhost`, `*.localhost`, or a loopback address (IPv4-mapped too). */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  return ipaddr.isValid(host) && ipaddr.process(host).range() === "loopback";
+}
+
 /** Why a URL may not receive webhooks, or null when it may. */
 export function refuseWebhookUrl(raw: string, policy: WebhookPolicy): string | null {
   let url: URL;
@@ -42,7 +49,7 @@ export function refuseWebhookUrl(raw: string, policy: WebhookPolicy): string | n
     return `the address ${bare} is ${range}, not public`;
   }
   if (BLOCKED_NAMES.has(host) || BLOCKED_SUFFIXES.some((s) => host.endsWith(s))) {
-    if ((host === "localhost" || host.endsWith(".localhost")) && policy.allowLoopback) return null;
+    if (isLoopbackHost(host) && policy.allowLoopback) return null;
     return `the host ${host} is internal`;
   }
   // A single label (no dot) is an intranet name, never a public host.
