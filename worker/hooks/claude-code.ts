@@ -26,9 +26,12 @@ function clip(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max)}\n… (${s.length - max} more characters not shown)`;
 }
 
+/** The longest run of backticks in `s` (0 if none): a fence or inline code must be longer to hold `s`. */
+const longestBackticks = (s: string): number => Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
+
 /** A fenced code block that no run of backticks inside `body` can close early. */
 export function fenced(lang: string, body: string): string {
-  const longest = Math.max(0, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
+  const longest = longestBackticks(body);
   const fence = "`".repeat(Math.max(3, longest + 1));
   return `${fence}${lang}\n${body.endsWith("\n") ? body : `${body}\n`}${fence}`;
 }
@@ -36,7 +39,7 @@ export function fenced(lang: string, body: string): string {
 /** Inline code that no backtick inside `s` can end early; one line. */
 export function code(s: string): string {
   const line = s.replace(/[\r\n]+/g, " ");
-  const longest = Math.max(0, ...[...line.matchAll(/`+/g)].map((m) => m[0].length));
+  const longest = longestBackticks(line);
   const ticks = "`".repeat(longest + 1);
   return line.startsWith("`") || line.endsWith("`") ? `${ticks} ${line} ${ticks}` : `${ticks}${line}${ticks}`;
 }

@@ -23,8 +23,8 @@ import { refuseWebhookUrl, webhookPolicy } from "../webhooks/ssrf";
 import { vapid } from "./vapid";
 import { logError } from "../lib/log";
 
-/** What the service worker gets (decrypted) and shows. */
-type PushNotice = {
+/** What every notice the service worker gets (decrypted) says: `tag` is the message id, shared by its notices. */
+type NoticeBase = {
   title: string;
   body: string;
   /** The chat to open on click, relative to the app's origin. */
@@ -32,6 +32,10 @@ type PushNotice = {
   tag: string;
   channelId: string;
   messageId: string;
+};
+
+/** A message's notification, shown. */
+type PushNotice = NoticeBase & {
   review: boolean;
   /** This person's answer link (`/r/<token>`, absolute when PUBLIC_URL is set): only for a review they may answer. */
   answerUrl?: string;
@@ -40,15 +44,7 @@ type PushNotice = {
 };
 
 /** What tells a device that a review was settled: the service worker closes the notification with `tag`. */
-type SettledNotice = {
-  type: "settled";
-  title: string;
-  body: string;
-  url: string;
-  tag: string;
-  channelId: string;
-  messageId: string;
-};
+type SettledNotice = NoticeBase & { type: "settled" };
 
 const TIMEOUT_MS = 10_000;
 
