@@ -1,7 +1,7 @@
 // The Hono app: the agent API, the user API, the OpenAPI document, the Socket.IO entry, and MCP.
 import { Hono } from "hono";
 import { agentApi } from "./agent-api";
-import { apiKeyAuth } from "./auth/api-key";
+import { apiKeyAuth, apiKeyCredential } from "./auth/api-key";
 import { withDb } from "./db/client";
 import type { AppEnv } from "./env";
 import { ApiError, handleError } from "./lib/errors";
@@ -57,5 +57,5 @@ export const app = new Hono<AppEnv>()
   })
   // The MCP server (Streamable HTTP), behind the API key: one key lookup and one rate-limit count per
   // request, however many agent-API calls its tools make inside.
-  .all("/mcp", apiKeyAuth, mcpRoute(api))
+  .all("/mcp", apiKeyCredential, apiKeyAuth, mcpRoute(api))
   .onError(handleError);

@@ -40,5 +40,11 @@ export interface Principal {
   displayName?: string;
 }
 
-/** `db`: the request's D1 handle, set once for every /api route (withDb); Durable Objects and the cron make their own. */
-export type AppEnv = { Bindings: Env; Variables: { principal: Principal; db: Db } };
+/**
+ * An agent request's credential: its key's hash, for the channel's room to check against what it knows
+ * (room/access.ts), or a principal this Worker already checked (an in-process call, or a route that looked the key up).
+ */
+export type Caller = { keyHash: string } | { principal: Principal };
+
+/** `caller`: set by apiKeyCredential on the agent API. `db`: the request's D1 handle, set once for every /api route (withDb); Durable Objects and the cron make their own. */
+export type AppEnv = { Bindings: Env; Variables: { principal: Principal; caller: Caller; db: Db } };

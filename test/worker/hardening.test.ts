@@ -317,6 +317,8 @@ describe("no side effect lost after a committed write", () => {
   beforeAll(async () => {
     // A public receiver: unreachable from the test runtime, so each attempt is logged as failed — which proves it ran.
     hooked = (await owner.as("POST", "/api/agents", { name: "Hooked", webhookUrl: "https://hooks.example.com/nod" })).json.id;
+    // The room reads the key and the channel's owner once (its first batch); the hooks below catch the commit.
+    expect((await bot.v1("POST", "/messages", { channelId: hooked, text: "the room knows the key now" })).status).toBe(201);
   });
 
   it("an answer whose attachment read fails commits nothing: the retry succeeds and the parked wait gets it", async () => {

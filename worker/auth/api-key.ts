@@ -1,8 +1,9 @@
 // Agents authenticate with an API key, as `x-api-key: hp_…` or `Authorization: Bearer hp_…`.
 // Only the key's SHA-256 is stored; the lookup is by hash, so no secret is ever compared by value.
 import { eq } from "drizzle-orm";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { db } from "../db/client";
+import { db, type Db } from "../db/client";
 import { apiKeys, users } from "../db/schema";
 import type { AppEnv, Env, Principal } from "../env";
 import { ApiError } from "../lib/errors";
@@ -25,27 +26,51 @@ function presentedKey(headers: Headers): string | undefined {
   return bearer;
 }
 
-/** The principal of an API key, or undefined for an unknown or revoked key. */
-export async function principalForKey(env: Env, key: string, ctx?: ExecutionContext): Promise<Principal | undefined> {
-  if (!key.startsWith(KEY_PREFIX)) return undefined;
-  const [row] = await db(env.DB)
+/** The SHA-256 of an API key as D1 keeps it, or undefined for something that is no key of ours. */
+export async function keyHashOf(key: string): Promise<string | undefined> {
+  return key.startsWith(KEY_PREFIX) ? sha256Hex(key) : undefined;
+}
+
+/** "Last used" to the minute is enough, and spares a write on every request. */
+export const lastUseIsStale = (lastUsedAt: string | null) => !lastUsedAt || Date.now() - Date.parse(lastUsedAt) > 60_000;
+
+/** Records that the key was used now: not on the request's path when a `waitUntil` is given. */
+export function touchKey(d: Db, keyId: string, waitUntil?: (p: Promise<unknown>) => void): Promise<unknown> | undefined {
+  const touch = d.update(apiKeys).set({ lastUsedAt: nowIso() }).where(eq(apiKeys.id, keyId));
+  if (!waitUntil) return touch;
+  waitUntil(touch);
+  return undefined;
+}
+
+/** The query for the principal of a key's hash (no row for an unknown or revoked key): one round trip, or part of a batch. */
+export const principalQuery = (d: Db, keyHash: string) =>
+  d
     .select({ id: apiKeys.id, userId: apiKeys.userId, agentIds: apiKeys.agentIds, lastUsedAt: apiKeys.lastUsedAt, role: users.role })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
-    .where(eq(apiKeys.keyHash, await sha256Hex(key)));
+    .where(eq(apiKeys.keyHash, keyHash));
+
+export type KeyRow = Awaited<ReturnType<typeof principalQuery>>[number];
+
+export const principalOfRow = (row: KeyRow): Principal => ({ userId: row.userId, role: row.role, keyId: row.id, agentIds: row.agentIds ?? null });
+
+/** The principal of an API key's hash, or undefined for an unknown or revoked key. */
+export async function principalForHash(d: Db, keyHash: string, waitUntil?: (p: Promise<unknown>) => void): Promise<Principal | undefined> {
+  const [row] = await principalQuery(d, keyHash);
   if (!row) return undefined;
-  // "Last used" to the minute is enough, and spares a write on every request.
-  if (!row.lastUsedAt || Date.now() - Date.parse(row.lastUsedAt) > 60_000) {
-    const touch = db(env.DB).update(apiKeys).set({ lastUsedAt: nowIso() }).where(eq(apiKeys.id, row.id));
-    if (ctx) ctx.waitUntil(touch.then(() => undefined));
-    else await touch;
-  }
-  return { userId: row.userId, role: row.role, keyId: row.id, agentIds: row.agentIds ?? null };
+  if (lastUseIsStale(row.lastUsedAt)) await touchKey(d, row.id, waitUntil);
+  return principalOfRow(row);
 }
 
-/** 429 with Retry-After once a key is over its rate (Workers' rate-limiting binding, per key). */
-async function assertWithinRateLimit(env: Env, principal: Principal): Promise<void> {
-  const { success } = await env.API_RATE_LIMIT.limit({ key: principal.keyId! });
+/** The principal of an API key, or undefined for an unknown or revoked key. */
+export async function principalForKey(env: Env, key: string): Promise<Principal | undefined> {
+  const keyHash = await keyHashOf(key);
+  return keyHash ? principalForHash(db(env.DB), keyHash) : undefined;
+}
+
+/** 429 with Retry-After once a key is over its rate (Workers' rate-limiting binding, per key: by its hash, known before any lookup). */
+async function assertWithinRateLimit(env: Env, keyHash: string): Promise<void> {
+  const { success } = await env.API_RATE_LIMIT.limit({ key: keyHash });
   if (!success) throw new ApiError(429, "Too many requests for this API key: slow down", [], { "Retry-After": String(RATE_PERIOD_SECONDS) });
 }
 
@@ -63,17 +88,40 @@ export function envActingAs(env: Env, principal: Principal): Env {
   return acting;
 }
 
-export const apiKeyAuth = createMiddleware<AppEnv>(async (c, next) => {
+/**
+ * The caller's key, rate limited, but not yet looked up: the routes a channel's room serves (roomRoutes)
+ * hand its hash to the room, which knows its keys (room/access.ts); every other route looks it up
+ * (apiKeyAuth). A key that is no key of ours is refused here, without a lookup.
+ */
+export const apiKeyCredential = createMiddleware<AppEnv>(async (c, next) => {
   const carried = inProcess.get(c.env);
   if (carried) {
     c.set("principal", carried);
+    c.set("caller", { principal: carried });
     return next();
   }
   const key = presentedKey(c.req.raw.headers);
   if (!key) throw new ApiError(401, "Missing API key: send x-api-key or Authorization: Bearer");
-  const principal = await principalForKey(c.env, key, c.executionCtx);
-  if (!principal) throw new ApiError(401, "Invalid API key");
-  await assertWithinRateLimit(c.env, principal);
-  c.set("principal", principal);
+  const keyHash = await keyHashOf(key);
+  if (!keyHash) throw invalidKey();
+  await assertWithinRateLimit(c.env, keyHash);
+  c.set("caller", { keyHash });
+  await next();
+});
+
+const invalidKey = () => new ApiError(401, "Invalid API key");
+
+/** The caller's principal, looked up in D1 unless apiKeyCredential already has it; 401 for an unknown or revoked key. */
+export async function principalOf(c: Context<AppEnv>): Promise<Principal> {
+  const caller = c.get("caller");
+  if ("principal" in caller) return caller.principal;
+  const principal = await principalForHash(db(c.env.DB), caller.keyHash, (p) => c.executionCtx.waitUntil(p)); // /mcp has no c.var.db
+  if (!principal) throw invalidKey();
+  return principal;
+}
+
+/** Every agent route but the room's own: the key's principal, from D1 (after apiKeyCredential). */
+export const apiKeyAuth = createMiddleware<AppEnv>(async (c, next) => {
+  c.set("principal", await principalOf(c));
   await next();
 });

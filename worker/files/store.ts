@@ -8,7 +8,7 @@ import type { AppEnv, Principal } from "../env";
 import { newId, nowIso } from "../lib/ids";
 import { logError } from "../lib/log";
 import type { AttachmentRow } from "../services/messages";
-import type { RoomResult } from "../room/types";
+import type { Refused, RoomResult } from "../room/types";
 import type { z } from "zod";
 import { LIMITS } from "../../contract/limits";
 // Types whose bytes are text carry `textContent` when small enough.
@@ -147,7 +147,7 @@ export const storedFileDto = (row: AttachmentRow): StoredFileDto => ({
  * removed by the hourly clean-up after 24 h (maintenance/orphan-files.ts). So does a file whose removal
  * fails here: the caller still gets the room's answer.
  */
-export async function releaseUnposted(c: Context<AppEnv>, rows: AttachmentRow[], result: RoomResult<{ created: boolean }>) {
+export async function releaseUnposted(c: Context<AppEnv>, rows: AttachmentRow[], result: RoomResult<{ created: boolean }> | Refused) {
   if (rows.length === 0 || (result.ok && result.value.created)) return;
   await discardFiles(c, c.var.db, rows).catch((err: unknown) => logError("unposted files not removed (the clean-up will)", err));
 }

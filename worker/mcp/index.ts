@@ -1,5 +1,5 @@
 // The MCP endpoint at /mcp: Streamable HTTP, stateless (a fresh server and transport per request), JSON
-// responses. app.ts mounts it behind apiKeyAuth, so the caller's key is looked up and counted once per
+// responses. app.ts mounts it behind apiKeyCredential and apiKeyAuth, so the caller's key is looked up and counted once per
 // request; every tool call then goes through the agent API's own /api/v1 routes in process, as that same
 // principal, so each behaviour has one implementation.
 import type { Context } from "hono";

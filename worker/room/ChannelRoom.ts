@@ -6,8 +6,9 @@
 //
 // State: D1 holds the records. The room's own SQLite storage holds its timers (review expiries, reminders
 // and escalations, webhook retries and idle streamed drafts, multiplexed over one alarm: timers.ts). In memory it keeps only what can be
-// rebuilt or may be lost with the instance: the last seq (re-read from D1 after a restart) and the
-// parked waits (their HTTP requests end with the instance too, and the clients retry).
+// rebuilt or may be lost with the instance: the last seq (re-read from D1 after a restart), the parked waits
+// (their HTTP requests end with the instance too, and the clients retry), and what spares the hot paths a D1
+// read: the keys that used the channel and its owner (access.ts), and its reviews' state (known-reviews.ts).
 //
 // Side effects of a settled write (events to subscribers, webhooks, push notifications) run after the D1 write
 // commits. What must not be lost (an expiry, a reminder, an escalation, a webhook) is recorded as a timer in
@@ -21,16 +22,16 @@ import { DurableObject } from "cloudflare:workers";
 import { and, eq, sql } from "drizzle-orm";
 import { db, type Db } from "../db/client";
 import { agents, agentStatusHistory, attachments, messages } from "../db/schema";
-import type { Env } from "../env";
+import type { Caller, Env } from "../env";
 import type { FieldError } from "../lib/errors";
 import { zodErrors } from "../lib/errors";
 import { newId, nowIso } from "../lib/ids";
 import { responseSchema } from "../../contract/requests/review";
 import type { AgentCommandDto, MessageDto, VoteDto } from "../../contract/dto";
 import type { JsonObject } from "../../contract/json";
-import { attachmentsQuery, findMessage, isDue, messageDto, withAttachments, type MessageRow } from "../services/messages";
+import { attachmentsQuery, findMessage, isDue, messageDto, newMessage, withAttachments, type MessageRow, type PostFields } from "../services/messages";
 import type { AgentRow } from "../services/agents";
-import type { Answer, EncodedWait, NewMessage, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
+import type { Answer, EncodedWait, NewMessage, Refused, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
 import { Deliveries, deliveryKey } from "./deliveries";
 import { PostCommitter, type PostResult } from "./posts";
 import { SeqMark } from "./seq-mark";
@@ -46,6 +47,8 @@ import { deleteObjects } from "../files/r2";
 import { pushSettled } from "../push/send";
 import { RoomNotices } from "./notices";
 import { logError } from "../lib/log";
+import { RoomAccess } from "./access";
+import { KnownReviews, type ReviewState } from "./known-reviews";
 import { AuditWriter, personActor, systemActor, type AuditActor, type AuditInput } from "../audit/writer";
 
 const fail = (status: 400 | 403 | 404 | 409 | 410, message: string, errors?: FieldError[]) =>
@@ -73,7 +76,12 @@ export class ChannelRoom extends DurableObject<Env> {
     new SeqMark(this.ctx.storage.sql),
     (row) => this.recordIntents(row),
     (write) => this.serial(write),
+    (row) => this.reviews.set(row),
   );
+  /** The channel's reviews as last written or read here: the room is their only writer. */
+  private readonly reviews = new KnownReviews();
+  /** The keys that used the channel lately, and its owner: an agent's post or wait is admitted without a read. */
+  private readonly access = new RoomAccess(this.db, (promise) => this.ctx.waitUntil(promise));
   /** The channel's audit log: appended only from here, so its hash chain has one writer. */
   private readonly audit = new AuditWriter(this.db);
   /** The last audit append (the writer runs them in call order): awaited before a request's answer. */
@@ -89,6 +97,7 @@ export class ChannelRoom extends DurableObject<Env> {
     record: (channelId, input) => this.record(channelId, input),
     audited: () => this.audited,
     emit: (event) => this.emit(event),
+    reviewChanged: (row) => this.reviews.set(row),
     post: (input) => this.posts.post(input),
     notify: (message, targets) => this.ctx.waitUntil(this.notices.notify(message, targets)),
   });
@@ -209,6 +218,25 @@ export class ChannelRoom extends DurableObject<Env> {
 
   // ---- messages ------------------------------------------------------------------------------
 
+  /** An agent's post (its key checked here, access.ts): stored as `post` stores it. */
+  async postAs(caller: Caller, channelId: string, fields: PostFields): Promise<PostResult | Refused> {
+    const admitted = await this.access.admit(caller, channelId);
+    if (!admitted.ok) return admitted;
+    return this.post(newMessage(admitted.value, channelId, fields));
+  }
+
+  /** An agent's long-poll (its key checked here, access.ts): see `wait`. */
+  async waitAs(caller: Caller, channelId: string, messageId: string, timeoutMs: number): Promise<RoomResult<EncodedWait> | Refused> {
+    const admitted = await this.access.admit(caller, channelId);
+    if (!admitted.ok) return admitted;
+    return { ok: true, value: await this.wait(channelId, messageId, timeoutMs) };
+  }
+
+  /** One of the user's keys was revoked or rotated, or the user deleted: their keys are read from D1 again. */
+  async forgetCallers(userId: string): Promise<void> {
+    this.access.forget(userId);
+  }
+
   /**
    * Stores a message with the next seq and links its attachments. Posts that arrive while a write is
    * in flight are committed together (group commit): one D1 transaction for the whole group, so a
@@ -309,7 +337,7 @@ export class ChannelRoom extends DurableObject<Env> {
   async respond(channelId: string, messageId: string, answer: Answer): Promise<RoomResult<MessageDto>> {
     const { response, by } = answer;
     const result = await this.serial(async () => {
-      const row = await findMessage(this.db, channelId, messageId);
+      const row = this.reviews.get(messageId) ?? (await this.readReview(channelId, messageId));
       if (!row?.reviewType) return fail(404, "Review not found");
       if (row.reviewStatus === "completed") return fail(409, "This review has already been answered");
       if (row.reviewStatus === "expired" || isDue(row)) {
@@ -359,7 +387,7 @@ export class ChannelRoom extends DurableObject<Env> {
    * counted with, so nothing can count twice. Runs in `serial`.
    */
   private async vote(
-    row: MessageRow,
+    row: ReviewState,
     quorum: NonNullable<NonNullable<MessageRow["reviewPolicy"]>["quorum"]>,
     response: Record<string, unknown>,
     answer: Answer,
@@ -375,15 +403,16 @@ export class ChannelRoom extends DurableObject<Env> {
     const votedEntry = { action: "voted", actor: personActor(by), messageId: row.id, data: { response, votes: votes.length }, origin: answer.origin } as const;
 
     if (!outcome.done) {
-      const [update, files] = await this.db.batch([
+      const [[updated], files] = await this.db.batch([
         this.db
           .update(messages)
           .set({ reviewVotes: votes })
-          .where(and(eq(messages.id, row.id), unchanged)),
+          .where(and(eq(messages.id, row.id), unchanged))
+          .returning(),
         attachmentsQuery(this.db, row.id),
       ]);
-      if (update.meta.changes === 0) return fail(409, "The review changed meanwhile: look again");
-      const updated: MessageRow = { ...row, reviewVotes: votes };
+      if (!updated) return fail(409, "The review changed meanwhile: look again");
+      this.reviews.set(updated);
       const forPerson = messageDto(updated, files, "person");
       // Every member sees the vote live; the agent's wait stays parked and no webhook goes out.
       this.emit({ channelId: row.channelId, name: "message:updated", data: messageDto(updated, files, "agent"), personData: forPerson });
@@ -419,7 +448,7 @@ export class ChannelRoom extends DurableObject<Env> {
    * Who may still take part in a review's quorum: its assignees (with those a pending escalation will add),
    * or, without assignees, every member of the agent (its owner included).
    */
-  private async couldVote(row: MessageRow): Promise<string[]> {
+  private async couldVote(row: ReviewState): Promise<string[]> {
     const policy = row.reviewPolicy;
     if (policy?.assignees) {
       const pending = policy.escalate && this.timers.get(escalateKey(row.id)) ? policy.escalate.to : [];
@@ -435,21 +464,22 @@ export class ChannelRoom extends DurableObject<Env> {
    * and the webhook out (its intent recorded before the write). Undefined when the write changed nothing.
    * Runs in `serial`.
    */
-  private async complete(row: MessageRow, settled: Partial<MessageRow>, guard?: ReturnType<typeof and>) {
+  private async complete(row: ReviewState, settled: Partial<MessageRow>, guard?: ReturnType<typeof and>) {
     const delivery = await this.deliveries.intend(row.channelId, row.id, "review:responded");
-    const [update, files] = await this.db.batch([
+    const [[updated], files] = await this.db.batch([
       this.db
         .update(messages)
         .set(settled)
-        .where(and(eq(messages.id, row.id), eq(messages.reviewStatus, "pending"), guard)),
+        .where(and(eq(messages.id, row.id), eq(messages.reviewStatus, "pending"), guard))
+        .returning(),
       attachmentsQuery(this.db, row.id),
     ]);
-    if (update.meta.changes === 0) {
+    if (!updated) {
       this.deliveries.forget(delivery);
       return undefined;
     }
+    this.reviews.set(updated);
     this.clearReviewTimers(row.id);
-    const updated: MessageRow = { ...row, ...settled };
     const forAgent = messageDto(updated, files, "agent");
     const forPerson = messageDto(updated, files, "person");
     // Release the parked waits first: that is the answer's fast path to the agent.
@@ -468,44 +498,54 @@ export class ChannelRoom extends DurableObject<Env> {
 
   /**
    * A long-poll: resolves at once when the review is settled, else parks until it is answered,
-   * expires (the expiry alarm releases it), is retracted, or `timeoutMs` passes.
+   * expires (the expiry alarm releases it), is retracted, or `timeoutMs` passes. A review the room
+   * knows to be pending parks with no read at all.
    */
   async wait(channelId: string, messageId: string, timeoutMs: number): Promise<EncodedWait> {
+    const known = this.reviews.get(messageId);
+    if (known?.reviewStatus === "pending" && !isDue(known)) return this.park(messageId, timeoutMs).settled;
     // Park first, then read: an answer landing during the read still finds this waiter.
+    const parked = this.park(messageId, timeoutMs);
+    const [[row], files] = await this.db.batch([
+      this.db
+        .select()
+        .from(messages)
+        .where(and(eq(messages.id, messageId), eq(messages.channelId, channelId))),
+      attachmentsQuery(this.db, messageId),
+    ]);
+    if (row) this.reviews.set(row);
+    if (!row?.reviewType) return parked.leave(encodeWait({ status: "gone" }));
+    if (row.reviewStatus === "completed") return parked.leave(encodeWait({ status: "completed", message: messageDto(row, files, "agent") }));
+    // Settled in the write queue, from a fresh read: an answer committed a moment ago wins, as the store says.
+    if (row.reviewStatus === "expired" || isDue(row)) return parked.leave(encodeWait(await this.serial(() => this.settle(channelId, messageId))));
+    return parked.settled;
+  }
+
+  /**
+   * Parks a wait on the message until its outcome is handed out (release) or `timeoutMs` passes; `leave`
+   * takes it out again, with the outcome the caller found itself.
+   */
+  private park(messageId: string, timeoutMs: number) {
     let resolveWait!: (result: EncodedWait) => void;
-    const settled = new Promise<EncodedWait>((resolve) => (resolveWait = resolve));
+    const outcome = new Promise<EncodedWait>((resolve) => (resolveWait = resolve));
     const parked = this.waiters.get(messageId) ?? new Set();
     parked.add(resolveWait);
     this.waiters.set(messageId, parked);
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const unpark = () => {
+      clearTimeout(timer);
       parked.delete(resolveWait);
       if (parked.size === 0 && this.waiters.get(messageId) === parked) this.waiters.delete(messageId);
     };
-
-    const row = await findMessage(this.db, channelId, messageId);
-    if (!row?.reviewType) {
-      unpark();
-      return encodeWait({ status: "gone" });
-    }
-    if (row.reviewStatus === "completed") {
-      unpark();
-      const [message] = await withAttachments(this.db, [row], "agent");
-      return encodeWait({ status: "completed", message: message! });
-    }
-    if (row.reviewStatus === "expired" || isDue(row)) {
-      // Settled in the write queue, from a fresh read: an answer committed a moment ago wins, as the store says.
-      unpark();
-      return encodeWait(await this.serial(() => this.settle(channelId, messageId)));
-    }
-
-    let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<EncodedWait>((resolve) => (timer = setTimeout(() => resolve(encodeWait({ status: "timeout" })), timeoutMs)));
-    try {
-      return await Promise.race([settled, timeout]);
-    } finally {
-      clearTimeout(timer);
-      unpark();
-    }
+    const settled = Promise.race([outcome, timeout]).finally(unpark);
+    return {
+      settled,
+      leave(result: EncodedWait) {
+        resolveWait(result);
+        return settled;
+      },
+    };
   }
 
   /** The agent confirms it has the message; `agent_received` is final. */
@@ -564,6 +604,7 @@ export class ChannelRoom extends DurableObject<Env> {
         files.map((f) => f.key),
       );
       this.clearReviewTimers(messageId);
+      this.reviews.delete(messageId);
       this.release(messageId, { status: "gone" });
       if (row.reviewType && row.reviewStatus === "pending") this.ctx.waitUntil(pushSettled(this.env, { channelId, messageId }));
       this.record(channelId, {
@@ -591,6 +632,8 @@ export class ChannelRoom extends DurableObject<Env> {
       for (const id of [...this.waiters.keys()]) this.release(id, { status: "gone" });
       await this.timers.clear();
       this.posts.forgetSeq();
+      this.reviews.clear();
+      this.access.forgetAll();
     });
   }
 
@@ -638,7 +681,15 @@ export class ChannelRoom extends DurableObject<Env> {
 
   /** Retention (the hourly clean-up): removes one batch of the channel's messages created before `cutoffIso` (room/retention.ts). */
   async purgeBefore(channelId: string, cutoffIso: string): Promise<PurgeResult> {
-    const room = { db: this.db, files: this.env.FILES, timers: this.timers, release: (id: string) => this.release(id, { status: "gone" }) };
+    const room = {
+      db: this.db,
+      files: this.env.FILES,
+      timers: this.timers,
+      release: (id: string) => {
+        this.reviews.delete(id);
+        this.release(id, { status: "gone" });
+      },
+    };
     return this.serial(() => purgeMessagesBefore(room, channelId, cutoffIso));
   }
 
@@ -678,7 +729,7 @@ export class ChannelRoom extends DurableObject<Env> {
    * completed if an answer got there first, else expired (settling it now if it is due). Runs in `serial`.
    */
   private async settle(channelId: string, messageId: string): Promise<WaitResult> {
-    const row = await findMessage(this.db, channelId, messageId);
+    const row = await this.readReview(channelId, messageId);
     if (!row?.reviewType) return { status: "gone" };
     if (row.reviewStatus === "pending" && isDue(row)) return this.settleExpired(row);
     const [message] = await withAttachments(this.db, [row], "agent");
@@ -686,12 +737,19 @@ export class ChannelRoom extends DurableObject<Env> {
     return { status: row.reviewStatus === "completed" ? "completed" : "expired", message: message! };
   }
 
+  /** The message as D1 has it now, its review kept (known-reviews.ts). */
+  private async readReview(channelId: string, messageId: string): Promise<MessageRow | undefined> {
+    const row = await findMessage(this.db, channelId, messageId);
+    if (row) this.reviews.set(row);
+    return row;
+  }
+
   /**
    * Settles a due, pending review (once): with a default answer (onExpire) it completes with that answer
    * (resolution "default", by nobody), else it is marked expired. Releases its waiters and tells everyone.
    * Runs in `serial`.
    */
-  private async settleExpired(row: MessageRow): Promise<WaitResult> {
+  private async settleExpired(row: ReviewState): Promise<WaitResult> {
     const onExpire = row.reviewPolicy?.onExpire;
     if (onExpire) {
       const settled = {
@@ -714,18 +772,23 @@ export class ChannelRoom extends DurableObject<Env> {
       return { status: "completed", message: done.forAgent };
     }
     const delivery = await this.deliveries.intend(row.channelId, row.id, "review:expired");
-    const update = await this.db
-      .update(messages)
-      .set({ reviewStatus: "expired" })
-      .where(and(eq(messages.id, row.id), eq(messages.reviewStatus, "pending")));
+    const [[expired], files] = await this.db.batch([
+      this.db
+        .update(messages)
+        .set({ reviewStatus: "expired" })
+        .where(and(eq(messages.id, row.id), eq(messages.reviewStatus, "pending")))
+        .returning(),
+      attachmentsQuery(this.db, row.id),
+    ]);
     this.clearReviewTimers(row.id);
-    if (update.meta.changes === 0) {
+    if (!expired) {
       // Settled by someone else between the read and this write: report what the store says.
       this.deliveries.forget(delivery);
       return this.settle(row.channelId, row.id);
     }
-    const [message] = await withAttachments(this.db, [{ ...row, reviewStatus: "expired" }], "agent");
-    const result: WaitResult = { status: "expired", message: message! };
+    this.reviews.set(expired);
+    const message = messageDto(expired, files, "agent");
+    const result: WaitResult = { status: "expired", message };
     this.emit({ channelId: row.channelId, name: "review:expired", data: { messageId: row.id } });
     this.record(row.channelId, { action: "expired", actor: systemActor, messageId: row.id, data: { votes: (row.reviewVotes ?? []).length } });
     this.ctx.waitUntil(this.deliveries.kick(delivery));

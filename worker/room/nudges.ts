@@ -29,6 +29,8 @@ export interface NudgeRoom {
   record(channelId: string, input: AuditInput): void;
   audited(): Promise<void>;
   emit(event: RoomEvent): void;
+  /** A review it changed (the escalation's assignees): the room keeps what it knows in step (known-reviews.ts). */
+  reviewChanged(row: MessageRow): void;
   /** Stores a message of the channel (its seq, its events). */
   post(input: NewMessage): Promise<PostResult>;
   /** Notifies a message's people (browsers and channels) off the caller's path. */
@@ -125,6 +127,7 @@ export class Nudges {
           return undefined;
         }
         updated = { ...row, reviewPolicy };
+        this.room.reviewChanged(updated);
         this.room.emit({
           channelId: row.channelId,
           name: "message:updated",

@@ -96,6 +96,8 @@ export class PostCommitter {
     private readonly recordIntents: (row: MessageRow) => Promise<void>,
     /** The room's write queue: a commit runs when the write before it is done. */
     private readonly serial: <T>(write: () => Promise<T>) => Promise<T>,
+    /** Told of each message once its commit has landed (the room keeps its review: known-reviews.ts). */
+    private readonly stored: (row: MessageRow) => void,
   ) {}
 
   /** Queues a post; it is stored with the next group. */
@@ -237,6 +239,7 @@ export class PostCommitter {
       }
       this.lastSeq = seq;
       this.mark.raise(seq);
+      for (const { row } of created) this.stored(row);
     }
     for (const { index, row, files: linked } of created) {
       results[index] = { ok: true, value: { message: messageDto(row, linked, "agent"), created: true } };

@@ -8,6 +8,9 @@ import type { StoredReviewPolicy } from "../db/schema";
 /** What a room method answers instead of throwing: RPC keeps the status code and every field error. */
 export type RoomResult<T> = { ok: true; value: T } | { ok: false; status: 400 | 403 | 404 | 409 | 410 | 413; message: string; errors?: FieldError[] };
 
+/** A caller the room does not admit to its channel (room/access.ts): an unknown key, or not its channel. */
+export type Refused = { ok: false; status: 401 | 404; message: string; errors?: FieldError[] };
+
 /** A wait's outcome as the room hands it out: the JSON body encoded once for every waiter. */
 export interface EncodedWait {
   status: WaitResult["status"];

@@ -29,7 +29,7 @@ export const attachmentDto = (a: AttachmentRow): AttachmentDto => ({
 });
 
 /** A review still pending in D1 whose expiry has passed: its room's alarm is about to settle it. */
-export const isDue = (row: MessageRow, now = Date.now()) =>
+export const isDue = (row: Pick<MessageRow, "reviewStatus" | "reviewExpiresAt">, now = Date.now()) =>
   row.reviewStatus === "pending" && row.reviewExpiresAt !== null && Date.parse(row.reviewExpiresAt) <= now;
 
 /**
@@ -326,7 +326,7 @@ export function idempotencyKey(header: string | undefined, clientId: string | un
 }
 
 /** What a post carries, validated by its route; anything left out is stored as null (or no attachments). */
-interface PostFields {
+export interface PostFields {
   text?: string | null | undefined;
   status?: MessageStatus | null | undefined;
   metadata?: Record<string, unknown> | undefined;

@@ -14,6 +14,7 @@ import { doc, jsonBody } from "../lib/validate";
 import { createApiKeyBody } from "../../contract/requests/account";
 import { newApiKey } from "../auth/api-key";
 import { inList } from "../db/lists";
+import { forgetCallers } from "../room";
 
 type KeyRow = typeof apiKeys.$inferSelect;
 
@@ -32,8 +33,14 @@ async function ownKey(d: Db, userId: string, id: string) {
   return key;
 }
 
-/** A revoked or rotated key's Socket.IO connections end at once, on every shard. */
-const dropSockets = (env: Env, keyId: string) => revokeEverywhere(env, { kind: "key", keyId });
+/**
+ * A revoked or rotated key stops at once: its Socket.IO connections end on every shard, and every room
+ * that may know it (its scope's, or all its user's) reads it from D1 again (room/access.ts).
+ */
+async function keyEnded(env: Env, d: Db, key: KeyRow): Promise<void> {
+  const channelIds = key.agentIds ?? (await d.select({ id: agents.id }).from(agents).where(eq(agents.userId, key.userId))).map((a) => a.id);
+  await Promise.all([revokeEverywhere(env, { kind: "key", keyId: key.id }), forgetCallers(env, key.userId, channelIds)]);
+}
 
 export const apiKeyRoutes = new Hono<AppEnv>()
   .get("/", doc("List API keys (never the keys themselves)"), async (c) => {
@@ -89,7 +96,7 @@ export const apiKeyRoutes = new Hono<AppEnv>()
     const d = c.var.db;
     const key = await ownKey(d, c.get("principal").userId, c.req.param("id"));
     await d.delete(apiKeys).where(eq(apiKeys.id, key.id));
-    await dropSockets(c.env, key.id);
+    await keyEnded(c.env, d, key);
     return c.json({ id: key.id, deleted: true });
   })
   .post("/:id/rotate", doc("Replace a key's secret: the old key stops at once, the new one is shown once"), async (c) => {
@@ -100,6 +107,6 @@ export const apiKeyRoutes = new Hono<AppEnv>()
       .update(apiKeys)
       .set({ keyPrefix, keyHash: await sha256Hex(key), lastUsedAt: null })
       .where(eq(apiKeys.id, row.id));
-    await dropSockets(c.env, row.id);
+    await keyEnded(c.env, d, row);
     return c.json({ ...keyDto({ ...row, keyPrefix, lastUsedAt: null }), key } satisfies IssuedApiKeyDto);
   });

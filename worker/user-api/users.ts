@@ -1,7 +1,7 @@
 // Owner-only user management.
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { attachments, users } from "../db/schema";
+import { agents, attachments, users } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../lib/errors";
 import { hashPassword } from "../lib/crypto";
@@ -11,6 +11,7 @@ import { createUserBody, updateUserBody } from "../../contract/requests/account"
 import { endUserSessions, ownerOnly } from "../auth/session";
 import { revokeEverywhere } from "../gateway/revocation";
 import { deleteObjects } from "../files/r2";
+import { forgetCallers } from "../room";
 import { userDto, type UserRow } from "../services/users";
 
 /** Nod always keeps at least one owner: the condition under which an owner may stop being one. */
@@ -73,15 +74,25 @@ export const userRoutes = new Hono<AppEnv>()
     if (!user) throw notFound("User");
     if (user.id === c.get("principal").userId) throw new ApiError(400, "You cannot delete yourself");
     // Their agents, messages and records cascade in D1; the file bytes in R2 go too.
-    const files = await d.select({ key: attachments.r2Key }).from(attachments).where(eq(attachments.userId, user.id));
+    const [files, owned] = await d.batch([
+      d.select({ key: attachments.r2Key }).from(attachments).where(eq(attachments.userId, user.id)),
+      d.select({ id: agents.id }).from(agents).where(eq(agents.userId, user.id)),
+    ]);
     // Checked and written in one statement, as for a demotion.
     const result = await c.env.DB.prepare(`DELETE FROM users WHERE id = ? AND (role = 'member' OR ${MORE_THAN_ONE_OWNER})`).bind(user.id).run();
     if (result.meta.changes === 0) {
       if (!(await d.query.users.findFirst({ where: eq(users.id, user.id) }))) throw notFound("User"); // deleted meanwhile
       throw lastOwner();
     }
-    // Their sockets go too: the web app's (sessions) and their agents' (API keys).
-    await revokeEverywhere(c.env, { kind: "user", userId: user.id });
+    // Their sockets go too: the web app's (sessions) and their agents' (API keys); and their keys from the rooms that knew them.
+    await Promise.all([
+      revokeEverywhere(c.env, { kind: "user", userId: user.id }),
+      forgetCallers(
+        c.env,
+        user.id,
+        owned.map((a) => a.id),
+      ),
+    ]);
     await deleteObjects(
       c.env.FILES,
       files.map((f) => f.key),
