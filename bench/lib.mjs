@@ -208,10 +208,11 @@ export class Nod {
     return res.json;
   }
 
-  /** The person answers; returns the response, when it had fully arrived (performance.now()) and its D1 round trips. */
-  async answer(messageId, response = { selectedOption: "approve" }) {
+  /** The person answers a posted message (its id and channelId); returns the response, when it had fully arrived (performance.now()) and its D1 round trips. */
+  async answer(message, response = { selectedOption: "approve" }) {
     const sentAt = now();
-    const res = await this.owner("POST", `/api/messages/${messageId}/respond`, { response });
+    // With its channel, as the web app sends it: the room checks the session itself (worker/user-api/answer.ts).
+    const res = await this.owner("POST", `/api/messages/${message.id}/respond?channel=${message.channelId}`, { response });
     const doneAt = now();
     if (res.status !== 200) throw new Error(`respond: ${res.status} ${JSON.stringify(res.json)}`);
     return { sentAt, doneAt, message: res.json, trips: tripsOf(res.headers) };

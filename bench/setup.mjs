@@ -100,7 +100,7 @@ export async function startApp({ root, onCleanup, log, elapsed }) {
     const msg = await nod.post(warm, { text: `warm-up ${i}`, review: approval });
     const w = nod.wait(warm, msg.id);
     await sleep(30);
-    await nod.answer(msg.id);
+    await nod.answer(msg);
     samplePayload = (await w).json.message;
   }
   for (let i = 0; i < 30; i++) await (await fetch(`${url}/api/docs`)).arrayBuffer();

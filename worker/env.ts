@@ -41,10 +41,11 @@ export interface Principal {
 }
 
 /**
- * An agent request's credential: its key's hash, for the channel's room to check against what it knows
- * (room/access.ts), or a principal this Worker already checked (an in-process call, or a route that looked the key up).
+ * A request's credential as a channel's room takes it: an API key's hash or a session's, for the room to check
+ * against what it knows (room/access.ts), or a principal this Worker already checked (an in-process call, or a
+ * route that looked the credential up).
  */
-export type Caller = { keyHash: string } | { principal: Principal };
+export type Caller = { keyHash: string } | { sessionHash: string } | { principal: Principal };
 
 /** `caller`: set by apiKeyCredential on the agent API. `db`: the request's D1 handle, set once for every /api route (withDb); Durable Objects and the cron make their own. */
 export type AppEnv = { Bindings: Env; Variables: { principal: Principal; caller: Caller; db: Db } };

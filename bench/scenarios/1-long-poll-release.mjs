@@ -23,7 +23,7 @@ export async function answerReleasesWait(nod, agent, n, parkMs = 80) {
     });
     await sleep(parkMs); // the wait reaches the room and parks
     if (returned) throw new Error("a wait returned before the answer");
-    const ans = await nod.answer(msg.id, { selectedOption: i % 2 ? "approve" : "reject" });
+    const ans = await nod.answer(msg, { selectedOption: i % 2 ? "approve" : "reject" });
     const r = await w;
     if (r.json?.status !== "completed" || r.json.message?.id !== msg.id) throw new Error(`wait: ${JSON.stringify(r.json)}`);
     signed.push(r.at - ans.doneAt);

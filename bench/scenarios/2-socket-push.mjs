@@ -28,7 +28,7 @@ export default {
         const msg = await nod.post(agent, { text: `socket ${i}`, review: approval });
         await c.waitFor("message:created", (m) => m?.id === msg.id);
         await sleep(transport === "polling" ? 30 : 10); // the polling client has re-parked its GET
-        const ans = await nod.answer(msg.id);
+        const ans = await nod.answer(msg);
         const ev = await c.waitFor("review:responded", (m) => m?.id === msg.id);
         if (i < 0) continue; // warm-up
         signed.push(ev.at - ans.doneAt);

@@ -17,7 +17,7 @@ export async function answerSendsWebhook(nod, agent, hook, n, settleMs = 20) {
   let valid = 0;
   for (let i = -3; i < n; i++) {
     const msg = await nod.post(agent, { text: `webhook ${i}`, review: approval });
-    const ans = await nod.answer(msg.id);
+    const ans = await nod.answer(msg);
     const hit = await hook.waitFor((b) => b.event === "review:responded" && b.message_id === msg.id);
     await sleep(settleMs); // the delivery records its outcome
     if (i < 0) continue;

@@ -81,7 +81,7 @@ export default {
     if (returned) throw new Error(`${returned} waits returned before the answer`);
     const cpu0 = cpuSeconds(workerdPids);
     const proxy0 = proxyPid ? cpuSeconds([proxyPid]) : 0;
-    const ans = await nod.answer(msg.id);
+    const ans = await nod.answer(msg);
     verbose(`answered in ${fmtMs(ans.doneAt - ans.sentAt)}`);
     const done = await Promise.all(waits);
     const releaseCpuMs = (cpuSeconds(workerdPids) - cpu0) * 1000;

@@ -32,7 +32,7 @@ export async function hotPathTrips(nod, agent, runs) {
     seen.post.push(tripsOf(post.headers));
     const parked = nod.wait(agent, post.json.id);
     await sleep(80); // the wait reaches the room and parks
-    seen.answer.push((await nod.answer(post.json.id)).trips);
+    seen.answer.push((await nod.answer(post.json)).trips);
     const released = await parked;
     if (released.json?.status !== "completed") throw new Error(`wait: ${JSON.stringify(released.json)}`);
     seen.waitParked.push(released.trips);

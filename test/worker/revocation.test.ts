@@ -6,7 +6,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ROUND_TRIPS_HEADER } from "../d1-limits/round-trips";
-import { addMember, approval, BASE, call, setupOwner, type Person } from "./helpers";
+import { addMember, approval, BASE, call, personFrom, setupOwner, type Person } from "./helpers";
+import { sessionCookie } from "../common";
 import { connectSocket } from "./socket-helpers";
 
 let owner: Person;
@@ -119,5 +120,52 @@ describe("a key the rooms know", () => {
     // It was read before the revocation answered: it may pass, as a request just before it would.
     expect([201, 401]).toContain((await inFlight).status);
     expect((await v1(key)("POST", "/messages", { channelId: fresh, text: "after the revocation" })).status).toBe(401);
+  });
+});
+
+describe("a session the rooms know (a person's answer with ?channel=)", () => {
+  const ask = async (key: string, channelId: string) =>
+    (await v1(key)("POST", "/messages", { channelId, text: "answer me", review: approval })).json.id as string;
+  const answer = (person: Person, channelId: string, messageId: string) =>
+    person.as("POST", `/api/messages/${messageId}/respond?channel=${channelId}`, { response: { selectedOption: "approve" } });
+  let key: string;
+
+  beforeAll(async () => {
+    key = (await newKey(owner, "asks the people")).key;
+  });
+
+  it("signed out: the room that admitted the session refuses it on the next answer", async () => {
+    const login = await call("POST", "/api/auth/login", { body: { email: owner.email, password: "correct horse battery" } });
+    const second = personFrom(owner.id, owner.email, sessionCookie(login));
+    const first = await answer(second, channels[0], await ask(key, channels[0]));
+    expect(first.status, first.text).toBe(200);
+    const next = await ask(key, channels[0]);
+    const warm = await answer(second, channels[0], await ask(key, channels[0]));
+    expect(tripsOf(warm), "an answer from a known session: its write and its audit entry").toBe(2);
+    expect((await second.as("POST", "/api/auth/logout", undefined, sameSite)).status).toBe(200);
+    const refused = await answer(second, channels[0], next);
+    expect(refused.status).toBe(401);
+    expect((await v1(key)("GET", `/reviews/${next}`)).json.review.status).toBe("pending");
+  });
+
+  it("a member removed is refused by the room (404); one added is admitted at once", async () => {
+    const member = await addMember(owner, "member password 8");
+    const pending = [await ask(key, channels[1]), await ask(key, channels[1])];
+    // The room reads its members with the owner's first answer here.
+    expect((await answer(owner, channels[1], await ask(key, channels[1]))).status).toBe(200);
+    expect((await answer(member, channels[1], pending[0]!)).status).toBe(404);
+    expect((await owner.as("POST", `/api/agents/${channels[1]}/members`, { userId: member.id })).status).toBe(201);
+    expect((await answer(member, channels[1], pending[0]!)).status).toBe(200);
+    const removed = await owner.as("DELETE", `/api/agents/${channels[1]}/members/${member.id}`, undefined, sameSite);
+    expect(removed.status, removed.text).toBe(200);
+    expect((await answer(member, channels[1], pending[1]!)).status).toBe(404);
+  });
+
+  it("renamed: the next answer carries the new name", async () => {
+    const member = await addMember(owner, "member password 7");
+    expect((await owner.as("POST", `/api/agents/${channels[0]}/members`, { userId: member.id })).status).toBe(201);
+    expect((await answer(member, channels[0], await ask(key, channels[0]))).json.review.respondedBy.displayName).not.toBe("Renamed");
+    expect((await owner.as("PATCH", `/api/users/${member.id}`, { displayName: "Renamed" })).status).toBe(200);
+    expect((await answer(member, channels[0], await ask(key, channels[0]))).json.review.respondedBy.displayName).toBe("Renamed");
   });
 });

@@ -19,8 +19,9 @@ const PINNED = {
   "POST /api/v1/messages (no review)": 1,
   // An idempotency key (clientId, or the Idempotency-Key header) makes the room look for an earlier post first.
   "POST /api/v1/messages (with a clientId)": 2,
-  // The session, the person's access to the message, the conditional write, the audit entry it waits for.
-  "POST /api/messages/:id/respond (the answer)": 4,
+  // With ?channel= (as the web app sends it) the room checks the session: the conditional write, and the audit
+  // entry the answer waits for.
+  "POST /api/messages/:id/respond (the answer)": 2,
   // Parked on a review the room knows is pending: none.
   "GET /api/v1/reviews/:id/wait, parked until the answer": 0,
   // The message and its attachments, in one batch.
@@ -46,6 +47,10 @@ beforeAll(async () => {
   expect((await bot.v1("GET", `/messages?channel=${bot.agent.id}`)).status).toBe(200);
   // A room's first post reads the key and the channel's owner, and the channel's last seq, from D1 (once per room instance).
   expect((await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "hello" })).status).toBe(201);
+  // A room's first answer reads the session and the channel's members (once per room instance and session).
+  const first = await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "warm-up", review: approval });
+  const answered = await owner.as("POST", `/api/messages/${first.json.id}/respond?channel=${bot.agent.id}`, { response: { selectedOption: "approve" } });
+  expect(answered.status).toBe(200);
 });
 
 /** Each hot path once, in the order an agent and a person use them: `[path, response, ms]`. */
@@ -70,7 +75,7 @@ async function hotPaths(): Promise<[Path, { status: number; headers: Headers }, 
   parkedAt = performance.now();
   await sleep(300); // the wait reaches the room and parks
   await timed("POST /api/messages/:id/respond (the answer)", () =>
-    owner.as("POST", `/api/messages/${id}/respond`, { response: { selectedOption: "approve" } }),
+    owner.as("POST", `/api/messages/${id}/respond?channel=${channel}`, { response: { selectedOption: "approve" } }),
   );
   const released = await parked;
   out.push(["GET /api/v1/reviews/:id/wait, parked until the answer", released, performance.now() - parkedAt]);

@@ -115,6 +115,7 @@ const invalidKey = () => new ApiError(401, "Invalid API key");
 export async function principalOf(c: Context<AppEnv>): Promise<Principal> {
   const caller = c.get("caller");
   if ("principal" in caller) return caller.principal;
+  if (!("keyHash" in caller)) throw invalidKey();
   const principal = await principalForHash(db(c.env.DB), caller.keyHash, (p) => c.executionCtx.waitUntil(p)); // /mcp has no c.var.db
   if (!principal) throw invalidKey();
   return principal;

@@ -232,7 +232,16 @@ export class ChannelRoom extends DurableObject<Env> {
     return { ok: true, value: await this.wait(channelId, messageId, timeoutMs) };
   }
 
-  /** One of the user's keys was revoked or rotated, or the user deleted: their keys are read from D1 again. */
+  /** A person's answer (their session checked here, access.ts): see `respond`. */
+  async respondAs(caller: Caller, channelId: string, messageId: string, answer: Omit<Answer, "by">): Promise<RoomResult<MessageDto> | Refused> {
+    const admitted = await this.access.admit(caller, channelId);
+    if (!admitted.ok) return admitted;
+    const person = admitted.value;
+    if (person.keyId !== undefined) return fail(404, "Review not found"); // an agent does not answer
+    return this.respond(channelId, messageId, { ...answer, by: { id: person.userId, displayName: person.displayName ?? "" } });
+  }
+
+  /** Something of the user changed (a key, a session, their name or role, a membership): read from D1 again. */
   async forgetCallers(userId: string): Promise<void> {
     this.access.forget(userId);
   }

@@ -172,7 +172,8 @@ async function addMemberRoute(c: Context<AppEnv>, ref: string) {
     throw invalid([{ path: "userId", message: "the agent's owner sees it already", code: "owner" }], "The agent's owner cannot be added as a member");
   }
   const { added, addedAt } = await addMember(d, agent.id, person.id, c.get("principal").userId);
-  if (added) await recordMembership(c, agent.id, "member_added", person);
+  // Its room reads its members again (room/access.ts), so the new member may answer at once.
+  if (added) await Promise.all([recordMembership(c, agent.id, "member_added", person), roomOf(c.env, agent.id).forgetCallers(person.id)]);
   return c.json({ ...person, role: "member", addedAt } satisfies MemberDto, added ? 201 : 200);
 }
 
@@ -185,7 +186,10 @@ async function removeMemberRoute(c: Context<AppEnv>, ref: string) {
   if (person?.id === agent.userId) throw invalid([{ path: "userId", message: "the agent's owner cannot be removed", code: "owner" }]);
   if (!person || !removed) throw notFound("Member");
   // Their open sockets stop getting the agent's events: each is closed and, reconnecting, may no longer follow it.
-  await revokeEverywhere(c.env, { kind: "membership", userId: person.id, agentId: agent.id });
+  await Promise.all([
+    revokeEverywhere(c.env, { kind: "membership", userId: person.id, agentId: agent.id }),
+    roomOf(c.env, agent.id).forgetCallers(person.id), // its room admitted them as a member (room/access.ts)
+  ]);
   await recordMembership(c, agent.id, "member_removed", person);
   return c.json({ agentId: agent.id, userId: person.id, removed: true });
 }

@@ -12,6 +12,7 @@ import { fileActionRoutes } from "../files/routes";
 import { sharedFileRoutes, shareRoutes } from "../files/shares";
 import { userAgentRoutes } from "./agents";
 import { auditRoutes } from "../audit/routes";
+import { answerRoutes } from "./answer";
 import { apiKeyRoutes } from "./api-keys";
 import { authRoutes } from "./auth";
 import { inboxRoutes, userMessageRoutes } from "./messages";
@@ -47,6 +48,7 @@ export const userApi = new Hono<AppEnv>()
   .route("/api-keys", signedIn(apiKeyRoutes))
   .route("/agents", signedIn(userAgentRoutes))
   .route("/agents", auditRoutes) // audit/routes.ts: /agents/:id/audit…, behind the session (checked there once)
+  .route("/messages", answerRoutes) // the answer: its room checks the session (answer.ts)
   .route("/messages", signedIn(userMessageRoutes))
   .route("/reviews", signedIn(inboxRoutes))
   .route("/files", signedIn(new Hono<AppEnv>().route("/", galleryRoutes).route("/", shareRoutes).route("/", fileActionRoutes)))

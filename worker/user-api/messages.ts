@@ -4,10 +4,9 @@ import type { z } from "zod";
 import type { AppEnv } from "../env";
 import { doc, jsonBody, query } from "../lib/validate";
 import { roomOf, unwrap } from "../room";
-import { inboxCountQuery, inboxQuery, listMessagesQuery, respondBody, userMessageBody } from "../../contract/requests/message";
+import { inboxCountQuery, inboxQuery, listMessagesQuery, userMessageBody } from "../../contract/requests/message";
 import { resolveChannel, visibleAgent } from "../services/agents";
 import { runCommand } from "../services/commands";
-import { requestOrigin } from "../audit/writer";
 import { answerLinkRequestRoutes } from "../answer-links/routes";
 import {
   countMessages,
@@ -46,21 +45,6 @@ export const userMessageRoutes = new Hono<AppEnv>()
     const d = c.var.db;
     const { row } = await visibleMessage(d, c.get("principal"), c.req.param("id"));
     return c.json(await iterationChain(d, row, "person"));
-  })
-  .post("/:id/respond", doc("Answer a review, with optional feedback (400 invalid, 409 already answered, 410 expired)"), jsonBody(respondBody), async (c) => {
-    const p = c.get("principal");
-    // The agent's owner and its members may answer (the room checks the review's own policy: assignees, votes).
-    const { row } = await visibleMessage(c.var.db, p, c.req.param("id"));
-    const { response, feedback } = c.req.valid("json");
-    const answer = {
-      response,
-      feedback: feedback || null, // blank feedback is no feedback
-      by: { id: p.userId, displayName: p.displayName ?? "" },
-      via: "app",
-      origin: requestOrigin(c.req.raw.headers),
-    } as const;
-    const message = unwrap(await roomOf(c.env, row.channelId).respond(row.channelId, row.id, answer));
-    return c.json(message);
   })
   .post("/:id/retry-webhook", doc("Send the message's webhook again now (400 if it has none; the agent's owner only: 403 for a member)"), async (c) => {
     const d = c.var.db;

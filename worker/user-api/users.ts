@@ -1,7 +1,7 @@
 // Owner-only user management.
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { agents, attachments, users } from "../db/schema";
+import { attachments, users } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../lib/errors";
 import { hashPassword } from "../lib/crypto";
@@ -11,7 +11,7 @@ import { createUserBody, updateUserBody } from "../../contract/requests/account"
 import { endUserSessions, ownerOnly } from "../auth/session";
 import { revokeEverywhere } from "../gateway/revocation";
 import { deleteObjects } from "../files/r2";
-import { forgetCallers } from "../room";
+import { channelsOfUserQuery, forgetCallers, forgetUser } from "../room";
 import { userDto, type UserRow } from "../services/users";
 
 /** Nod always keeps at least one owner: the condition under which an owner may stop being one. */
@@ -64,8 +64,9 @@ export const userRoutes = new Hono<AppEnv>()
     if (Object.keys(changes).length) await d.update(users).set(changes).where(eq(users.id, user.id));
     // A new password ends their sessions; a demotion closes their sockets, which hold the role they
     // connected with (HTTP reads the role on every request, so their session itself stays).
+    // Any change reaches the rooms that know them (room/access.ts): their name is on their answers.
     if (body.password) await endUserSessions(c.env, user.id);
-    else if (demoted) await revokeEverywhere(c.env, { kind: "user-sessions", userId: user.id });
+    else await Promise.all([demoted && revokeEverywhere(c.env, { kind: "user-sessions", userId: user.id }), forgetUser(c.env, user.id)]);
     return c.json(userDto({ ...user, ...changes, ...(body.role ? { role: body.role } : {}) }));
   })
   .delete("/:id", doc("Delete a user and everything they own (owner only)"), async (c) => {
@@ -74,9 +75,9 @@ export const userRoutes = new Hono<AppEnv>()
     if (!user) throw notFound("User");
     if (user.id === c.get("principal").userId) throw new ApiError(400, "You cannot delete yourself");
     // Their agents, messages and records cascade in D1; the file bytes in R2 go too.
-    const [files, owned] = await d.batch([
+    const [files, channels] = await d.batch([
       d.select({ key: attachments.r2Key }).from(attachments).where(eq(attachments.userId, user.id)),
-      d.select({ id: agents.id }).from(agents).where(eq(agents.userId, user.id)),
+      channelsOfUserQuery(d, user.id),
     ]);
     // Checked and written in one statement, as for a demotion.
     const result = await c.env.DB.prepare(`DELETE FROM users WHERE id = ? AND (role = 'member' OR ${MORE_THAN_ONE_OWNER})`).bind(user.id).run();
@@ -90,7 +91,7 @@ export const userRoutes = new Hono<AppEnv>()
       forgetCallers(
         c.env,
         user.id,
-        owned.map((a) => a.id),
+        channels.map((a) => a.id),
       ),
     ]);
     await deleteObjects(

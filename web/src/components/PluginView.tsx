@@ -7,7 +7,7 @@
 // A plugin may answer its message's pending review once; the answer is checked with the same zod
 // schema as every other answer before it is sent.
 import { createSignal, For, onCleanup, onMount, Show } from "solid-js";
-import { api, ApiError, apiPath } from "../lib/api";
+import { answerPath, api, ApiError } from "../lib/api";
 import { effectiveTheme } from "../lib/theme";
 import type { Message } from "../lib/types";
 
@@ -99,7 +99,7 @@ function PluginFrame(props: { name: string; data: Record<string, unknown>; messa
     }
     answered = true;
     try {
-      const m = await api.post<Message>(apiPath`/api/messages/${props.message.id}/respond`, { response: checked.value });
+      const m = await api.post<Message>(answerPath(props.message), { response: checked.value });
       props.onUpdate(m);
       post({ type: "nod:answered", ok: true, review: m.review });
     } catch (err) {

@@ -33,6 +33,9 @@ export function apiPath(strings: TemplateStringsArray, ...values: (string | numb
   return path;
 }
 
+/** Where a review's answer goes; its channel lets the channel's room take it without a lookup first. */
+export const answerPath = (message: { id: string; channelId: string }) => apiPath`/api/messages/${message.id}/respond?channel=${message.channelId}`;
+
 /** Whether the browser sends `path` as written: no `..`/`.` segment or `\` it would resolve, no other origin. */
 function sentAsWritten(path: string): boolean {
   const url = new URL(path, location.origin);

@@ -3,7 +3,7 @@
 import { createSignal, For, Show, type ParentProps, type Ref } from "solid-js";
 import { LIMITS } from "../../../contract/limits";
 import { uid } from "../components/Field";
-import { api, ApiError, apiPath } from "../lib/api";
+import { answerPath, api, ApiError } from "../lib/api";
 import { toast } from "../lib/state";
 import type { Message, Review } from "../lib/types";
 import { validateResponse } from "./validate";
@@ -42,7 +42,7 @@ export function useAnswer(props: WidgetProps) {
     setBusy(true);
     try {
       const body = { response: checked.value, ...(note ? { feedback: note } : {}) };
-      props.onAnswered(await api.post<Message>(apiPath`/api/messages/${props.message.id}/respond`, body));
+      props.onAnswered(await api.post<Message>(answerPath(props.message), body));
       return true;
     } catch (err) {
       if (err instanceof ApiError) {
