@@ -143,6 +143,23 @@ describe("the log of a review", () => {
     expect(await verify(channelId)).toEqual({ ok: true, entries: all.length, firstBroken: null, reason: null });
   });
 
+  it("an answer's entry is written with its write, and only if the write landed (the chain stays whole)", async () => {
+    const channelId: string = bot.agent.id;
+    const answer = (id: string) => owner.as("POST", `/api/messages/${id}/respond?channel=${channelId}`, { response: { selectedOption: "approve" } });
+    const landed = (await bot.v1("POST", "/messages", { channelId, text: "answered once", review: approval })).json.id as string;
+    expect((await answer(landed)).status).toBe(200);
+    expect((await list(channelId, `?messageId=${landed}`)).data.map((e: AuditEntryDto) => e.action)).toEqual(["posted", "answered"]);
+    // Settled behind the room's back (D1 edited; the room still knows it pending): the conditional write
+    // changes nothing, so the entry in its batch is not written either.
+    const behind = (await bot.v1("POST", "/messages", { channelId, text: "settled elsewhere", review: approval })).json.id as string;
+    await env.DB.prepare("UPDATE messages SET review_status = 'completed' WHERE id = ?").bind(behind).run();
+    expectError(await answer(behind), 409);
+    expect((await list(channelId, `?messageId=${behind}`)).data.map((e: AuditEntryDto) => e.action)).toEqual(["posted"]);
+    expect(await verify(channelId)).toMatchObject({ ok: true, firstBroken: null });
+    expect((await answer((await bot.v1("POST", "/messages", { channelId, text: "after", review: approval })).json.id)).status).toBe(200);
+    expect(await verify(channelId)).toMatchObject({ ok: true, firstBroken: null });
+  });
+
   it("pages with cursor and limit, oldest first, and ends with nextCursor null", async () => {
     const channelId = await newAgent("Paged");
     await fill(channelId, 7);

@@ -19,9 +19,9 @@ const PINNED = {
   "POST /api/v1/messages (no review)": 1,
   // An idempotency key (clientId, or the Idempotency-Key header) makes the room look for an earlier post first.
   "POST /api/v1/messages (with a clientId)": 2,
-  // With ?channel= (as the web app sends it) the room checks the session: the conditional write, and the audit
-  // entry the answer waits for.
-  "POST /api/messages/:id/respond (the answer)": 2,
+  // With ?channel= (as the web app sends it) the room checks the session: the conditional write, its audit
+  // entry in the same batch.
+  "POST /api/messages/:id/respond (the answer)": 1,
   // Parked on a review the room knows is pending: none.
   "GET /api/v1/reviews/:id/wait, parked until the answer": 0,
   // The message and its attachments, in one batch.

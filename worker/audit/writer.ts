@@ -2,7 +2,8 @@
 // never forks); appends queue behind each other here, because they come from the room's write queue and
 // from outside it (webhook attempts). The head (last seq and hash) is read from D1 once per instance and
 // then kept in memory; a failed insert forgets it, so the next append re-reads it.
-import { desc, eq } from "drizzle-orm";
+import { desc, eq, getTableColumns, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { AuditAction } from "../../contract/enums";
 import type { AuditEntryDto } from "../../contract/dto";
 import type { Db } from "../db/client";
@@ -43,6 +44,17 @@ interface Pending {
   done: () => void;
 }
 
+type AuditRow = typeof auditLog.$inferInsert;
+/** The table's columns in order: what an INSERT … SELECT must give, in that order. */
+const INSERT_ORDER = Object.keys(getTableColumns(auditLog)) as (keyof AuditRow)[];
+
+/** A row's values as an INSERT … SELECT gives them (`data` as its JSON text, as the column stores it). */
+const selectedValues = (row: AuditRow) =>
+  sql.join(
+    INSERT_ORDER.map((column) => sql`${column === "data" ? JSON.stringify(row.data) : (row[column] ?? null)}`),
+    sql`, `,
+  );
+
 /** Entries in one D1 batch at most (a group of appends beyond it is written in several). */
 const GROUP_LIMIT = 50;
 
@@ -51,6 +63,8 @@ export class AuditWriter {
   /** Appends waiting for the next group write, in call order. */
   private pending: Pending[] = [];
   private writing = false;
+  /** The group write in progress (resolved when the queue is empty). */
+  private draining: Promise<void> = Promise.resolve();
 
   constructor(private readonly db: Db) {}
 
@@ -62,7 +76,7 @@ export class AuditWriter {
   append(channelId: string, input: AuditInput): Promise<void> {
     return new Promise<void>((done) => {
       this.pending.push({ channelId, input, done });
-      if (!this.writing) void this.drain();
+      if (!this.writing) this.draining = this.drain();
     });
   }
 
@@ -81,12 +95,49 @@ export class AuditWriter {
     this.writing = false;
   }
 
+  /**
+   * Entries that record a write, committed in the same D1 batch as that write (issue 19: the answer waits for
+   * its entry, and this spares it a round trip of its own). `write` gets their inserts, to put right after its
+   * own statement: each inserts only if the statement before it changed a row (SQLite's `changes()`), so a
+   * write that changed nothing leaves no entry. It says whether its write landed. Other appends wait meanwhile,
+   * so the chain keeps one head.
+   */
+  async alongside<T>(channelId: string, inputs: AuditInput[], write: (inserts: BatchItem<"sqlite">[]) => Promise<{ value: T; landed: boolean }>): Promise<T> {
+    while (this.writing) await this.draining;
+    this.writing = true;
+    try {
+      const before = this.head ?? (await this.readHead(channelId));
+      const { rows, head } = await this.rowsOf(channelId, inputs, before);
+      const inserts = rows.map((row) => this.db.insert(auditLog).select(sql`SELECT ${selectedValues(row)} WHERE changes() > 0`));
+      const { value, landed } = await write(inserts);
+      if (landed) this.head = head;
+      return value;
+    } catch (err) {
+      this.head = undefined; // re-read before the next write
+      throw err;
+    } finally {
+      this.writing = false;
+      if (this.pending.length) this.draining = this.drain();
+    }
+  }
+
   /** Writes a group of entries (all of one channel: a room writes only its own) in one batch. */
   private async write(group: Pending[]) {
     const channelId = group[0]!.channelId;
-    let head = this.head ?? (await this.readHead(channelId));
-    const rows: (typeof auditLog.$inferInsert)[] = [];
-    for (const { input } of group) {
+    const { rows, head } = await this.rowsOf(
+      channelId,
+      group.map((p) => p.input),
+      this.head ?? (await this.readHead(channelId)),
+    );
+    const [first, ...others] = rows.map((row) => this.db.insert(auditLog).values(row));
+    await this.db.batch([first!, ...others]);
+    this.head = head;
+  }
+
+  /** The rows of entries that follow `head`, each chained to the one before, and the head after them. */
+  private async rowsOf(channelId: string, inputs: AuditInput[], head: { seq: number; hash: string }) {
+    const rows: AuditRow[] = [];
+    for (const input of inputs) {
       const content = {
         channelId,
         seq: head.seq + 1,
@@ -105,9 +156,7 @@ export class AuditWriter {
       rows.push({ ...rest, actorType: actor.type, actorId: actor.id, actorName: actor.displayName, prevHash: head.hash, hash });
       head = { seq: content.seq, hash };
     }
-    const [first, ...others] = rows.map((row) => this.db.insert(auditLog).values(row));
-    await this.db.batch([first!, ...others]);
-    this.head = head;
+    return { rows, head };
   }
 
   private async readHead(channelId: string) {

@@ -29,7 +29,17 @@ import { newId, nowIso } from "../lib/ids";
 import { responseSchema } from "../../contract/requests/review";
 import type { AgentCommandDto, MessageDto, VoteDto } from "../../contract/dto";
 import type { JsonObject } from "../../contract/json";
-import { attachmentsQuery, findMessage, isDue, messageDto, newMessage, withAttachments, type MessageRow, type PostFields } from "../services/messages";
+import {
+  attachmentsQuery,
+  findMessage,
+  isDue,
+  messageDto,
+  newMessage,
+  withAttachments,
+  type AttachmentRow,
+  type MessageRow,
+  type PostFields,
+} from "../services/messages";
 import type { AgentRow } from "../services/agents";
 import type { Answer, EncodedWait, NewMessage, Refused, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
 import { Deliveries, deliveryKey } from "./deliveries";
@@ -375,15 +385,16 @@ export class ChannelRoom extends DurableObject<Env> {
         reviewResolution: "person",
         reviewVia: answer.via,
       } satisfies Partial<MessageRow>;
-      const done = await this.complete(row, settled);
+      const done = await this.complete(row, settled, [
+        {
+          action: "answered",
+          actor: personActor(by),
+          messageId,
+          data: { resolution: "person", response: chosen, feedback: answer.feedback, via: answer.via },
+          origin: answer.origin,
+        },
+      ]);
       if (!done) return fail(409, "This review has already been answered");
-      this.record(channelId, {
-        action: "answered",
-        actor: personActor(by),
-        messageId,
-        data: { resolution: "person", response: chosen, feedback: answer.feedback, via: answer.via },
-        origin: answer.origin,
-      });
       return { ok: true, value: done.forPerson } as const;
     });
     await this.audited;
@@ -440,16 +451,15 @@ export class ChannelRoom extends DurableObject<Env> {
       reviewVotes: votes,
       reviewQuorumFailed: outcome.quorumFailed ? true : null,
     } satisfies Partial<MessageRow>;
-    const done = await this.complete(row, settled, unchanged);
-    if (!done) return fail(409, "This review has already been answered");
-    this.record(row.channelId, votedEntry);
-    this.record(row.channelId, {
+    const answered = {
       action: "answered",
       actor: personActor(by),
       messageId: row.id,
       data: { resolution: "quorum", response: outcome.response, votes: votes.length, veto: outcome.veto, quorumFailed: outcome.quorumFailed },
       origin: answer.origin,
-    });
+    } as const;
+    const done = await this.complete(row, settled, [votedEntry, answered], unchanged);
+    if (!done) return fail(409, "This review has already been answered");
     return { ok: true, value: done.forPerson } as const;
   }
 
@@ -468,21 +478,23 @@ export class ChannelRoom extends DurableObject<Env> {
 
   /**
    * Completes a pending review (a person's answer, a quorum's outcome, the default at expiry): one write,
-   * conditional on the review still pending (and on `guard`), with the attachments read in the same round
+   * conditional on the review still pending (and on `guard`), with its audit `entries` and the attachments read in the same round
    * trip. Then its timers go, the parked waits are released, review:responded goes to every subscriber
    * and the webhook out (its intent recorded before the write). Undefined when the write changed nothing.
    * Runs in `serial`.
    */
-  private async complete(row: ReviewState, settled: Partial<MessageRow>, guard?: ReturnType<typeof and>) {
+  private async complete(row: ReviewState, settled: Partial<MessageRow>, entries: AuditInput[], guard?: ReturnType<typeof and>) {
     const delivery = await this.deliveries.intend(row.channelId, row.id, "review:responded");
-    const [[updated], files] = await this.db.batch([
-      this.db
+    // The audit entries go in the write's own batch, right after it: recorded if and only if it landed.
+    const { updated, files } = await this.audit.alongside(row.channelId, entries, async (inserts) => {
+      const update = this.db
         .update(messages)
         .set(settled)
         .where(and(eq(messages.id, row.id), eq(messages.reviewStatus, "pending"), guard))
-        .returning(),
-      attachmentsQuery(this.db, row.id),
-    ]);
+        .returning();
+      const [rows, ...rest] = (await this.db.batch([update, ...inserts, attachmentsQuery(this.db, row.id)])) as [MessageRow[], ...unknown[]];
+      return { value: { updated: rows[0], files: rest.at(-1) as AttachmentRow[] }, landed: rows.length > 0 };
+    });
     if (!updated) {
       this.deliveries.forget(delivery);
       return undefined;
@@ -770,14 +782,10 @@ export class ChannelRoom extends DurableObject<Env> {
         reviewResolution: "default",
         reviewVia: null,
       } satisfies Partial<MessageRow>;
-      const done = await this.complete(row, settled);
+      const done = await this.complete(row, settled, [
+        { action: "defaulted", actor: systemActor, messageId: row.id, data: { response: onExpire.response, votes: (row.reviewVotes ?? []).length } },
+      ]);
       if (!done) return this.settle(row.channelId, row.id); // settled by someone else between the read and the write
-      this.record(row.channelId, {
-        action: "defaulted",
-        actor: systemActor,
-        messageId: row.id,
-        data: { response: onExpire.response, votes: (row.reviewVotes ?? []).length },
-      });
       return { status: "completed", message: done.forAgent };
     }
     const delivery = await this.deliveries.intend(row.channelId, row.id, "review:expired");
