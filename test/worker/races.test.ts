@@ -50,6 +50,27 @@ describe("concurrency", () => {
     expect(list.json.data).toHaveLength(1);
   });
 
+  it("replays found by the insert itself (no read first) leave no gap in seq, alone or mixed with new posts in one group", async () => {
+    const channelId = bot.agent.id;
+    const first = await bot.v1("POST", "/messages", { channelId, text: "keyed", clientId: "gapless-1" });
+    expect(first.status).toBe(201);
+    // One group: retries of the stored key between new posts, some keyed, one twice.
+    const group = await Promise.all([
+      bot.v1("POST", "/messages", { channelId, text: "keyed", clientId: "gapless-1" }),
+      bot.v1("POST", "/messages", { channelId, text: "new a", clientId: "gapless-2" }),
+      bot.v1("POST", "/messages", { channelId, text: "keyed", clientId: "gapless-1" }),
+      bot.v1("POST", "/messages", { channelId, text: "new b" }),
+      bot.v1("POST", "/messages", { channelId, text: "new a", clientId: "gapless-2" }),
+    ]);
+    expect(group.map((r) => r.status).sort()).toEqual([200, 200, 200, 201, 201]);
+    for (const i of [0, 2]) expect(group[i]!.json).toEqual(first.json);
+    expect(group[4]!.json.id).toBe(group[1]!.json.id);
+    const seqs = [first, group[1]!, group[3]!].map((r) => r.json.seq as number).sort((a, b) => a - b);
+    expect(seqs).toEqual([seqs[0], seqs[0]! + 1, seqs[0]! + 2]);
+    const next = await bot.v1("POST", "/messages", { channelId, text: "after" });
+    expect(next.json.seq).toBe(seqs[0]! + 3);
+  });
+
   it("a parked wait returns the moment the review is answered", async () => {
     const posted = await bot.v1("POST", "/messages", { channelId: bot.agent.id, text: "Wait for me", review: approval });
     const waiting = bot.v1("GET", `/reviews/${posted.json.id}/wait?channel=${bot.agent.id}&timeout=30000`);

@@ -17,8 +17,9 @@ const PINNED = {
   // The write itself.
   "POST /api/v1/messages (with a review)": 1,
   "POST /api/v1/messages (no review)": 1,
-  // An idempotency key (clientId, or the Idempotency-Key header) makes the room look for an earlier post first.
-  "POST /api/v1/messages (with a clientId)": 2,
+  // An idempotency key (clientId, or the Idempotency-Key header): the insert does nothing on a stored key,
+  // and only then is the earlier post read.
+  "POST /api/v1/messages (with a clientId)": 1,
   // With ?channel= (as the web app sends it) the room checks the session: the conditional write, its audit
   // entry in the same batch.
   "POST /api/messages/:id/respond (the answer)": 1,

@@ -144,9 +144,13 @@ export class PostCommitter {
     const streamIds = inputs.flatMap((i) => (i.stream ? [i.stream.streamId] : []));
     const fileIds = inputs.flatMap((i) => i.attachmentIds);
     const targetIds = inputs.flatMap((i) => (i.iterationOf ? [i.iterationOf] : []));
+    // A group that must read anyway (files, streams, iteration targets) looks its idempotency keys up in the same
+    // read, so nothing is linked to a post that turns out to be a replay. Otherwise a keyed post costs no read:
+    // its insert does nothing on a key already stored, and the replay is read afterwards (see `replayed`).
+    const readsFirst = fileIds.length > 0 || streamIds.length > 0 || targetIds.length > 0;
     // One read of the channel's messages serves the idempotent replays (by key and by stream) and the iteration targets.
     const lookups = [
-      ...(keys.length ? [inList(messages.idempotencyKey, keys)] : []),
+      ...(keys.length && readsFirst ? [inList(messages.idempotencyKey, keys)] : []),
       ...(streamIds.length ? [inList(messages.streamId, streamIds)] : []),
       ...(targetIds.length ? [inList(messages.id, targetIds)] : []),
     ];
@@ -173,10 +177,12 @@ export class PostCommitter {
     const targets = new Map<string, MessageRow>(known.filter((row) => targetIds.includes(row.id)).map((row) => [row.id, row]));
     const claimed = new Set<string>();
     const now = nowIso();
-    let seq = (await this.nextSeq(channelId)) - 1;
+    const floor = (await this.nextSeq(channelId)) - 1;
+    let seq = floor;
     const results: (PostResult | { replay: MessageRow; audience: Audience })[] = [];
     const statements: BatchItem<"sqlite">[] = [];
-    const created: { index: number; row: MessageRow; files: AttachmentRow[] }[] = [];
+    /** `insert`: where its insert is in `statements`, whose result says its seq (none: its key was stored already). */
+    const created: { index: number; row: MessageRow; files: AttachmentRow[]; insert: number }[] = [];
 
     for (const [index, input] of inputs.entries()) {
       const replay =
@@ -220,29 +226,53 @@ export class PostCommitter {
         targets.set(target.id, { ...target, iteration: 1, iterationGroupId: target.id });
       }
       const linked = input.attachmentIds.map((id, position) => ({ ...files.find((f) => f.id === id)!, messageId: row.id, position }));
-      statements.push(this.db.insert(messages).values(row));
+      const insert = statements.push(insertOnce(this.db, row, floor)) - 1;
       if (linked.length) statements.push(linkAttachments(this.db, row.id, input.attachmentIds));
       for (const id of input.attachmentIds) claimed.add(id);
       if (input.idempotencyKey) byKey.set(input.idempotencyKey, { row, stored: false });
       if (input.stream) byStream.set(input.stream.streamId, row);
-      created.push({ index, row, files: linked });
+      created.push({ index, row, files: linked, insert });
     }
 
     for (const { row } of created) await this.recordIntents(row);
+    /** Posts whose key was stored already (their insert did nothing): by key, each post that must answer with the stored one. */
+    const replayed = new Map<string, number[]>();
     if (created.length) {
       if (inputs.some((i) => i.senderType === "agent")) statements.push(this.db.update(agents).set({ lastActiveAt: now }).where(eq(agents.id, channelId)));
+      let outcomes: unknown[];
       try {
-        await this.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+        outcomes = await this.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
       } catch (err) {
         this.lastSeq = undefined; // the write may or may not have landed: re-read before the next one
         throw err;
       }
-      this.lastSeq = seq;
-      this.mark.raise(seq);
-      for (const { row } of created) this.stored(row);
+      let last = floor;
+      for (const entry of created) {
+        const [stored] = outcomes[entry.insert] as { seq: number }[];
+        if (stored) {
+          entry.row.seq = last = stored.seq;
+          this.stored(entry.row);
+          results[entry.index] = { ok: true, value: { message: messageDto(entry.row, entry.files, "agent"), created: true } };
+        } else replayed.set(entry.row.idempotencyKey!, [...(replayed.get(entry.row.idempotencyKey!) ?? []), entry.index]);
+      }
+      this.lastSeq = last;
+      this.mark.raise(last);
     }
-    for (const { index, row, files: linked } of created) {
-      results[index] = { ok: true, value: { message: messageDto(row, linked, "agent"), created: true } };
+    // A post of this group that replays one whose key turned out to be stored already replays the stored one.
+    for (const [index, r] of results.entries()) {
+      if (r && "replay" in r && r.replay.idempotencyKey && replayed.has(r.replay.idempotencyKey) && !created.some((c) => c.index === index)) {
+        replayed.get(r.replay.idempotencyKey)!.push(index);
+      }
+    }
+    if (replayed.size) {
+      const earlier = await this.db
+        .select()
+        .from(messages)
+        .where(and(eq(messages.channelId, channelId), inList(messages.idempotencyKey, [...replayed.keys()])));
+      for (const row of earlier) {
+        for (const index of replayed.get(row.idempotencyKey!) ?? [])
+          results[index] = { replay: row, audience: inputs[index]!.senderType === "agent" ? "agent" : "person" };
+      }
     }
     return Promise.all(
       results.map(async (r) => {
@@ -252,6 +282,20 @@ export class PostCommitter {
       }),
     );
   }
+}
+
+/**
+ * A new message's insert. Its seq is the channel's next, counted in the statement itself (the larger of the
+ * stored highest and `floor`, the room's own mark, plus one), so a post before it in the batch whose insert did
+ * nothing leaves no gap. A key already stored makes it do nothing: the post is a replay (PostCommitter.store).
+ */
+function insertOnce(d: Db, row: MessageRow, floor: number) {
+  const next = sql`(SELECT max(coalesce(max(m.seq), 0), ${floor}) + 1 FROM messages AS m WHERE m.channel_id = ${row.channelId})`;
+  return d
+    .insert(messages)
+    .values({ ...row, seq: next })
+    .onConflictDoNothing({ target: [messages.channelId, messages.idempotencyKey] })
+    .returning({ seq: messages.seq });
 }
 
 /** Links files to a message in one statement, each at its place in `ids` (three parameters, however many files). */
