@@ -8,7 +8,8 @@
 // and escalations, webhook retries and idle streamed drafts, multiplexed over one alarm: timers.ts). In memory it keeps only what can be
 // rebuilt or may be lost with the instance: the last seq (re-read from D1 after a restart), the parked waits
 // (their HTTP requests end with the instance too, and the clients retry), and what spares the hot paths a D1
-// read: the keys that used the channel and its owner (access.ts), and its reviews' state (known-reviews.ts).
+// read: the keys and sessions that used the channel, its owner and members (access.ts), and its reviews' state
+// (known-reviews.ts).
 //
 // Side effects of a settled write (events to subscribers, webhooks, push notifications) run after the D1 write
 // commits. What must not be lost (an expiry, a reminder, an escalation, a webhook) is recorded as a timer in
@@ -90,7 +91,7 @@ export class ChannelRoom extends DurableObject<Env> {
   );
   /** The channel's reviews as last written or read here: the room is their only writer. */
   private readonly reviews = new KnownReviews();
-  /** The keys that used the channel lately, and its owner: an agent's post or wait is admitted without a read. */
+  /** The keys and sessions that used the channel lately, its owner and members: a post, a wait or an answer is admitted without a read. */
   private readonly access = new RoomAccess(this.db, (promise) => this.ctx.waitUntil(promise));
   /** The channel's audit log: appended only from here, so its hash chain has one writer. */
   private readonly audit = new AuditWriter(this.db);
