@@ -8,7 +8,7 @@ import type { Db } from "../db/client";
 import { notificationChannels } from "../db/schema";
 import type { Env } from "../env";
 import { deliverNotice } from "../notify/deliver";
-import { type FailedNotice, notifyMessage, type NotifyTargets } from "../notify/dispatch";
+import { type FailedNotice, notifyMessages, type NotifyTargets } from "../notify/dispatch";
 import { MAX_ATTEMPTS, RETRY_BACKOFF_SECONDS } from "../webhooks/deliver";
 import type { Timer, Timers } from "./timers";
 
@@ -27,9 +27,29 @@ export class RoomNotices {
     private readonly timers: Timers,
   ) {}
 
-  /** Notifies `message`'s people now (the caller hands the promise to waitUntil). */
+  /** New messages waiting for their notify read, and its end (see notify). */
+  private together: { channelId: string; messages: MessageDto[]; done: Promise<void> } | undefined;
+
+  /**
+   * Notifies `message`'s people now (the caller hands the promise to waitUntil). A new message's notice
+   * waits one microtask for the others of its group commit (posts.ts), which all settle at once: they
+   * share one read of who is told (notify/dispatch.ts) instead of one read each. A reminder's or an
+   * escalation's (narrowed to its people) goes alone.
+   */
   notify(message: MessageDto, targets: NotifyTargets = {}): Promise<void> {
-    return notifyMessage(this.env, message, targets, (failed) => this.scheduleRetries(message.channelId, failed));
+    const retry = (failed: FailedNotice[]) => this.scheduleRetries(message.channelId, failed);
+    if (targets.userIds || targets.occasion) return notifyMessages(this.env, [message], targets, retry);
+    if (this.together?.channelId === message.channelId) {
+      this.together.messages.push(message);
+      return this.together.done;
+    }
+    const messages = [message];
+    const done = Promise.resolve().then(() => {
+      this.together = undefined;
+      return notifyMessages(this.env, messages, {}, retry);
+    });
+    this.together = { channelId: message.channelId, messages, done };
+    return done;
   }
 
   private async scheduleRetries(channelId: string, failed: FailedNotice[]): Promise<void> {
