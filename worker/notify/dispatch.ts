@@ -71,6 +71,8 @@ export async function notifyMessages(
   targets: NotifyTargets = {},
   retry: (failed: FailedNotice[]) => Promise<void> = async () => {},
   now = new Date(),
+  /** Called once who is told has been read (the sends may take much longer): room/notices.ts reads again then. */
+  onRead: () => void = () => {},
 ): Promise<void> {
   if (targets.userIds?.length === 0 || messages.length === 0) return;
   try {
@@ -78,6 +80,7 @@ export async function notifyMessages(
     // Only a pending review's row is needed (for its answer links): without one, the batch has no fourth read.
     const reviewIds = messages.filter((m) => m.review?.status === "pending").map((m) => m.id);
     const [people, allSubs, allChannels, rows = []] = (await recipientsBatch(d, messages[0]!.channelId, reviewIds, targets.userIds)) as Recipients;
+    onRead();
     if (allSubs.length === 0 && allChannels.length === 0) return; // nobody to tell: the usual case
     const recipients = people.map((p) => ({
       userId: p.userId,

@@ -27,29 +27,55 @@ export class RoomNotices {
     private readonly timers: Timers,
   ) {}
 
-  /** New messages waiting for their notify read, and its end (see notify). */
-  private together: { channelId: string; messages: MessageDto[]; done: Promise<void> } | undefined;
+  /** New messages waiting for the next read of who is told, and whether a read is in flight (see notify). */
+  private waiting: { message: MessageDto; done: () => void }[] = [];
+  private reading = false;
 
   /**
-   * Notifies `message`'s people now (the caller hands the promise to waitUntil). A new message's notice
-   * waits one microtask for the others of its group commit (posts.ts), which all settle at once: they
-   * share one read of who is told (notify/dispatch.ts) instead of one read each. A reminder's or an
-   * escalation's (narrowed to its people) goes alone.
+   * Notifies `message`'s people now (the caller hands the promise to waitUntil). New messages share one
+   * read of who is told (notify/dispatch.ts), one read at a time: those of a group commit (posts.ts), which
+   * all settle at once, wait a microtask for each other, and those that come while a read is in flight go
+   * with the next. A reminder's or an escalation's (narrowed to its people) goes alone.
    */
   notify(message: MessageDto, targets: NotifyTargets = {}): Promise<void> {
-    const retry = (failed: FailedNotice[]) => this.scheduleRetries(message.channelId, failed);
-    if (targets.userIds || targets.occasion) return notifyMessages(this.env, [message], targets, retry);
-    if (this.together?.channelId === message.channelId) {
-      this.together.messages.push(message);
-      return this.together.done;
-    }
-    const messages = [message];
-    const done = Promise.resolve().then(() => {
-      this.together = undefined;
-      return notifyMessages(this.env, messages, {}, retry);
+    if (targets.userIds || targets.occasion) return notifyMessages(this.env, [message], targets, this.retryLater(message.channelId));
+    return new Promise<void>((done) => {
+      this.waiting.push({ message, done });
+      if (this.reading) return;
+      this.reading = true;
+      queueMicrotask(() => void this.readWaiting());
     });
-    this.together = { channelId: message.channelId, messages, done };
-    return done;
+  }
+
+  /** Notifies the waiting messages, a channel's at a time (a room has one), until none is left. */
+  private async readWaiting(): Promise<void> {
+    while (this.waiting.length) {
+      const { channelId } = this.waiting[0]!.message;
+      const group = this.waiting.filter((w) => w.message.channelId === channelId);
+      this.waiting = this.waiting.filter((w) => w.message.channelId !== channelId);
+      let onRead = () => {};
+      const read = new Promise<void>((resolve) => {
+        onRead = resolve;
+      });
+      const sent = notifyMessages(
+        this.env,
+        group.map((w) => w.message),
+        {},
+        this.retryLater(channelId),
+        new Date(),
+        onRead,
+      );
+      void sent.then(() => {
+        for (const w of group) w.done();
+      });
+      await Promise.race([read, sent]);
+    }
+    this.reading = false;
+  }
+
+  /** Turns a channel's failed sends into timers of the room. */
+  private retryLater(channelId: string) {
+    return (failed: FailedNotice[]) => this.scheduleRetries(channelId, failed);
   }
 
   private async scheduleRetries(channelId: string, failed: FailedNotice[]): Promise<void> {
