@@ -2,9 +2,9 @@
 // escalation's people), through what (their browsers' push subscriptions and their channels), and what
 // each may do from there (an answer link of their own for a pending review they may answer).
 //
-// Everything it needs is read in one D1 batch: the people with their level for this agent and their
-// quiet hours, their push subscriptions, their enabled channels, and (for a pending review) its row,
-// which says who may answer. The people let through (rules.ts) get one answer link each, minted in one
+// Everything it needs is read in one D1 batch, shared by the messages notified together (a room's group
+// commit, room/notices.ts): the people with their level for this agent and their quiet hours, their push
+// subscriptions, their enabled channels, and (for pending reviews only) the reviews' rows, which say who may answer. The people let through (rules.ts) get one answer link each, minted in one
 // more batch and shared by their devices and channels. A channel's failed send is handed to `retry`,
 // which the room turns into a timer (room/notices.ts), like an agent webhook's retries.
 import { and, eq } from "drizzle-orm";
@@ -17,10 +17,11 @@ import { agents, messages, notificationChannels, notifyLevels, users } from "../
 import type { Env } from "../env";
 import { newId, nowIso } from "../lib/ids";
 import { logError } from "../lib/log";
+import type { MessageRow } from "../services/messages";
 import { pushMessage, seesAgent, subscriptionsQuery } from "../push/send";
 import { deliverNotice, type NotificationChannelRow } from "./deliver";
 import { actionsOf, type ChannelNotice, headline } from "./notice";
-import { heldBack, type Occasion } from "./rules";
+import { heldBack, type Occasion, type Recipient } from "./rules";
 
 /** Whom to notify: by default everyone who sees the agent; `userIds` narrows it (they must see it too). */
 export interface NotifyTargets {
@@ -35,56 +36,93 @@ export interface FailedNotice {
   notice: ChannelNotice;
 }
 
-/** Reads who is told what, in one round trip (see the file's head). */
-function recipientsBatch(d: Db, message: MessageDto, userIds?: readonly string[]) {
-  const { channelId } = message;
+/** Reads who is told what about `messages` (of one channel), in one round trip (see the file's head). */
+function recipientsBatch(d: Db, channelId: string, messageIds: readonly string[], userIds?: readonly string[]) {
   const narrowed = (column: Parameters<typeof inList>[0]) => (userIds ? inList(column, userIds) : undefined);
-  return d.batch([
-    d
-      .select({ userId: users.id, preferences: users.preferences, level: notifyLevels.level, agentName: agents.name })
-      .from(users)
-      .innerJoin(agents, eq(agents.id, channelId))
-      .leftJoin(notifyLevels, and(eq(notifyLevels.userId, users.id), eq(notifyLevels.agentId, agents.id)))
-      .where(and(seesAgent(d, users.id), narrowed(users.id))),
-    subscriptionsQuery(d, channelId, userIds),
-    d
-      .select({ channel: notificationChannels })
-      .from(notificationChannels)
-      .innerJoin(agents, eq(agents.id, channelId))
-      .where(and(eq(notificationChannels.enabled, true), seesAgent(d, notificationChannels.userId), narrowed(notificationChannels.userId))),
-    d
-      .select()
-      .from(messages)
-      .where(and(eq(messages.id, message.id), eq(messages.channelId, channelId), eq(messages.reviewStatus, "pending"))),
-  ]);
+  const people = d
+    .select({ userId: users.id, preferences: users.preferences, level: notifyLevels.level, agentName: agents.name })
+    .from(users)
+    .innerJoin(agents, eq(agents.id, channelId))
+    .leftJoin(notifyLevels, and(eq(notifyLevels.userId, users.id), eq(notifyLevels.agentId, agents.id)))
+    .where(and(seesAgent(d, users.id), narrowed(users.id)));
+  const subs = subscriptionsQuery(d, channelId, userIds);
+  const channels = d
+    .select({ channel: notificationChannels })
+    .from(notificationChannels)
+    .innerJoin(agents, eq(agents.id, channelId))
+    .where(and(eq(notificationChannels.enabled, true), seesAgent(d, notificationChannels.userId), narrowed(notificationChannels.userId)));
+  if (messageIds.length === 0) return d.batch([people, subs, channels]);
+  const pending = d
+    .select()
+    .from(messages)
+    .where(and(inList(messages.id, messageIds), eq(messages.channelId, channelId), eq(messages.reviewStatus, "pending")));
+  return d.batch([people, subs, channels, pending]);
 }
 
+type Recipients = Awaited<ReturnType<typeof recipientsBatch>>;
+
 /**
- * Notifies the people of `message` (an agent's) on their browsers and channels, as their settings allow.
- * Never throws; a channel's failed send goes to `retry`.
+ * Notifies the people of `messages` (an agent's, all of one channel) on their browsers and channels, as
+ * their settings allow, after one read for them all. Never throws; a channel's failed send goes to `retry`.
  */
-export async function notifyMessage(
+export async function notifyMessages(
   env: Env,
-  message: MessageDto,
+  messages: readonly MessageDto[],
   targets: NotifyTargets = {},
   retry: (failed: FailedNotice[]) => Promise<void> = async () => {},
   now = new Date(),
+  /** Called once who is told has been read (the sends may take much longer): room/notices.ts reads again then. */
+  onRead: () => void = () => {},
 ): Promise<void> {
+  if (targets.userIds?.length === 0 || messages.length === 0) return;
   try {
     const d = db(env.DB);
-    const occasion = targets.occasion ?? "new";
-    if (targets.userIds?.length === 0) return;
-    const [people, allSubs, allChannels, [row]] = await recipientsBatch(d, message, targets.userIds);
-    const told = new Set(
-      people
-        .filter((p) => {
-          const quietHours = preferencesSchema.safeParse(p.preferences).data?.quietHours ?? null;
-          return !heldBack({ userId: p.userId, level: p.level ?? "all", quietHours }, message, occasion, now);
-        })
-        .map((p) => p.userId),
+    // Only a pending review's row is needed (for its answer links): without one, the batch has no fourth read.
+    const reviewIds = messages.filter((m) => m.review?.status === "pending").map((m) => m.id);
+    const [people, allSubs, allChannels, rows = []] = (await recipientsBatch(d, messages[0]!.channelId, reviewIds, targets.userIds)) as Recipients;
+    onRead();
+    if (allSubs.length === 0 && allChannels.length === 0) return; // nobody to tell: the usual case
+    const recipients = people.map((p) => ({
+      userId: p.userId,
+      level: p.level ?? "all",
+      quietHours: preferencesSchema.safeParse(p.preferences).data?.quietHours ?? null,
+    }));
+    const agentName = people[0]?.agentName ?? "Agent";
+    const context = { d, agentName, occasion: targets.occasion ?? "new", recipients, allSubs, allChannels, now };
+    await Promise.all(
+      messages.map((m) =>
+        notifyOne(
+          env,
+          m,
+          rows.find((r) => r.id === m.id),
+          context,
+          retry,
+        ),
+      ),
     );
-    const subs = allSubs.filter(({ sub }) => told.has(sub.userId));
-    const channels = allChannels.map((c) => c.channel).filter((c) => told.has(c.userId));
+  } catch (err) {
+    logError("notify: could not notify for message", messages.map((m) => m.id).join(","), err);
+  }
+}
+
+/** What the read told, shared by the messages notified together. */
+interface ReadRecipients {
+  d: Db;
+  agentName: string;
+  occasion: Occasion;
+  recipients: Recipient[];
+  allSubs: Recipients[1];
+  allChannels: Recipients[2];
+  now: Date;
+}
+
+/** One message's notifications, from the shared read; `row` is its pending review's row, if any. Never throws. */
+async function notifyOne(env: Env, message: MessageDto, row: MessageRow | undefined, read: ReadRecipients, retry: (failed: FailedNotice[]) => Promise<void>) {
+  try {
+    const { d, agentName, occasion } = read;
+    const told = new Set(read.recipients.filter((p) => !heldBack(p, message, occasion, read.now)).map((p) => p.userId));
+    const subs = read.allSubs.filter(({ sub }) => told.has(sub.userId));
+    const channels = read.allChannels.map((c) => c.channel).filter((c) => told.has(c.userId));
     if (subs.length === 0 && channels.length === 0) return;
 
     // One answer link a person who may answer, shared by their devices and channels.
@@ -100,7 +138,6 @@ export async function notifyMessage(
       );
       for (const [i, userId] of answering.entries()) links.set(userId, minted[i]!.url);
     }
-    const agentName = people[0]?.agentName ?? "Agent";
     const actions = actionsOf(message);
     await Promise.all([
       pushMessage(env, d, subs, message, { agentName, occasion, links, actions }),

@@ -8,7 +8,7 @@ import type { Db } from "../db/client";
 import { notificationChannels } from "../db/schema";
 import type { Env } from "../env";
 import { deliverNotice } from "../notify/deliver";
-import { type FailedNotice, notifyMessage, type NotifyTargets } from "../notify/dispatch";
+import { type FailedNotice, notifyMessages, type NotifyTargets } from "../notify/dispatch";
 import { MAX_ATTEMPTS, RETRY_BACKOFF_SECONDS } from "../webhooks/deliver";
 import type { Timer, Timers } from "./timers";
 
@@ -27,9 +27,55 @@ export class RoomNotices {
     private readonly timers: Timers,
   ) {}
 
-  /** Notifies `message`'s people now (the caller hands the promise to waitUntil). */
+  /** New messages waiting for the next read of who is told, and whether a read is in flight (see notify). */
+  private waiting: { message: MessageDto; done: () => void }[] = [];
+  private reading = false;
+
+  /**
+   * Notifies `message`'s people now (the caller hands the promise to waitUntil). New messages share one
+   * read of who is told (notify/dispatch.ts), one read at a time: those of a group commit (posts.ts), which
+   * all settle at once, wait a microtask for each other, and those that come while a read is in flight go
+   * with the next. A reminder's or an escalation's (narrowed to its people) goes alone.
+   */
   notify(message: MessageDto, targets: NotifyTargets = {}): Promise<void> {
-    return notifyMessage(this.env, message, targets, (failed) => this.scheduleRetries(message.channelId, failed));
+    if (targets.userIds || targets.occasion) return notifyMessages(this.env, [message], targets, this.retryLater(message.channelId));
+    return new Promise<void>((done) => {
+      this.waiting.push({ message, done });
+      if (this.reading) return;
+      this.reading = true;
+      queueMicrotask(() => void this.readWaiting());
+    });
+  }
+
+  /** Notifies the waiting messages, a channel's at a time (a room has one), until none is left. */
+  private async readWaiting(): Promise<void> {
+    while (this.waiting.length) {
+      const { channelId } = this.waiting[0]!.message;
+      const group = this.waiting.filter((w) => w.message.channelId === channelId);
+      this.waiting = this.waiting.filter((w) => w.message.channelId !== channelId);
+      let onRead = () => {};
+      const read = new Promise<void>((resolve) => {
+        onRead = resolve;
+      });
+      const sent = notifyMessages(
+        this.env,
+        group.map((w) => w.message),
+        {},
+        this.retryLater(channelId),
+        new Date(),
+        onRead,
+      );
+      void sent.then(() => {
+        for (const w of group) w.done();
+      });
+      await Promise.race([read, sent]);
+    }
+    this.reading = false;
+  }
+
+  /** Turns a channel's failed sends into timers of the room. */
+  private retryLater(channelId: string) {
+    return (failed: FailedNotice[]) => this.scheduleRetries(channelId, failed);
   }
 
   private async scheduleRetries(channelId: string, failed: FailedNotice[]): Promise<void> {
