@@ -525,9 +525,15 @@ export async function bareWebSocketMemory(n, warm, settleMs, sinceTicks, dir) {
   try {
     await worker.ready;
     const base = (await worker.url).toString().replace(/\/$/, "");
-    const pids = findWorkerd(sinceTicks).filter((p) => !before.has(p));
-    const proxyPid = listenerPid(Number(new URL(base).port), pids);
-    const pid = pids.find((p) => p !== proxyPid);
+    // Its runtime process: the new workerd that is not the dev proxy (on a loaded machine it may show up late).
+    let pids = [];
+    let pid;
+    for (let tries = 0; !pid && tries < 50; tries++) {
+      if (tries) await sleep(200);
+      pids = findWorkerd(sinceTicks).filter((p) => !before.has(p));
+      const proxyPid = listenerPid(Number(new URL(base).port), pids);
+      pid = pids.find((p) => p !== proxyPid);
+    }
     if (!pid) throw new Error(`the bare workerd runtime process was not found (${pids.join(", ")})`);
     const url = `${base.replace(/^http/, "ws")}/socket.io/`;
     const open = () =>
