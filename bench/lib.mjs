@@ -332,7 +332,17 @@ export function connect(base, auth, transports) {
     const ack = await socket.timeout(ms).emitWithAck("subscribe:channel", channelId);
     if (ack?.ok !== true) throw new Error(`subscribe refused: ${JSON.stringify(ack)}`);
   };
-  return { socket, seen, waitFor, connected, subscribe, close: () => socket.disconnect() };
+  /** Resolves at the server's next Engine.IO heartbeat ping. */
+  const pinged = (ms = 60_000) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no heartbeat ping within ${ms} ms`)), ms);
+      timer.unref();
+      socket.io.once("ping", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  return { socket, seen, waitFor, connected, subscribe, pinged, close: () => socket.disconnect() };
 }
 
 /**
@@ -492,44 +502,41 @@ export function listenerPid(port, pids) {
 // ---- the memory floor of a WebSocket in workerd ------------------------------------------------------
 
 /**
- * The runtime's own cost of idle WebSockets: a bare Worker in its own workerd (Miniflare, no wrangler
- * dev proxy, no static-asset router) that hands each WebSocket to one of 4 Durable Objects, which
- * accept it with the hibernation API, keep a small attachment and send one frame, as Nod's Gateway
- * does. Returns the RSS growth of that workerd for `n` sockets opened in batches of 100 and left idle.
+ * The runtime's own cost of idle WebSockets (bench/baselines/socket-memory): a bare Worker that hands each
+ * WebSocket to one of 4 Durable Objects, which accept it with the hibernation API, keep a small attachment
+ * and send one frame. Started as the app is, with wrangler and the app's shape (static assets in front, the
+ * socket path routed to the Worker first), from a private copy of `dir`; its runtime process (not the dev
+ * proxy) is measured as the app's is. `warm` sockets are opened first and kept, as scenario 6 does with the
+ * app; then returns the RSS before and after `n` more opened in batches of 100 and left idle `settleMs`.
  */
-export async function bareWebSocketMemory(n, settleMs, sinceTicks) {
-  const { Miniflare } = await import("miniflare");
+export async function bareWebSocketMemory(n, warm, settleMs, sinceTicks, dir) {
+  const { cpSync, mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { unstable_startWorker } = await import("wrangler");
   const { default: WebSocket } = await import("ws");
   const before = new Set(findWorkerd(sinceTicks));
-  const mf = new Miniflare({
-    host: "127.0.0.1",
-    port: 0,
-    modules: true,
-    compatibilityDate: "2026-04-26",
-    durableObjects: { ROOM: { className: "Room", useSQLite: true } },
-    script: `
-      import { DurableObject } from "cloudflare:workers";
-      export class Room extends DurableObject {
-        async fetch() {
-          const [client, server] = Object.values(new WebSocketPair());
-          this.ctx.acceptWebSocket(server);
-          server.serializeAttachment({ sid: crypto.randomUUID(), channels: [] });
-          server.send('0{"sid":"x"}');
-          return new Response(null, { status: 101, webSocket: client });
-        }
-        async webSocketMessage() {}
-      }
-      export default {
-        fetch(request, env) {
-          return env.ROOM.get(env.ROOM.idFromName("gw:" + Math.floor(Math.random() * 4))).fetch(request);
-        },
-      };`,
+  const work = mkdtempSync(join(tmpdir(), "nod-bench-bare-"));
+  cpSync(dir, join(work, "app"), { recursive: true });
+  const worker = await unstable_startWorker({
+    config: join(work, "app", "wrangler.toml"),
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist: join(work, "state"), watch: false, logLevel: "warn" },
   });
   const sockets = [];
   try {
-    const url = (await mf.ready).toString().replace(/^http/, "ws");
-    const pid = findWorkerd(sinceTicks).find((p) => !before.has(p));
-    if (!pid) throw new Error("the bare workerd process was not found");
+    await worker.ready;
+    const base = (await worker.url).toString().replace(/\/$/, "");
+    // Its runtime process: the new workerd that is not the dev proxy (on a loaded machine it may show up late).
+    let pids = [];
+    let pid;
+    for (let tries = 0; !pid && tries < 50; tries++) {
+      if (tries) await sleep(200);
+      pids = findWorkerd(sinceTicks).filter((p) => !before.has(p));
+      const proxyPid = listenerPid(Number(new URL(base).port), pids);
+      pid = pids.find((p) => p !== proxyPid);
+    }
+    if (!pid) throw new Error(`the bare workerd runtime process was not found (${pids.join(", ")})`);
+    const url = `${base.replace(/^http/, "ws")}/socket.io/`;
     const open = () =>
       new Promise((resolve, reject) => {
         const ws = new WebSocket(url);
@@ -538,7 +545,7 @@ export async function bareWebSocketMemory(n, settleMs, sinceTicks) {
         ws.once("error", reject);
       });
     // Warm: the objects exist and the code is compiled before the first reading.
-    for (let i = 0; i < 20; i++) await open();
+    for (let i = 0; i < warm; i++) await open();
     await sleep(settleMs);
     const rssBefore = rssBytes([pid]);
     for (let i = 0; i < n; i += 100) await Promise.all(Array.from({ length: Math.min(100, n - i) }, open));
@@ -547,7 +554,8 @@ export async function bareWebSocketMemory(n, settleMs, sinceTicks) {
     return { pid, rssBefore, rssAfter };
   } finally {
     for (const ws of sockets) ws.terminate();
-    await mf.dispose();
+    await worker.dispose();
+    rmSync(work, { recursive: true, force: true });
   }
 }
 

@@ -79,7 +79,7 @@ const engineError = (code: number, message: string) => Response.json({ code, mes
 
 export class Gateway extends DurableObject<Env> {
   private readonly polling = new Map<string, PollingSession>();
-  /** The frame each socket is handling now; the next one waits for it. */
+  /** The frame each socket is handling now, while it is; the next one waits for it. */
   private readonly socketTurns = new WeakMap<WebSocket, Promise<unknown>>();
   /** Sessions without a CONNECT; undefined until first needed (rebuilt from attachments after hibernation). */
   private awaiting?: AwaitingConnect;
@@ -226,13 +226,19 @@ export class Gateway extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     // One socket's frames are handled one after another: each reads the attachment, may await D1,
     // and writes it back, so two at once would lose one's change (e.g. back-to-back subscribes).
-    const previous = this.socketTurns.get(ws) ?? Promise.resolve();
-    const turn = previous.then(() => this.onSocketFrame(ws, message));
-    this.socketTurns.set(
-      ws,
-      turn.catch(() => undefined),
+    const previous = this.socketTurns.get(ws);
+    const turn = previous ? previous.then(() => this.onSocketFrame(ws, message)) : this.onSocketFrame(ws, message);
+    const settled: Promise<void> = turn.then(
+      () => this.endTurn(ws, settled),
+      () => this.endTurn(ws, settled),
     );
+    this.socketTurns.set(ws, settled);
     return turn;
+  }
+
+  /** An idle socket keeps no entry (a thousand idle sockets, a thousand settled promises otherwise). */
+  private endTurn(ws: WebSocket, settled: Promise<void>) {
+    if (this.socketTurns.get(ws) === settled) this.socketTurns.delete(ws);
   }
 
   private async onSocketFrame(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
