@@ -828,11 +828,11 @@ export class ChannelRoom extends DurableObject<Env> {
     this.waiters.delete(messageId);
     const encoded = encodeWait(result); // once, however many wait
     const resolvers = [...parked];
-    const slice = (from: number) => {
-      for (const resolve of resolvers.slice(from, from + RELEASE_SLICE)) resolve(encoded);
-      if (from + RELEASE_SLICE < resolvers.length) setTimeout(() => slice(from + RELEASE_SLICE), 0);
+    const slice = (from: number, size: number) => {
+      for (const resolve of resolvers.slice(from, from + size)) resolve(encoded);
+      if (from + size < resolvers.length) setTimeout(() => slice(from + size, RELEASE_SLICE), 0);
     };
-    slice(0);
+    slice(0, FIRST_SLICE);
   }
 }
 
@@ -841,5 +841,7 @@ export class ChannelRoom extends DurableObject<Env> {
  * their answer at once, large enough that a thousand take few turns.
  */
 const RELEASE_SLICE = 25;
+/** The first slice, smaller: the first agents' responses leave before a whole slice's are built. */
+const FIRST_SLICE = 5;
 
 const encodeWait = (result: WaitResult): EncodedWait => ({ status: result.status, body: JSON.stringify(result) });
