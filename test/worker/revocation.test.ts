@@ -88,6 +88,17 @@ describe("a key the rooms know", () => {
     expect((await v1(key)("POST", "/messages", { channelId: agent.json.id, text: "gone?" })).status).toBe(401);
   });
 
+  it("a key used only through a room still shows when it was last used", async () => {
+    const { id, key } = await newKey(owner, "used in a room");
+    expect((await v1(key)("POST", "/messages", { channelId: channels[0], text: "the room reads the key" })).status).toBe(201);
+    let lastUsedAt: string | null = null;
+    for (let i = 0; i < 50 && !lastUsedAt; i++) {
+      lastUsedAt = (await owner.as("GET", "/api/api-keys")).json.data.find((k: { id: string }) => k.id === id).lastUsedAt;
+      if (!lastUsedAt) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(Date.now() - Date.parse(lastUsedAt!)).toBeLessThan(60_000);
+  });
+
   it("a key scoped to one channel: the other room refuses it (404, as for any channel not its own)", async () => {
     const scoped = await owner.as("POST", "/api/api-keys", { label: "scoped", agentIds: [channels[0]] });
     await warm(scoped.json.key, [channels[0]]);

@@ -36,7 +36,12 @@ export const lastUseIsStale = (lastUsedAt: string | null) => !lastUsedAt || Date
 
 /** Records that the key was used now: not on the request's path when a `waitUntil` is given. */
 export function touchKey(d: Db, keyId: string, waitUntil?: (p: Promise<unknown>) => void): Promise<unknown> | undefined {
-  const touch = d.update(apiKeys).set({ lastUsedAt: nowIso() }).where(eq(apiKeys.id, keyId));
+  // A drizzle query runs when awaited (then): the promise waitUntil gets is that run.
+  const touch = d
+    .update(apiKeys)
+    .set({ lastUsedAt: nowIso() })
+    .where(eq(apiKeys.id, keyId))
+    .then(() => undefined);
   if (!waitUntil) return touch;
   waitUntil(touch);
   return undefined;
