@@ -60,6 +60,9 @@ describe("a key the rooms know", () => {
     }
     expect((await v1(key)("GET", `/reviews/${review.json.id}/wait?channel=${channels[0]}&timeout=1000`)).status).toBe(401);
     expect((await v1(key)("GET", `/reviews/${review.json.id}/wait?timeout=1000`)).status).toBe(401);
+    // An invalid request from the revoked key is 401 too, not the 400 its body or query would earn a valid key.
+    expect((await v1(key)("POST", "/messages", { channelId: channels[0], text: 5 })).status).toBe(401);
+    expect((await v1(key)("GET", `/reviews/${review.json.id}/wait?channel=${channels[0]}&timeout=soon`)).status).toBe(401);
     expect(await socket.whenClosed()).toBeDefined();
     const again = await connectSocket();
     expect(await again.sioConnect({ apiKey: key })).toBe('44/ws,{"message":"unauthorized"}');

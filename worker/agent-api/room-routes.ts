@@ -2,7 +2,8 @@
 // with the caller's key hash, and the room checks the key and the channel against what it knows
 // (room/access.ts): in the steady state a post costs one D1 round trip (its write) and a wait on a pending
 // review none. What needs the agent here first (text attachments to store, people to resolve, a channel
-// left out, a wait that names no channel) looks the key up, as every other route does.
+// left out, a wait that names no channel) looks the key up, as every other route does; so does a request about to be
+// refused as invalid, so a revoked key hears 401 whatever it sent.
 import { Hono, type Context } from "hono";
 import type { AppEnv, Caller } from "../env";
 import { ApiError, notFound } from "../lib/errors";
@@ -38,7 +39,7 @@ export const roomRoutes = new Hono<AppEnv>()
     "/messages",
     doc("Send a message, optionally asking for a review", { responses: { 201: "The stored message", 200: "An idempotent replay: the first message" } }),
     everyReviewProblem,
-    jsonBody(postMessageBody),
+    jsonBody(postMessageBody, { beforeRefusing: principalOf }),
     async (c) => {
       const body = c.req.valid("json");
       assertWebhookUrls(c.env, [
@@ -76,19 +77,24 @@ export const roomRoutes = new Hono<AppEnv>()
       return c.json(message, created ? 201 : 200);
     },
   )
-  .get("/reviews/:id/wait", doc("Long-poll until the review is answered or expires, or the timeout passes"), query(waitQuery), async (c) => {
-    const q = c.req.valid("query");
-    const messageId = c.req.param("id");
-    const { channelId, caller } = await waitTarget(c, messageId, q.channel);
-    const result = await roomOf(c.env, channelId)
-      .waitAs(caller, channelId, messageId, q.timeout)
-      .catch((err: unknown) => {
-        // The room restarted (deploy, eviction) while the wait was parked: nothing is lost, wait again.
-        logError("wait interrupted", messageId, err);
-        throw new ApiError(503, "The wait was interrupted: call it again", [], { "Retry-After": "0" });
-      });
-    // Whether the message is missing, someone else's, or in another channel, the same 404.
-    if ((!result.ok && result.status === 404) || (result.ok && result.value.status === "gone")) throw notFound("Review");
-    const wait = unwrap(result);
-    return c.body(wait.body, 200, { "content-type": "application/json" });
-  });
+  .get(
+    "/reviews/:id/wait",
+    doc("Long-poll until the review is answered or expires, or the timeout passes"),
+    query(waitQuery, { beforeRefusing: principalOf }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const messageId = c.req.param("id");
+      const { channelId, caller } = await waitTarget(c, messageId, q.channel);
+      const result = await roomOf(c.env, channelId)
+        .waitAs(caller, channelId, messageId, q.timeout)
+        .catch((err: unknown) => {
+          // The room restarted (deploy, eviction) while the wait was parked: nothing is lost, wait again.
+          logError("wait interrupted", messageId, err);
+          throw new ApiError(503, "The wait was interrupted: call it again", [], { "Retry-After": "0" });
+        });
+      // Whether the message is missing, someone else's, or in another channel, the same 404.
+      if ((!result.ok && result.status === 404) || (result.ok && result.value.status === "gone")) throw notFound("Review");
+      const wait = unwrap(result);
+      return c.body(wait.body, 200, { "content-type": "application/json" });
+    },
+  );

@@ -1,6 +1,6 @@
 // Request validation as Hono middleware. Each validator carries its zod schema (under DOC), so the
 // OpenAPI document is generated from the very schemas that check requests (see openapi.ts).
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { validator } from "hono/validator";
 import type { z } from "zod";
 import { ApiError, invalid, zodErrors } from "./errors";
@@ -54,22 +54,45 @@ function jsonDepth(value: unknown): number {
  * A JSON body: 415 unless the content type is JSON, 400 for malformed JSON or any zod issue.
  * With `optional`, a request without a body (and without a content type) validates `{}`.
  */
-export function jsonBody<S extends z.ZodType>(schema: S, { optional = false } = {}) {
+/**
+ * What a route checks before it refuses a request as invalid: the caller's credential, where the route has not
+ * checked it yet (the agent API's room routes), so a revoked key hears 401 whatever its body.
+ */
+export type BeforeRefusing = (c: Context) => Promise<unknown>;
+
+/** `check`'s value, or its error once `beforeRefusing` has had its say. */
+async function refusedAfter<T>(c: Context, check: () => T, beforeRefusing?: BeforeRefusing): Promise<T> {
+  try {
+    return check();
+  } catch (err) {
+    await beforeRefusing?.(c);
+    throw err;
+  }
+}
+
+export function jsonBody<S extends z.ZodType>(schema: S, { optional = false, beforeRefusing }: { optional?: boolean; beforeRefusing?: BeforeRefusing } = {}) {
   return documented(
-    validator("json", (value, c) => {
-      const type = c.req.header("content-type");
-      if (optional && !type && !Number(c.req.header("content-length") ?? 0)) return parseWith(schema, {}) as z.output<S>;
-      if (!JSON_TYPE.test(type ?? "")) throw new ApiError(415, "Content-Type must be application/json");
-      if (jsonDepth(value) > MAX_JSON_DEPTH) throw invalid([{ path: "(root)", message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels`, code: "too_deep" }]);
-      return parseWith(schema, value) as z.output<S>;
-    }),
+    validator("json", (value, c) =>
+      refusedAfter(
+        c,
+        () => {
+          const type = c.req.header("content-type");
+          if (optional && !type && !Number(c.req.header("content-length") ?? 0)) return parseWith(schema, {}) as z.output<S>;
+          if (!JSON_TYPE.test(type ?? "")) throw new ApiError(415, "Content-Type must be application/json");
+          if (jsonDepth(value) > MAX_JSON_DEPTH)
+            throw invalid([{ path: "(root)", message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels`, code: "too_deep" }]);
+          return parseWith(schema, value) as z.output<S>;
+        },
+        beforeRefusing,
+      ),
+    ),
     { body: schema },
   );
 }
 
-export function query<S extends z.ZodType>(schema: S) {
+export function query<S extends z.ZodType>(schema: S, { beforeRefusing }: { beforeRefusing?: BeforeRefusing } = {}) {
   return documented(
-    validator("query", (value) => parseWith(schema, value, "query") as z.output<S>),
+    validator("query", (value, c) => refusedAfter(c, () => parseWith(schema, value, "query") as z.output<S>, beforeRefusing)),
     { query: schema },
   );
 }
