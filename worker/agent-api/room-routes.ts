@@ -23,6 +23,18 @@ import { channelOfMessage, rememberChannel } from "./message-channels";
 /** Whether a post needs its agent before the room: the room alone serves the rest. */
 const needsAgent = (body: PostMessageBody) => !body.channelId || (body.textAttachments?.length ?? 0) > 0 || (!!body.review && policyNeedsMembers(body.review));
 
+/**
+ * The channel a post goes to, who posts, and the agent's people when its review's policy names some: the body's
+ * channel and the key's hash, unless the post needs its agent here first (needsAgent).
+ */
+async function postTarget(c: Context<AppEnv>, body: PostMessageBody): Promise<{ caller: Caller; channelId: string; members: Member[] }> {
+  if (!needsAgent(body)) return { caller: c.get("caller"), channelId: body.channelId!, members: [] };
+  const principal = await principalOf(c);
+  const agent = await resolveChannel(c.var.db, principal, body.channelId);
+  const members = body.review && policyNeedsMembers(body.review) ? await membersOf(c.var.db, agent) : [];
+  return { caller: { principal }, channelId: agent.id, members };
+}
+
 /** The channel a wait goes to, and who asks: the query's channel, or one this isolate has seen the message in, or D1's. */
 async function waitTarget(c: Context<AppEnv>, messageId: string, channel: string | undefined): Promise<{ channelId: string; caller: Caller }> {
   const known = channel ?? channelOfMessage(messageId);
@@ -46,21 +58,11 @@ export const roomRoutes = new Hono<AppEnv>()
         ["webhookUrl", body.webhookUrl],
         ["review.callback.url", body.review?.callback?.url],
       ]);
-      let caller = c.get("caller");
-      let channelId = body.channelId;
-      let members: Member[] = [];
-      let textFiles: Awaited<ReturnType<typeof storeTextFiles>> = [];
-      if (needsAgent(body)) {
-        const principal = await principalOf(c);
-        const agent = await resolveChannel(c.var.db, principal, body.channelId);
-        if (body.review && policyNeedsMembers(body.review)) members = await membersOf(c.var.db, agent);
-        caller = { principal };
-        channelId = agent.id;
-      }
+      const { caller, channelId, members } = await postTarget(c, body);
       const review = reviewOf(body, members);
       // Stored once every check has passed; what becomes of them if the post fails: releaseUnposted.
-      if (body.textAttachments?.length && "principal" in caller) textFiles = await storeTextFiles(c, caller.principal, channelId!, body.textAttachments);
-      const result = await roomOf(c.env, channelId!).postAs(caller, channelId!, {
+      const textFiles = body.textAttachments?.length && "principal" in caller ? await storeTextFiles(c, caller.principal, channelId, body.textAttachments) : [];
+      const result = await roomOf(c.env, channelId).postAs(caller, channelId, {
         text: body.text,
         status: body.status,
         metadata: body.metadata ?? undefined,
