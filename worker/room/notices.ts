@@ -47,12 +47,12 @@ export class RoomNotices {
     });
   }
 
-  /** Notifies the waiting messages, a channel's at a time (a room has one), until none is left. */
+  /** Notifies the waiting messages (all of the room's one channel), one read at a time, until none is left. */
   private async readWaiting(): Promise<void> {
     while (this.waiting.length) {
-      const { channelId } = this.waiting[0]!.message;
-      const group = this.waiting.filter((w) => w.message.channelId === channelId);
-      this.waiting = this.waiting.filter((w) => w.message.channelId !== channelId);
+      const group = this.waiting;
+      this.waiting = [];
+      const { channelId } = group[0]!.message;
       let onRead = () => {};
       const read = new Promise<void>((resolve) => {
         onRead = resolve;
