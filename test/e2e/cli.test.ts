@@ -15,6 +15,16 @@ import { answerWhenAsked, newAgent, nodUrl } from "./helpers";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const tsc = join(root, "node_modules", ".bin", "tsc");
+/** A consumer's compiler options: Node's own resolution (exports, .js specifiers), every check on. */
+const STRICT_NODENEXT = {
+  target: "ES2022",
+  module: "NodeNext",
+  moduleResolution: "NodeNext",
+  lib: ["ES2022", "DOM"],
+  types: [],
+  strict: true,
+  noEmit: true,
+};
 let work: string;
 let project: string;
 let nod: string;
@@ -101,16 +111,7 @@ export type Asked = Message;
 `,
     );
     // Node's own resolution (exports, .js specifiers), every check on, the package's .d.ts included (no skipLibCheck).
-    const compilerOptions = {
-      target: "ES2022",
-      module: "NodeNext",
-      moduleResolution: "NodeNext",
-      lib: ["ES2022", "DOM"],
-      types: [],
-      strict: true,
-      noEmit: true,
-    };
-    writeFileSync(join(project, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["consumer.ts"] }));
+    writeFileSync(join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: STRICT_NODENEXT, files: ["consumer.ts"] }));
     const check = () => execFileSync(tsc, ["-p", "tsconfig.json"], { cwd: project, encoding: "utf8", stdio: "pipe" });
     expect(check).not.toThrow();
   });
@@ -185,16 +186,7 @@ export { nod };
 `,
     );
     // Every check on, the adapters' .d.ts and the frameworks' own included (no skipLibCheck).
-    const compilerOptions = {
-      target: "ES2022",
-      module: "NodeNext",
-      moduleResolution: "NodeNext",
-      lib: ["ES2022", "DOM"],
-      types: [],
-      strict: true,
-      noEmit: true,
-    };
-    writeFileSync(join(project, "tsconfig.adapters.json"), JSON.stringify({ compilerOptions, files: ["adapters.ts"] }));
+    writeFileSync(join(project, "tsconfig.adapters.json"), JSON.stringify({ compilerOptions: STRICT_NODENEXT, files: ["adapters.ts"] }));
     expect(() => execFileSync(tsc, ["-p", "tsconfig.adapters.json"], { cwd: project, encoding: "utf8", stdio: "pipe" })).not.toThrow();
   });
 });
