@@ -30,17 +30,7 @@ import { newId, nowIso } from "../lib/ids";
 import { responseSchema } from "../../contract/requests/review";
 import type { AgentCommandDto, MessageDto, VoteDto } from "../../contract/dto";
 import type { JsonObject } from "../../contract/json";
-import {
-  attachmentsQuery,
-  findMessage,
-  isDue,
-  messageDto,
-  newMessage,
-  withAttachments,
-  type AttachmentRow,
-  type MessageRow,
-  type PostFields,
-} from "../services/messages";
+import { attachmentsQuery, findMessage, isDue, messageDto, newMessage, type AttachmentRow, type MessageRow, type PostFields } from "../services/messages";
 import type { AgentRow } from "../services/agents";
 import type { Answer, EncodedWait, NewMessage, Refused, RoomEvent, RoomResult, StatusReport, WaitResult } from "./types";
 import { Deliveries, deliveryKey } from "./deliveries";
@@ -528,14 +518,7 @@ export class ChannelRoom extends DurableObject<Env> {
     if (known?.reviewStatus === "pending" && !isDue(known)) return this.park(messageId, timeoutMs).settled;
     // Park first, then read: an answer landing during the read still finds this waiter.
     const parked = this.park(messageId, timeoutMs);
-    const [[row], files] = await this.db.batch([
-      this.db
-        .select()
-        .from(messages)
-        .where(and(eq(messages.id, messageId), eq(messages.channelId, channelId))),
-      attachmentsQuery(this.db, messageId),
-    ]);
-    if (row) this.reviews.set(row);
+    const { row, files } = await this.readWithFiles(channelId, messageId);
     if (!row?.reviewType) return parked.leave(encodeWait({ status: "gone" }));
     if (row.reviewStatus === "completed") return parked.leave(encodeWait({ status: "completed", message: messageDto(row, files, "agent") }));
     // Settled in the write queue, from a fresh read: an answer committed a moment ago wins, as the store says.
@@ -751,12 +734,24 @@ export class ChannelRoom extends DurableObject<Env> {
    * completed if an answer got there first, else expired (settling it now if it is due). Runs in `serial`.
    */
   private async settle(channelId: string, messageId: string): Promise<WaitResult> {
-    const row = await this.readReview(channelId, messageId);
+    const { row, files } = await this.readWithFiles(channelId, messageId);
     if (!row?.reviewType) return { status: "gone" };
     if (row.reviewStatus === "pending" && isDue(row)) return this.settleExpired(row);
-    const [message] = await withAttachments(this.db, [row], "agent");
     if (row.reviewStatus === "pending") return { status: "timeout" }; // not due after all (a clock step): ask again
-    return { status: row.reviewStatus === "completed" ? "completed" : "expired", message: message! };
+    return { status: row.reviewStatus === "completed" ? "completed" : "expired", message: messageDto(row, files, "agent") };
+  }
+
+  /** The message as D1 has it now and its attachments, in one round trip; its review kept (known-reviews.ts). */
+  private async readWithFiles(channelId: string, messageId: string) {
+    const [[row], files] = await this.db.batch([
+      this.db
+        .select()
+        .from(messages)
+        .where(and(eq(messages.id, messageId), eq(messages.channelId, channelId))),
+      attachmentsQuery(this.db, messageId),
+    ]);
+    if (row) this.reviews.set(row);
+    return { row, files };
   }
 
   /** The message as D1 has it now, its review kept (known-reviews.ts). */
